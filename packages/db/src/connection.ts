@@ -1,0 +1,36 @@
+import pg from 'pg';
+import { ServiceUnavailableError, redactUrl } from '@dgm-ood/config';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(databaseUrl: string, options: pg.PoolConfig = {}): pg.Pool {
+  return new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, ...options });
+}
+
+/** Explains a connection failure in one line that names the variable to fix. */
+export function describeDatabaseError(databaseUrl: string, error: unknown): InstanceType<typeof ServiceUnavailableError> {
+  const reason = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  // 3D000: the server answers but the database does not exist yet.
+  const advice =
+    (error as { code?: string }).code === '3D000'
+      ? 'create it with `pnpm db:migrate` or fix DATABASE_URL'
+      : 'start it (docker compose up -d) or fix DATABASE_URL';
+  return new ServiceUnavailableError(
+    `cannot reach PostgreSQL at ${redactUrl(databaseUrl)} (DATABASE_URL): ${reason.replace(/\s+/g, ' ')} — ${advice}`,
+  );
+}
+
+/** Connects once and runs `select 1`; throws a one-line ServiceUnavailableError on failure. */
+export async function checkDatabase(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw describeDatabaseError(databaseUrl, error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

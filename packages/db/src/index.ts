@@ -1,0 +1,8 @@
+export { createPrismaClient, PrismaClient } from './client.js';
+export { checkDatabase, createPool, describeDatabaseError } from './connection.js';
+export type { Pool, PoolClient } from './connection.js';
+export { ensureDatabase, migrate, MigrationError, readMigrations } from './migrations.js';
+export type { MigrateOptions, MigrationFile, MigrationResult } from './migrations.js';
+export { ingestPointResults, ResultInvalidError } from './ingest.js';
+export type { IngestOptions, IngestResult, PointResultRow } from './ingest.js';
+export { migrationsDir } from './paths.js';

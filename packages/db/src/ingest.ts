@@ -1,0 +1,131 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createError } from '@dgm-ood/config';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+export const ResultInvalidError = createError<[string]>('DGM_RESULT_INVALID', 'invalid point result: %s', 400);
+
+export interface PointResultRow {
+  jobId: string;
+  dataset: string;
+  split: string;
+  pointIndex: number;
+  logLikelihood?: number | null;
+  lid?: number | null;
+  /** Further named scores. */
+  scores?: Record<string, number> | null;
+}
+
+export interface IngestOptions {
+  /** Delete every row of this job first, in the same transaction (a retried job replaces its results). */
+  replaceJobId?: string;
+}
+
+export interface IngestResult {
+  /** Distinct keys written (inserted or updated). */
+  rows: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function validate(row: PointResultRow, at: number): void {
+  const fail = (field: string, why: string) => {
+    throw new ResultInvalidError(`row ${at}, field ${field}: ${why}`);
+  };
+  if (typeof row.jobId !== 'string' || !UUID.test(row.jobId)) fail('jobId', `not a UUID (${JSON.stringify(row.jobId)})`);
+  if (typeof row.dataset !== 'string' || row.dataset === '') fail('dataset', 'must be a non-empty string');
+  if (typeof row.split !== 'string' || row.split === '') fail('split', 'must be a non-empty string');
+  if (!Number.isInteger(row.pointIndex) || row.pointIndex < 0 || row.pointIndex > 2_147_483_647)
+    fail('pointIndex', `must be a non-negative 32-bit integer (got ${row.pointIndex})`);
+  for (const field of ['logLikelihood', 'lid'] as const) {
+    const value = row[field];
+    if (value !== undefined && value !== null && typeof value !== 'number') fail(field, 'must be a number or null');
+  }
+  if (row.scores != null) {
+    for (const [name, value] of Object.entries(row.scores)) {
+      if (typeof value !== 'number') fail(`scores.${name}`, 'must be a number');
+    }
+  }
+}
+
+/** CSV field quoting for COPY … (FORMAT csv): quote always, double embedded quotes. */
+function quote(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** NaN/±Infinity are valid doubles in Postgres; JSON cannot carry them, so scores store them as strings. */
+function scoresJson(scores: Record<string, number>): string {
+  return JSON.stringify(scores, (_key, value) =>
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+  );
+}
+
+function toCsvLine(row: PointResultRow): string {
+  const num = (v: number | null | undefined) => (v === undefined || v === null ? '' : String(v));
+  return (
+    `${row.jobId},${quote(row.dataset)},${quote(row.split)},${row.pointIndex},` +
+    `${num(row.logLikelihood)},${num(row.lid)},${row.scores == null ? '' : quote(scoresJson(row.scores))}\n`
+  );
+}
+
+/** Last write wins for duplicate keys within one call (ON CONFLICT cannot touch a row twice). */
+function dedupe(rows: readonly PointResultRow[]): PointResultRow[] {
+  const byKey = new Map<string, PointResultRow>();
+  rows.forEach((row, at) => {
+    validate(row, at);
+    byKey.set(`${row.jobId}\u0000${row.dataset}\u0000${row.split}\u0000${row.pointIndex}`, row);
+  });
+  return byKey.size === rows.length ? (rows as PointResultRow[]) : [...byKey.values()];
+}
+
+function* csvChunks(rows: readonly PointResultRow[], linesPerChunk = 2000): Generator<string> {
+  for (let start = 0; start < rows.length; start += linesPerChunk) {
+    let chunk = '';
+    const end = Math.min(rows.length, start + linesPerChunk);
+    for (let i = start; i < end; i++) chunk += toCsvLine(rows[i]!);
+    yield chunk;
+  }
+}
+
+/**
+ * Bulk upsert of per-point results: COPY into a temporary table, then one INSERT … ON CONFLICT on
+ * (job, dataset, split, point index), all in one transaction. Idempotent: re-ingesting the same rows
+ * leaves the table unchanged.
+ */
+export async function ingestPointResults(
+  pool: pg.Pool,
+  input: readonly PointResultRow[],
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const rows = dedupe(input);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (options.replaceJobId) {
+      await client.query('DELETE FROM point_results WHERE job_id = $1', [options.replaceJobId]);
+    }
+    if (rows.length > 0) {
+      await client.query(`CREATE TEMP TABLE point_results_incoming (
+        job_id uuid, dataset text, split text, point_index integer,
+        log_likelihood double precision, lid double precision, scores jsonb) ON COMMIT DROP`);
+      const copy = client.query(
+        copyFrom(
+          'COPY point_results_incoming (job_id, dataset, split, point_index, log_likelihood, lid, scores) FROM STDIN (FORMAT csv)',
+        ),
+      );
+      await pipeline(Readable.from(csvChunks(rows)), copy);
+      await client.query(`INSERT INTO point_results (job_id, dataset, split, point_index, log_likelihood, lid, scores)
+        SELECT job_id, dataset, split, point_index, log_likelihood, lid, scores FROM point_results_incoming
+        ON CONFLICT (job_id, dataset, split, point_index) DO UPDATE SET
+          log_likelihood = EXCLUDED.log_likelihood, lid = EXCLUDED.lid, scores = EXCLUDED.scores`);
+    }
+    await client.query('COMMIT');
+    return { rows: rows.length };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,1 @@
+export { checkRedis, createRedis, Redis } from './redis.js';

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready without a person: pnpm, dependencies, Prisma client, system data,
+# running PostgreSQL/Redis, migrated database. Idempotent; sourced by test.sh and demo.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PNPM_VERSION=12.4.2
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+ensure_pnpm() {
+  if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+    say "installing pnpm $PNPM_VERSION"
+    npm install --global --silent "pnpm@$PNPM_VERSION" >&2
+  fi
+}
+
+# Real Fashion-MNIST ships as a Debian package; the data package reads it from there.
+ensure_system_data() {
+  if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      say "installing dataset-fashion-mnist (Debian)"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >&2
+    else
+      say "warning: /usr/share/datasets/fashion-mnist is missing; install Debian's dataset-fashion-mnist (as root) or put the files under DATA_DIR"
+    fi
+  fi
+}
+
+install_dependencies() {
+  say "pnpm install --frozen-lockfile"
+  # The optional native TensorFlow bindings try to download libtensorflow; offline that fails and pnpm
+  # continues (they are optional). Their noise is filtered; the exit status is pnpm's.
+  local status
+  set +e
+  pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -v 'tfjs-node.* install:' >&2
+  status=${PIPESTATUS[0]}
+  set -e
+  [ "$status" -eq 0 ] || { say "pnpm install failed (exit $status)"; exit "$status"; }
+  say "prisma generate"
+  bash scripts/prisma-generate.sh >/dev/null
+}
+
+start_local_services() {
+  if command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1; then
+    pg_isready -q -h 127.0.0.1 2>/dev/null || {
+      say "starting the local PostgreSQL"
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start >&2 || true
+    }
+  fi
+  if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || {
+      say "starting the local Redis"
+      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >&2 || true
+    }
+  fi
+  for _ in $(seq 1 20); do
+    pnpm --silent check:services >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+ensure_services() {
+  if pnpm --silent check:services >/dev/null 2>&1; then return 0; fi
+  start_local_services && return 0
+  pnpm --silent check:services >&2 || true
+  say "PostgreSQL and Redis must be running: start them with 'docker compose up -d' (see docker-compose.yml), or set DATABASE_URL / REDIS_URL"
+  exit 1
+}
+
+setup_all() {
+  ensure_pnpm
+  ensure_system_data
+  install_dependencies
+  ensure_services
+}
