@@ -45,7 +45,8 @@ try {
   const prismaRows = rows(prismaJob);
   const createMany = await timed('prisma createMany (10k chunks)', async () => {
     for (let i = 0; i < prismaRows.length; i += 10_000) {
-      await prisma.pointResult.createMany({ data: prismaRows.slice(i, i + 10_000), skipDuplicates: true });
+      const data = prismaRows.slice(i, i + 10_000).map((row) => ({ ...row, scores: row.scores ?? undefined }));
+      await prisma.pointResult.createMany({ data, skipDuplicates: true });
     }
   });
   const { rows: [n] } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM point_results WHERE job_id = $1', [bulkJob]);

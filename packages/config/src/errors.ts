@@ -12,7 +12,7 @@ export function isUserFacingError(error: unknown): error is Error & { code: stri
   return (
     error instanceof Error &&
     typeof (error as { code?: unknown }).code === 'string' &&
-    (error as { code: string }).code.startsWith('DGM_')
+    (error as unknown as { code: string }).code.startsWith('DGM_')
   );
 }
 
