@@ -31,6 +31,8 @@ export const envSchema = z.object({
   MODEL_DIR: z.string().min(1).default('./runs'),
   DGM_OOD_BACKEND: z.enum(BACKENDS).default('auto'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DGM_OOD_ARTIFACT_STORE: z.enum(['directory', 'postgres']).default('directory'),
+  DGM_OOD_QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'DGM_OOD_QUEUE_PREFIX must be letters, digits, _ or -').default('dgm-ood'),
   NODE_ENV: z.string().optional(),
 });
 
@@ -42,6 +44,10 @@ export interface AppConfig {
   modelDir: string;
   backend: BackendChoice;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Where job artifacts live: `directory` (MODEL_DIR; one machine or a shared filesystem) or `postgres`. */
+  artifactStore: 'directory' | 'postgres';
+  /** BullMQ key prefix (separates deployments sharing one Redis). */
+  queuePrefix: string;
   production: boolean;
   /** The .env file that contributed values, if any. */
   envFile?: string;
@@ -113,6 +119,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     modelDir: abs(env.MODEL_DIR),
     backend: env.DGM_OOD_BACKEND,
     logLevel: env.LOG_LEVEL,
+    artifactStore: env.DGM_OOD_ARTIFACT_STORE,
+    queuePrefix: env.DGM_OOD_QUEUE_PREFIX,
     production: env.NODE_ENV === 'production',
     ...(envFile ? { envFile } : {}),
   };

@@ -5,7 +5,11 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 export function createPool(databaseUrl: string, options: pg.PoolConfig = {}): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, ...options });
+  const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, ...options });
+  // An idle client whose server connection ends (restart, admin command) is dropped by the pool; the
+  // next query reconnects. Without a listener that event would crash the process.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** Explains a connection failure in one line that names the variable to fix. */

@@ -3,6 +3,6 @@ export { checkDatabase, createPool, describeDatabaseError } from './connection.j
 export type { Pool, PoolClient } from './connection.js';
 export { ensureDatabase, migrate, MigrationError, readMigrations } from './migrations.js';
 export type { MigrateOptions, MigrationFile, MigrationResult } from './migrations.js';
-export { ingestPointResults, ResultInvalidError } from './ingest.js';
+export { copyPointResults, ingestPointResults, ResultInvalidError } from './ingest.js';
 export type { IngestOptions, IngestResult, PointResultRow } from './ingest.js';
 export { migrationsDir } from './paths.js';

@@ -89,39 +89,44 @@ function* csvChunks(rows: readonly PointResultRow[], linesPerChunk = 2000): Gene
 }
 
 /**
- * Bulk upsert of per-point results: COPY into a temporary table, then one INSERT … ON CONFLICT on
- * (job, dataset, split, point index), all in one transaction. Idempotent: re-ingesting the same rows
- * leaves the table unchanged.
+ * Bulk upsert of per-point results on a connection that is already inside a transaction: COPY into a
+ * temporary table, then one INSERT … ON CONFLICT on (job, dataset, split, point index). Idempotent.
  */
+export async function copyPointResults(client: pg.PoolClient | pg.Client, input: readonly PointResultRow[]): Promise<number> {
+  const rows = dedupe(input);
+  if (rows.length === 0) return 0;
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS point_results_incoming (
+    job_id uuid, dataset text, split text, point_index integer,
+    log_likelihood double precision, lid double precision, scores jsonb) ON COMMIT DELETE ROWS`);
+  const copy = client.query(
+    copyFrom(
+      'COPY point_results_incoming (job_id, dataset, split, point_index, log_likelihood, lid, scores) FROM STDIN (FORMAT csv)',
+    ),
+  );
+  await pipeline(Readable.from(csvChunks(rows)), copy);
+  await client.query(`INSERT INTO point_results (job_id, dataset, split, point_index, log_likelihood, lid, scores)
+    SELECT job_id, dataset, split, point_index, log_likelihood, lid, scores FROM point_results_incoming
+    ON CONFLICT (job_id, dataset, split, point_index) DO UPDATE SET
+      log_likelihood = EXCLUDED.log_likelihood, lid = EXCLUDED.lid, scores = EXCLUDED.scores`);
+  await client.query('TRUNCATE point_results_incoming');
+  return rows.length;
+}
+
+/** `copyPointResults` in a transaction of its own (optionally replacing every row of one job). */
 export async function ingestPointResults(
   pool: pg.Pool,
   input: readonly PointResultRow[],
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const rows = dedupe(input);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     if (options.replaceJobId) {
       await client.query('DELETE FROM point_results WHERE job_id = $1', [options.replaceJobId]);
     }
-    if (rows.length > 0) {
-      await client.query(`CREATE TEMP TABLE point_results_incoming (
-        job_id uuid, dataset text, split text, point_index integer,
-        log_likelihood double precision, lid double precision, scores jsonb) ON COMMIT DROP`);
-      const copy = client.query(
-        copyFrom(
-          'COPY point_results_incoming (job_id, dataset, split, point_index, log_likelihood, lid, scores) FROM STDIN (FORMAT csv)',
-        ),
-      );
-      await pipeline(Readable.from(csvChunks(rows)), copy);
-      await client.query(`INSERT INTO point_results (job_id, dataset, split, point_index, log_likelihood, lid, scores)
-        SELECT job_id, dataset, split, point_index, log_likelihood, lid, scores FROM point_results_incoming
-        ON CONFLICT (job_id, dataset, split, point_index) DO UPDATE SET
-          log_likelihood = EXCLUDED.log_likelihood, lid = EXCLUDED.lid, scores = EXCLUDED.scores`);
-    }
+    const rows = await copyPointResults(client, input);
     await client.query('COMMIT');
-    return { rows: rows.length };
+    return { rows };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -104,15 +104,27 @@ describe('schema.prisma and the migrations agree', () => {
     const point = await prisma.pointResult.create({
       data: { jobId: job.id, dataset: 'mnist', split: 'test', pointIndex: 7, logLikelihood: -1234.5, lid: 42, scores: { 'ref-log-likelihood': 1.5 } },
     });
+    const other = await prisma.job.create({
+      data: { sweepId: sweep.id, gridIndex: 1, name: 'ood', point: {}, config: {}, configHash: 'ef', workdirKey: `${sweep.id}/1` },
+    });
+    const dependency = await prisma.jobDependency.create({ data: { jobId: other.id, dependsOnId: job.id } });
+    const log = await prisma.jobLog.create({ data: { jobId: job.id, attempt: 1, level: 'info', message: 'epoch 1', data: { loss: 3.2 } } });
     const evaluation = await prisma.evaluation.create({
       data: { sweepId: sweep.id, positiveJobId: job.id, negativeJobId: job.id, metric: 'auc.likelihood', value: 0.12, protocol: { exact: true } },
     });
 
     const read = await prisma.sweep.findUniqueOrThrow({
       where: { id: sweep.id },
-      include: { jobs: { include: { attemptLog: true, artifacts: true, results: true, positiveEvaluations: true } } },
+      include: {
+        jobs: {
+          orderBy: { gridIndex: 'asc' },
+          include: { attemptLog: true, artifacts: true, results: true, positiveEvaluations: true, logs: true, dependents: true },
+        },
+      },
     });
     const readJob = read.jobs[0]!;
+    expect(readJob.dependents).toEqual([dependency]);
+    expect(readJob.logs[0]).toMatchObject({ id: log.id, message: 'epoch 1', data: { loss: 3.2 } });
     expect(readJob.config).toEqual({ ood: { seed: 100 } });
     expect(readJob.state).toBe('pending');
     expect(readJob.attemptLog[0]!.id).toBe(attempt.id);
@@ -121,6 +133,9 @@ describe('schema.prisma and the migrations agree', () => {
     expect(readJob.positiveEvaluations[0]!.id).toBe(evaluation.id);
 
     await prisma.evaluation.delete({ where: { id: evaluation.id } });
+    await prisma.jobLog.delete({ where: { id: log.id } });
+    await prisma.jobDependency.delete({ where: { jobId_dependsOnId: { jobId: other.id, dependsOnId: job.id } } });
+    await prisma.job.delete({ where: { id: other.id } });
     await prisma.pointResult.delete({ where: { id: point.id } });
     await prisma.artifact.delete({ where: { id: artifact.id } });
     await prisma.jobAttempt.delete({ where: { id: attempt.id } });

@@ -1,1 +1,4 @@
 export { checkRedis, createRedis, Redis } from './redis.js';
+export { closeQueues, createQueues, DEFAULT_RETRY_POLICY, enqueueJobs, QUEUE_NAMES, removeQueuedJobs, resubmitJobs } from './queues.js';
+export type { EnqueueItem, QueueName, QueuedJobData, Queues, RetryPolicy } from './queues.js';
+export { clearCancellation, isCancellationRequested, onCancellation, requestCancellation } from './cancellation.js';

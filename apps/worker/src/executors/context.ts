@@ -1,0 +1,19 @@
+import type { JobContext, JobLogger } from '@dgm-ood/jobs';
+import type { ExecutionHost, RunRequest } from './executor.js';
+
+export function buildContext(request: RunRequest, host: ExecutionHost, signal: AbortSignal): JobContext {
+  const log: JobLogger = {
+    info: (message, data) => host.log({ level: 'info', message, ...(data ? { data } : {}) }),
+    warn: (message, data) => host.log({ level: 'warn', message, ...(data ? { data } : {}) }),
+    error: (message, data) => host.log({ level: 'error', message, ...(data ? { data } : {}) }),
+  };
+  return {
+    job: request.job,
+    workdir: request.workdir,
+    signal,
+    log,
+    progress: (report) => host.progress(report),
+    results: { write: (rows) => host.writeResults(rows) },
+    artifacts: { save: (name, kind) => host.saveArtifact(name, kind), list: () => host.listArtifacts() },
+  };
+}

@@ -1,0 +1,41 @@
+import type { ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ResultRow } from '@dgm-ood/jobs';
+
+/** What the worker (which owns the database, Redis and the lease) offers a running handler. */
+export interface ExecutionHost {
+  progress(report: ProgressReport): Promise<void>;
+  writeResults(rows: readonly ResultRow[]): Promise<number>;
+  saveArtifact(name: string, kind?: string): Promise<ArtifactRecord>;
+  listArtifacts(): Promise<ArtifactRecord[]>;
+  log(line: LogLine): void;
+}
+
+export interface RunRequest {
+  handlerName: string;
+  job: JobInfo;
+  workdir: string;
+}
+
+/** Runs handlers: in this process, or in child processes so heavy compute never blocks lease renewal. */
+export interface Executor {
+  run(request: RunRequest, host: ExecutionHost, signal: AbortSignal): Promise<JsonValue | undefined>;
+  close(): Promise<void>;
+}
+
+/** Errors cross process boundaries as plain data; `code` survives so deterministic failures stay so. */
+export interface SerializedError {
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { message: String(error) };
+}
+
+export function deserializeError(data: SerializedError): Error {
+  return Object.assign(new Error(data.message), data.code ? { code: data.code } : {}, data.stack ? { stack: data.stack } : {});
+}

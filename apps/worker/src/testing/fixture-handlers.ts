@@ -1,0 +1,133 @@
+/**
+ * Named failure fixtures for worker tests (BullMQ style): each behaviour is one handler, selected by
+ * `config.fixture`. Registered for both queues.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeterministicJobError, type JobContext, type JobHandler, type JobKind, type JsonValue } from '@dgm-ood/jobs';
+
+type Fixture = (ctx: JobContext, config: Record<string, JsonValue>) => Promise<JsonValue | void>;
+
+function num(config: Record<string, JsonValue>, key: string, fallback: number): number {
+  const value = config[key];
+  return typeof value === 'number' ? value : fallback;
+}
+
+function rows(count: number, start = 0) {
+  return Array.from({ length: count }, (_, i) => ({
+    dataset: 'fixture',
+    split: 'test',
+    pointIndex: start + i,
+    logLikelihood: -(start + i),
+    lid: (start + i) % 7,
+  }));
+}
+
+/** Sleeps in small steps so cancellation and shutdown are noticed quickly. */
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => {
+    throw new Error(`aborted: ${String(signal.reason)}`);
+  });
+}
+
+const fixtures: Record<string, Fixture> = {
+  async noop() {
+    return null;
+  },
+
+  async succeed(ctx, config) {
+    const points = num(config, 'points', 3);
+    await ctx.progress({ fraction: 0.5, message: 'halfway' });
+    ctx.log.info('scoring', { points });
+    await ctx.results.write(rows(points));
+    writeFileSync(join(ctx.workdir, 'model.txt'), `trained by attempt ${ctx.job.attempt}\n`);
+    await ctx.artifacts.save('model.txt', 'checkpoint');
+    await ctx.progress({ fraction: 1 });
+    return { ok: true, points, attempt: ctx.job.attempt };
+  },
+
+  /** Fails transiently on the first `failTimes` attempts. */
+  async flaky(ctx, config) {
+    if (ctx.job.attempt <= num(config, 'failTimes', 1)) throw new Error(`transient failure on attempt ${ctx.job.attempt}`);
+    await ctx.results.write(rows(2));
+    return { attempt: ctx.job.attempt };
+  },
+
+  async hang(ctx) {
+    ctx.log.info('hanging until stopped');
+    await wait(3_600_000, ctx.signal);
+  },
+
+  /** Kills the process it runs in (the worker, or its handler process) on the first attempt. */
+  async crash(ctx) {
+    if (ctx.job.attempt === 1) {
+      await ctx.progress({ message: 'about to die' });
+      process.kill(process.pid, 'SIGKILL');
+      await sleep(10_000);
+    }
+    await ctx.results.write(rows(4));
+    return { survivedOnAttempt: ctx.job.attempt };
+  },
+
+  /** First attempt writes half its rows and fails; later attempts write all of them. */
+  async partial(ctx, config) {
+    const points = num(config, 'points', 10);
+    if (ctx.job.attempt === 1) {
+      await ctx.results.write(rows(points / 2, 1000));
+      throw new Error('failed after writing partial results');
+    }
+    await ctx.results.write(rows(points));
+    return { points };
+  },
+
+  async nan(ctx) {
+    await ctx.progress({ step: 3, loss: 1.5 });
+    throw new DeterministicJobError('non-finite loss at step 4 (batch 4); last finite loss 1.5 at step 3');
+  },
+
+  /** Blocks the event loop of the process it runs in for `blockMs`, like a long tensor op. */
+  async busy(ctx, config) {
+    const until = Date.now() + num(config, 'blockMs', 3000);
+    while (Date.now() < until) {
+      // spin
+    }
+    await ctx.results.write(rows(1));
+    return { blocked: true };
+  },
+
+  /**
+   * Counts to `steps`, checkpointing after each step (file + artifact), resuming from the checkpoint
+   * it finds in its working directory; on shutdown it checkpoints and stops.
+   */
+  async counter(ctx, config) {
+    const steps = num(config, 'steps', 10);
+    const stepMs = num(config, 'stepMs', 200);
+    const file = join(ctx.workdir, 'checkpoint.json');
+    const resumedFrom = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { step: number }).step : 0;
+    ctx.log.info('counting', { resumedFrom });
+    for (let step = resumedFrom; step < steps; step++) {
+      if (ctx.signal.aborted) throw new Error(`stopped at step ${step}: ${String(ctx.signal.reason)}`);
+      await wait(stepMs, ctx.signal).catch((error) => {
+        throw error;
+      });
+      writeFileSync(file, JSON.stringify({ step: step + 1 }));
+      await ctx.artifacts.save('checkpoint.json', 'checkpoint');
+      await ctx.progress({ step: step + 1, fraction: (step + 1) / steps });
+    }
+    await ctx.results.write(rows(steps));
+    return { resumedFrom, steps, attempt: ctx.job.attempt };
+  },
+};
+
+function handlersFor(kind: JobKind): JobHandler[] {
+  return Object.entries(fixtures).map(([behaviour, run]) => ({
+    name: `fixture.${kind}.${behaviour}`,
+    kind,
+    matches: (config: JsonValue) =>
+      typeof config === 'object' && config !== null && !Array.isArray(config) && config.fixture === behaviour,
+    run: (ctx: JobContext) => run(ctx, ctx.job.config as Record<string, JsonValue>),
+  }));
+}
+
+export const handlers: JobHandler[] = [...handlersFor('train'), ...handlersFor('ood')];

@@ -1,0 +1,197 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { AppConfig, Logger } from '@dgm-ood/config';
+import { createPool } from '@dgm-ood/db';
+import {
+  appendLogs, completeAttempt, DirectoryArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure,
+  listArtifacts, PostgresArtifactStore, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
+  startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
+} from '@dgm-ood/jobs';
+import {
+  createQueues, createRedis, closeQueues, enqueueJobs, isCancellationRequested, onCancellation,
+  type QueueName, type QueuedJobData,
+} from '@dgm-ood/queue';
+import type { Executor, ExecutionHost } from './executors/executor.js';
+import { InlineExecutor } from './executors/inline.js';
+import { ProcessExecutor } from './executors/process.js';
+import { HandlerRegistry } from './registry.js';
+
+export interface WorkerOptions {
+  config: AppConfig;
+  logger: Logger;
+  queues: QueueName[];
+  concurrency: number;
+  handlerModules: string[];
+  /** `process`: handlers run in child processes (default); `inline`: in this process. */
+  isolation: 'process' | 'inline';
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  /** How long SIGTERM waits for running jobs to checkpoint and stop. */
+  shutdownTimeoutMs: number;
+  /** How often running jobs re-check their cancellation key (pub/sub is the fast path). */
+  cancelPollMs?: number;
+  workerId?: string;
+}
+
+export interface RunningWorker {
+  workerId: string;
+  /** Stops taking jobs; running jobs are told to checkpoint ('shutdown') and are requeued. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const pool = createPool(config.databaseUrl, { max: Math.max(4, options.concurrency * 2) });
+  const redis = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisUrl);
+  const queues = createQueues(redis, config.queuePrefix);
+  const store: ArtifactStore =
+    config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir);
+  const registry = await HandlerRegistry.load(options.handlerModules);
+  const executor: Executor =
+    options.isolation === 'inline' ? new InlineExecutor(registry) : new ProcessExecutor(options.handlerModules);
+  const running = new Map<string, AbortController>();
+
+  const stopCancellation = await onCancellation(subscriber, (ids) => {
+    for (const id of ids) running.get(id)?.abort('cancelled');
+  });
+  const poll = setInterval(async () => {
+    for (const [id, controller] of running) {
+      if (!controller.signal.aborted && (await isCancellationRequested(redis, id).catch(() => false))) controller.abort('cancelled');
+    }
+  }, options.cancelPollMs ?? 5000);
+
+  async function processJob(bullJob: Job<QueuedJobData>, token?: string): Promise<JsonValue> {
+    const { jobId } = bullJob.data;
+    const started = await startAttempt(pool, jobId, { workerId });
+    if (started.status === 'skipped') {
+      logger.info({ jobId, reason: started.reason }, 'skipping job');
+      return { skipped: started.reason };
+    }
+    const { job, workdirKey, maxAttempts } = started;
+    const log = logger.child({ jobId, job: job.name, attempt: job.attempt });
+    const controller = new AbortController();
+    running.set(jobId, controller);
+
+    const buffered: LogLine[] = [];
+    const flushLogs = async () => {
+      const lines = buffered.splice(0);
+      await appendLogs(pool, jobId, job.attempt, lines).catch((error) => log.warn({ err: error }, 'could not store job logs'));
+    };
+    const flushTimer = setInterval(() => void flushLogs(), 1000);
+    let lastProgress = 0;
+    const workdir = join(config.modelDir, workdirKey);
+    const host: ExecutionHost = {
+      async progress(report: ProgressReport) {
+        const now = Date.now();
+        if (now - lastProgress < 500 && report.fraction !== 1) return; // throttled: the DB is not a metrics store
+        lastProgress = now;
+        await reportProgress(pool, jobId, job.attempt, report);
+        await bullJob.updateProgress(report as object).catch(() => {});
+      },
+      writeResults: (rows) => writeResults(pool, jobId, job.attempt, rows),
+      saveArtifact: (name, kind) => saveArtifact(pool, store, { id: jobId, attempt: job.attempt, workdir, workdirKey }, name, kind),
+      listArtifacts: () => listArtifacts(pool, jobId),
+      log(line) {
+        buffered.push(line);
+        log[line.level](line.data ?? {}, line.message);
+      },
+    };
+
+    try {
+      if (await isCancellationRequested(redis, jobId)) controller.abort('cancelled');
+      await mkdir(workdir, { recursive: true });
+      await writeFile(join(workdir, 'run_config.json'), `${JSON.stringify(job.config, null, 4)}\n`);
+      const restored = await restoreWorkdir(pool, store, jobId, workdir);
+      if (restored.length > 0) log.info({ restored }, 'restored the working directory from the artifact store');
+      const handler = registry.resolve(job.kind, job.config, jobId);
+      log.info({ handler: handler.name, workdir }, 'job started');
+      if (controller.signal.aborted) throw new Error('cancelled before start');
+      const summary = await executor.run({ handlerName: handler.name, job, workdir }, host, controller.signal);
+      await flushLogs();
+      const released = await completeAttempt(pool, jobId, job.attempt, summary ?? null);
+      if (released.length > 0) {
+        await enqueueJobs(queues, released.map((r) => ({ jobId: r.jobId, sweepId: r.sweepId, kind: r.kind })));
+        log.info({ released: released.length }, 'released dependent jobs');
+      }
+      log.info('job succeeded');
+      return summary ?? null;
+    } catch (error) {
+      await flushLogs();
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = controller.signal.reason as string | undefined;
+      if ((error as { code?: string }).code === 'DGM_JOB_STALE_ATTEMPT') {
+        log.warn({ err: error }, 'a newer attempt owns this job; dropping this one');
+        throw new UnrecoverableError(message);
+      }
+      if (reason === 'cancelled') {
+        await recordCancelledAttempt(pool, jobId, job.attempt);
+        log.info('job cancelled');
+        return { cancelled: true };
+      }
+      if (reason === 'shutdown') {
+        await interruptAttempt(pool, jobId, job.attempt, 'worker shut down');
+        log.info('job interrupted by shutdown; requeued');
+        await bullJob.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
+      const deterministic = isDeterministicFailure(error) || (error as { code?: string }).code === 'DGM_NO_HANDLER';
+      const final = deterministic || job.attempt >= maxAttempts || bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
+      await failAttempt(pool, jobId, job.attempt, message, final);
+      log.warn({ err: error, final, deterministic }, final ? 'job failed' : 'attempt failed; will retry');
+      if (final) throw new UnrecoverableError(message);
+      throw error;
+    } finally {
+      clearInterval(flushTimer);
+      running.delete(jobId);
+    }
+  }
+
+  // BullMQ does not close connections it is given: keep them to close on shutdown.
+  const workerConnections = options.queues.map(() => createRedis(config.redisUrl));
+  const workers = options.queues.map(
+    (name, i) =>
+      new Worker<QueuedJobData>(name, processJob, {
+        connection: workerConnections[i]!,
+        prefix: config.queuePrefix,
+        concurrency: options.concurrency,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.stalledIntervalMs,
+        maxStalledCount: options.maxStalledCount,
+      }),
+  );
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.error({ err: error }, 'queue error'));
+  }
+  logger.info(
+    { workerId, queues: options.queues, concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
+    'worker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    workerId,
+    close() {
+      closing ??= (async () => {
+        logger.info({ running: [...running.keys()] }, 'shutting down: running jobs checkpoint and are requeued');
+        const closed = Promise.all(workers.map((w) => w.close()));
+        for (const controller of running.values()) controller.abort('shutdown');
+        await closed;
+        clearInterval(poll);
+        await stopCancellation();
+        await executor.close();
+        await closeQueues(queues);
+        subscriber.disconnect();
+        redis.disconnect();
+        for (const connection of workerConnections) connection.disconnect();
+        await pool.end();
+        logger.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}

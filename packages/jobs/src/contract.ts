@@ -1,0 +1,101 @@
+/**
+ * The handler contract: what a model/method package implements to run as a `train` or `ood` job.
+ * Defined once here; the worker provides the context, whatever machine or process it runs on.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JobKind = 'train' | 'ood';
+
+export interface JobInfo {
+  id: string;
+  sweepId: string;
+  sweepName: string;
+  kind: JobKind;
+  /** Run name (not unique: never key anything on it). */
+  name: string;
+  gridIndex: number;
+  /** 1 for the first attempt; a resumed or retried attempt has a higher number. */
+  attempt: number;
+  config: JsonValue;
+  configHash: string;
+}
+
+export interface ArtifactRecord {
+  /** Path inside the working directory, e.g. `checkpoints/latest.json`. */
+  name: string;
+  kind: string;
+  uri: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface JobArtifacts {
+  /**
+   * Stores `<workdir>/<name>` in the artifact store and records it, so that an attempt on any machine
+   * restores it into its working directory before the handler starts.
+   */
+  save(name: string, kind?: string): Promise<ArtifactRecord>;
+  list(): Promise<ArtifactRecord[]>;
+}
+
+/** One scored point; the job id is added by the writer. */
+export interface ResultRow {
+  dataset: string;
+  split: string;
+  pointIndex: number;
+  logLikelihood?: number | null;
+  lid?: number | null;
+  scores?: Record<string, number> | null;
+}
+
+export interface ResultWriter {
+  /**
+   * Upserts rows for this job (idempotent on dataset/split/point index). Rows of earlier attempts were
+   * removed when this attempt started, so the final rows are exactly the successful attempt's.
+   * Throws StaleAttemptError when another attempt has taken the job over.
+   */
+  write(rows: readonly ResultRow[]): Promise<number>;
+}
+
+export interface ProgressReport {
+  /** Fraction done in [0, 1], if known. */
+  fraction?: number;
+  message?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface JobLogger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface JobContext {
+  job: JobInfo;
+  /** Absolute path, the same for every attempt of this job; restored from the artifact store. */
+  workdir: string;
+  artifacts: JobArtifacts;
+  progress(report: ProgressReport): Promise<void>;
+  results: ResultWriter;
+  log: JobLogger;
+  /**
+   * Aborted when the job is cancelled (reason 'cancelled') or the worker shuts down (reason
+   * 'shutdown': checkpoint, then throw). Check it between steps.
+   */
+  signal: AbortSignal;
+}
+
+export interface JobHandler {
+  /** Unique name, e.g. `flows.train`. */
+  name: string;
+  kind: JobKind;
+  /** Whether this handler runs this config; the first matching handler of the job's kind wins. */
+  matches(config: JsonValue): boolean;
+  /** Returns a JSON summary stored with the job. Heavy modules should be imported lazily in here. */
+  run(context: JobContext): Promise<JsonValue | void>;
+}
+
+/** A module listed in the worker's `--handlers` exports `handlers: JobHandler[]`. */
+export interface HandlerModule {
+  handlers: JobHandler[];
+}

@@ -1,0 +1,17 @@
+export type {
+  ArtifactRecord, HandlerModule, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
+  ProgressReport, ResultRow, ResultWriter,
+} from './contract.js';
+export { DeterministicJobError, isDeterministicFailure, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
+export {
+  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordCancelledAttempt, reportProgress,
+  startAttempt, writeResults,
+} from './lifecycle.js';
+export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';
+export { cancelSweep, createSweep, requeueJobs, workdirKeyFor } from './sweeps.js';
+export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
+export { refreshSweepStatus } from './sweep-status.js';
+export { reconcileQueues } from './reconcile.js';
+export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
+export type { ModelReference, ResolvedModel } from './model-refs.js';
+export * from './artifacts/index.js';

@@ -1,0 +1,254 @@
+import type pg from 'pg';
+import { copyPointResults } from '@dgm-ood/db';
+import type { JobInfo, JobKind, JsonValue, ProgressReport, ResultRow } from './contract.js';
+import { JobNotFoundError, StaleAttemptError } from './errors.js';
+import { refreshSweepStatus } from './sweep-status.js';
+
+/**
+ * Job state transitions in Postgres. Every write of an attempt is fenced by its attempt number:
+ * once a newer attempt has started (the old one's lease lapsed), the old one's writes are refused.
+ */
+
+export type JobState = 'pending' | 'waiting' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface StartedAttempt {
+  status: 'started';
+  job: JobInfo;
+  workdirKey: string;
+  maxAttempts: number;
+}
+export interface SkippedAttempt {
+  status: 'skipped';
+  state: JobState;
+  reason: string;
+}
+
+export interface ReleasedJob {
+  jobId: string;
+  sweepId: string;
+  kind: JobKind;
+}
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function startAttempt(
+  pool: pg.Pool,
+  jobId: string,
+  worker: { workerId: string; backend?: string | null },
+): Promise<StartedAttempt | SkippedAttempt> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query(
+      `SELECT j.*, s.name AS sweep_name, s.kind AS sweep_kind FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
+       WHERE j.id = $1 FOR UPDATE OF j`,
+      [jobId],
+    );
+    const row = rows[0];
+    if (!row) throw new JobNotFoundError(jobId);
+    const state = row.state as JobState;
+    if (state === 'succeeded' || state === 'cancelled' || state === 'failed' || state === 'waiting') {
+      return { status: 'skipped', state, reason: `job is ${state}` } satisfies SkippedAttempt;
+    }
+    const attempt = (row.attempts as number) + 1;
+    await client.query(
+      `UPDATE jobs SET state = 'running', attempts = $2, worker_id = $3, backend = $4, error = NULL,
+         started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now() WHERE id = $1`,
+      [jobId, attempt, worker.workerId, worker.backend ?? null],
+    );
+    // An earlier attempt still marked running died without a word (process killed, lease lapsed).
+    await client.query(
+      `UPDATE job_attempts SET outcome = 'interrupted', finished_at = now() WHERE job_id = $1 AND outcome = 'running'`,
+      [jobId],
+    );
+    await client.query(
+      `INSERT INTO job_attempts (job_id, attempt, worker_id, backend) VALUES ($1, $2, $3, $4)`,
+      [jobId, attempt, worker.workerId, worker.backend ?? null],
+    );
+    // The new attempt's results replace everything earlier attempts wrote.
+    await client.query('DELETE FROM point_results WHERE job_id = $1', [jobId]);
+    await refreshSweepStatus(client, row.sweep_id as string);
+    return {
+      status: 'started',
+      workdirKey: row.workdir_key as string,
+      maxAttempts: row.max_attempts as number,
+      job: {
+        id: jobId,
+        sweepId: row.sweep_id as string,
+        sweepName: row.sweep_name as string,
+        kind: row.sweep_kind as JobKind,
+        name: row.name as string,
+        gridIndex: row.grid_index as number,
+        attempt,
+        config: row.config as JsonValue,
+        configHash: row.config_hash as string,
+      },
+    } satisfies StartedAttempt;
+  });
+}
+
+/** Locks the job row (shared) and checks that `attempt` still owns it. */
+async function assertCurrent(client: pg.PoolClient, jobId: string, attempt: number): Promise<string> {
+  const { rows } = await client.query(`SELECT attempts, state, sweep_id FROM jobs WHERE id = $1 FOR SHARE`, [jobId]);
+  const row = rows[0];
+  if (!row) throw new JobNotFoundError(jobId);
+  if (row.attempts !== attempt || row.state !== 'running') throw new StaleAttemptError(jobId, attempt, row.attempts);
+  return row.sweep_id as string;
+}
+
+export async function writeResults(pool: pg.Pool, jobId: string, attempt: number, rows: readonly ResultRow[]): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    await assertCurrent(client, jobId, attempt);
+    return copyPointResults(client, rows.map((row) => ({ ...row, jobId })));
+  });
+}
+
+/** Returns false when the attempt no longer owns the job (progress of a stale attempt is dropped). */
+export async function reportProgress(pool: pg.Pool, jobId: string, attempt: number, progress: ProgressReport): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE jobs SET progress = $3, updated_at = now() WHERE id = $1 AND attempts = $2 AND state = 'running'`,
+    [jobId, attempt, JSON.stringify(progress)],
+  );
+  return rowCount === 1;
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export async function appendLogs(pool: pg.Pool, jobId: string, attempt: number, lines: readonly LogLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  await pool.query(
+    `INSERT INTO job_logs (job_id, attempt, level, message, data)
+     SELECT $1, $2, level, message, data::jsonb FROM unnest($3::text[], $4::text[], $5::text[]) AS t(level, message, data)`,
+    [
+      jobId,
+      attempt,
+      lines.map((l) => l.level),
+      lines.map((l) => l.message),
+      lines.map((l) => (l.data === undefined ? null : JSON.stringify(l.data))),
+    ],
+  );
+}
+
+/** Marks the attempt succeeded and queues the jobs that were waiting only for it. */
+export async function completeAttempt(
+  pool: pg.Pool,
+  jobId: string,
+  attempt: number,
+  summary: JsonValue | undefined,
+): Promise<ReleasedJob[]> {
+  return inTransaction(pool, async (client) => {
+    const sweepId = await assertCurrent(client, jobId, attempt);
+    await client.query(
+      `UPDATE jobs SET state = 'succeeded', summary = $2, error = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
+      [jobId, summary === undefined ? null : JSON.stringify(summary)],
+    );
+    await client.query(
+      `UPDATE job_attempts SET outcome = 'succeeded', finished_at = now() WHERE job_id = $1 AND attempt = $2`,
+      [jobId, attempt],
+    );
+    const { rows } = await client.query(
+      `UPDATE jobs d SET state = 'queued', updated_at = now()
+       FROM sweeps s
+       WHERE s.id = d.sweep_id AND d.state = 'waiting'
+         AND d.id IN (SELECT job_id FROM job_dependencies WHERE depends_on_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM job_dependencies x JOIN jobs p ON p.id = x.depends_on_id
+                         WHERE x.job_id = d.id AND p.state <> 'succeeded')
+       RETURNING d.id AS job_id, d.sweep_id, s.kind`,
+      [jobId],
+    );
+    await refreshSweepStatus(client, sweepId);
+    for (const other of new Set(rows.map((r) => r.sweep_id as string))) {
+      if (other !== sweepId) await refreshSweepStatus(client, other);
+    }
+    return rows.map((r) => ({ jobId: r.job_id as string, sweepId: r.sweep_id as string, kind: r.kind as JobKind }));
+  });
+}
+
+/**
+ * Records a failed attempt. Not final: the job goes back to `queued` (the queue retries it with
+ * backoff). Final: the job fails, and so does every job waiting on it, with a reason naming it.
+ */
+export async function failAttempt(
+  pool: pg.Pool,
+  jobId: string,
+  attempt: number,
+  message: string,
+  final: boolean,
+): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const sweepId = await assertCurrent(client, jobId, attempt);
+    await client.query(
+      `UPDATE jobs SET state = $2::job_state, error = $3, finished_at = CASE WHEN $4 THEN now() END, updated_at = now()
+       WHERE id = $1`,
+      [jobId, final ? 'failed' : 'queued', message, final],
+    );
+    await client.query(
+      `UPDATE job_attempts SET outcome = 'failed', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $2`,
+      [jobId, attempt, message],
+    );
+    if (final) await failDependents(client, jobId, message);
+    await refreshSweepStatus(client, sweepId);
+  });
+}
+
+/** Fails, transitively, every waiting job that depends on `jobId`. */
+export async function failDependents(client: pg.PoolClient, jobId: string, message: string): Promise<void> {
+  const { rows } = await client.query(
+    `WITH RECURSIVE blocked(id, cause) AS (
+       SELECT d.job_id, d.depends_on_id FROM job_dependencies d WHERE d.depends_on_id = $1
+       UNION
+       SELECT d.job_id, d.depends_on_id FROM job_dependencies d JOIN blocked b ON d.depends_on_id = b.id
+     )
+     UPDATE jobs j SET state = 'failed', finished_at = now(), updated_at = now(),
+       error = 'dependency failed: job ' || c.grid_index || ' (' || c.name || ') of sweep ' || s.name || ' failed: ' || $2
+     FROM blocked b JOIN jobs c ON c.id = b.cause JOIN sweeps s ON s.id = c.sweep_id
+     WHERE j.id = b.id AND j.state IN ('pending', 'waiting', 'queued')
+     RETURNING j.sweep_id`,
+    [jobId, message],
+  );
+  for (const sweepId of new Set(rows.map((r) => r.sweep_id as string))) await refreshSweepStatus(client, sweepId);
+}
+
+/** The worker stopped (shutdown) after checkpointing: back to the queue, the attempt counted. */
+export async function interruptAttempt(pool: pg.Pool, jobId: string, attempt: number, reason: string): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const sweepId = await assertCurrent(client, jobId, attempt);
+    await client.query(`UPDATE jobs SET state = 'queued', updated_at = now() WHERE id = $1`, [jobId]);
+    await client.query(
+      `UPDATE job_attempts SET outcome = 'interrupted', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $2`,
+      [jobId, attempt, reason],
+    );
+    await refreshSweepStatus(client, sweepId);
+  });
+}
+
+/** The running attempt stopped because its job was cancelled (the job row is already `cancelled`). */
+export async function recordCancelledAttempt(pool: pg.Pool, jobId: string, attempt: number): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `UPDATE job_attempts SET outcome = 'cancelled', finished_at = now() WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
+      [jobId, attempt],
+    );
+    const { rows } = await client.query(
+      `UPDATE jobs SET state = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+       WHERE id = $1 AND state IN ('running', 'cancelled') RETURNING sweep_id`,
+      [jobId],
+    );
+    if (rows[0]) await refreshSweepStatus(client, rows[0].sweep_id as string);
+  });
+}

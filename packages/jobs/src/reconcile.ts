@@ -1,0 +1,36 @@
+import type pg from 'pg';
+import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
+import type { JobKind } from './contract.js';
+
+/**
+ * Repairs the gap between Postgres (the truth) and Redis: jobs `queued` in the database that the
+ * queue does not hold (a crash between commit and enqueue, a flushed Redis) are enqueued again.
+ * Only jobs untouched for `graceMs` are considered, so fresh submissions are not raced.
+ */
+export async function reconcileQueues(
+  pool: pg.Pool,
+  queues: Queues,
+  options: { graceMs?: number; retry?: (maxAttempts: number) => EnqueueItem['retry'] } = {},
+): Promise<{ enqueued: number }> {
+  const { rows } = await pool.query(
+    `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
+     WHERE j.state = 'queued' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)
+     ORDER BY s.created_at, j.grid_index`,
+    [options.graceMs ?? 30_000],
+  );
+  const missing: EnqueueItem[] = [];
+  for (const row of rows) {
+    const kind = row.kind as JobKind;
+    const state = await queues[kind].getJobState(row.id as string);
+    if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+    if (state !== 'unknown') await (await queues[kind].getJob(row.id as string))?.remove().catch(() => {});
+    missing.push({
+      jobId: row.id as string,
+      sweepId: row.sweep_id as string,
+      kind,
+      retry: { attempts: Math.max(1, (row.max_attempts as number) - (row.attempts as number)), backoffMs: 2000 },
+    });
+  }
+  await enqueueJobs(queues, missing);
+  return { enqueued: missing.length };
+}

@@ -1,0 +1,93 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+
+/** One BullMQ queue per job kind; workers choose which to serve. */
+export const QUEUE_NAMES = ['train', 'ood'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** What travels through Redis: only identities. The concrete config lives in Postgres. */
+export interface QueuedJobData {
+  jobId: string;
+  sweepId: string;
+}
+
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  attempts: number;
+  /** Base delay of the exponential backoff, in ms. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 2000 };
+
+export type Queues = Record<QueueName, Queue<QueuedJobData>>;
+
+export function createQueues(connection: ConnectionOptions, prefix?: string): Queues {
+  const make = (name: QueueName) => new Queue<QueuedJobData>(name, { connection, ...(prefix ? { prefix } : {}) });
+  return { train: make('train'), ood: make('ood') };
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+export interface EnqueueItem extends QueuedJobData {
+  kind: QueueName;
+  retry?: RetryPolicy;
+}
+
+function jobOptions(item: EnqueueItem): JobsOptions {
+  const retry = item.retry ?? DEFAULT_RETRY_POLICY;
+  return {
+    // The BullMQ id is our job id: adding the same job twice is a no-op, so enqueueing is idempotent.
+    jobId: item.jobId,
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+    removeOnFail: false,
+  };
+}
+
+/** Adds jobs in the given order (BullMQ is FIFO: grid order is dispatch order), in chunks. */
+export async function enqueueJobs(queues: Queues, items: readonly EnqueueItem[], chunkSize = 5000): Promise<void> {
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const chunk = items.slice(start, start + chunkSize);
+    for (const name of QUEUE_NAMES) {
+      const forQueue = chunk.filter((item) => item.kind === name);
+      if (forQueue.length === 0) continue;
+      await queues[name].addBulk(
+        forQueue.map((item) => ({ name, data: { jobId: item.jobId, sweepId: item.sweepId }, opts: jobOptions(item) })),
+      );
+    }
+  }
+}
+
+/**
+ * Removes jobs that have not started (waiting, delayed, failed, completed). A job that is running
+ * stays: it is stopped through the cancellation channel instead.
+ */
+export async function removeQueuedJobs(queues: Queues, kind: QueueName, jobIds: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const id of jobIds) {
+    const job = await queues[kind].getJob(id);
+    if (!job) continue;
+    try {
+      await job.remove();
+      removed++;
+    } catch {
+      // Locked by a worker (running): cancellation reaches it through Redis.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Enqueues jobs again after a manual retry: a finished BullMQ job with the same id would make the
+ * add a no-op, so it is removed first (a job still active is left alone).
+ */
+export async function resubmitJobs(queues: Queues, items: readonly EnqueueItem[]): Promise<void> {
+  for (const item of items) {
+    const existing = await queues[item.kind].getJob(item.jobId);
+    if (existing && !(await existing.isActive())) await existing.remove().catch(() => {});
+  }
+  await enqueueJobs(queues, items);
+}
