@@ -45,7 +45,8 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
-  const pool = createPool(config.databaseUrl, { max: Math.max(4, options.concurrency * 2) });
+  // Each running job holds at most one connection at a time; keep well under max_connections.
+  const pool = createPool(config.databaseUrl, { max: Math.min(20, options.concurrency + 4) });
   const redis = createRedis(config.redisUrl);
   const subscriber = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);

@@ -10,7 +10,7 @@ export {
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';
 export { cancelSweep, createSweep, requeueJobs, workdirKeyFor } from './sweeps.js';
 export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
-export { refreshSweepStatus } from './sweep-status.js';
+export { markSweepRunning, refreshSweepStatus, settleSweepIfDone } from './sweep-status.js';
 export { reconcileQueues } from './reconcile.js';
 export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
 export type { ModelReference, ResolvedModel } from './model-refs.js';

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { copyPointResults } from '@dgm-ood/db';
 import type { JobInfo, JobKind, JsonValue, ProgressReport, ResultRow } from './contract.js';
 import { JobNotFoundError, StaleAttemptError } from './errors.js';
-import { refreshSweepStatus } from './sweep-status.js';
+import { markSweepRunning, settleSweepIfDone } from './sweep-status.js';
 
 /**
  * Job state transitions in Postgres. Every write of an attempt is fenced by its attempt number:
@@ -78,7 +78,7 @@ export async function startAttempt(
     );
     // The new attempt's results replace everything earlier attempts wrote.
     await client.query('DELETE FROM point_results WHERE job_id = $1', [jobId]);
-    await refreshSweepStatus(client, row.sweep_id as string);
+    await markSweepRunning(client, row.sweep_id as string);
     return {
       status: 'started',
       workdirKey: row.workdir_key as string,
@@ -171,10 +171,7 @@ export async function completeAttempt(
        RETURNING d.id AS job_id, d.sweep_id, s.kind`,
       [jobId],
     );
-    await refreshSweepStatus(client, sweepId);
-    for (const other of new Set(rows.map((r) => r.sweep_id as string))) {
-      if (other !== sweepId) await refreshSweepStatus(client, other);
-    }
+    await settleSweepIfDone(client, sweepId);
     return rows.map((r) => ({ jobId: r.job_id as string, sweepId: r.sweep_id as string, kind: r.kind as JobKind }));
   });
 }
@@ -202,7 +199,7 @@ export async function failAttempt(
       [jobId, attempt, message],
     );
     if (final) await failDependents(client, jobId, message);
-    await refreshSweepStatus(client, sweepId);
+    if (final) await settleSweepIfDone(client, sweepId);
   });
 }
 
@@ -221,19 +218,19 @@ export async function failDependents(client: pg.PoolClient, jobId: string, messa
      RETURNING j.sweep_id`,
     [jobId, message],
   );
-  for (const sweepId of new Set(rows.map((r) => r.sweep_id as string))) await refreshSweepStatus(client, sweepId);
+  for (const sweepId of new Set(rows.map((r) => r.sweep_id as string))) await settleSweepIfDone(client, sweepId);
 }
 
 /** The worker stopped (shutdown) after checkpointing: back to the queue, the attempt counted. */
 export async function interruptAttempt(pool: pg.Pool, jobId: string, attempt: number, reason: string): Promise<void> {
   await inTransaction(pool, async (client) => {
-    const sweepId = await assertCurrent(client, jobId, attempt);
+    // Back to the queue: the sweep stays active, its status does not change.
+    await assertCurrent(client, jobId, attempt);
     await client.query(`UPDATE jobs SET state = 'queued', updated_at = now() WHERE id = $1`, [jobId]);
     await client.query(
       `UPDATE job_attempts SET outcome = 'interrupted', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $2`,
       [jobId, attempt, reason],
     );
-    await refreshSweepStatus(client, sweepId);
   });
 }
 
@@ -249,6 +246,6 @@ export async function recordCancelledAttempt(pool: pg.Pool, jobId: string, attem
        WHERE id = $1 AND state IN ('running', 'cancelled') RETURNING sweep_id`,
       [jobId],
     );
-    if (rows[0]) await refreshSweepStatus(client, rows[0].sweep_id as string);
+    if (rows[0]) await settleSweepIfDone(client, rows[0].sweep_id as string);
   });
 }

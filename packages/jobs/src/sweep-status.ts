@@ -24,3 +24,24 @@ export async function refreshSweepStatus(client: pg.PoolClient | pg.Pool, sweepI
     [sweepId],
   );
 }
+
+/** A job of the sweep started: the sweep is running (one row, no counting: this is the hot path). */
+export async function markSweepRunning(client: pg.PoolClient | pg.Pool, sweepId: string): Promise<void> {
+  await client.query(
+    `UPDATE sweeps SET status = 'running', started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now()
+     WHERE id = $1 AND status <> 'running'`,
+    [sweepId],
+  );
+}
+
+/**
+ * A job of the sweep reached a terminal state: only when no job is left active (an index probe,
+ * not a count) is the final status derived from the counts.
+ */
+export async function settleSweepIfDone(client: pg.PoolClient | pg.Pool, sweepId: string): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE sweep_id = $1 AND state IN ('pending', 'waiting', 'queued', 'running')) AS active`,
+    [sweepId],
+  );
+  if (!rows[0].active) await refreshSweepStatus(client, sweepId);
+}

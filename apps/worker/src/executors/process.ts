@@ -95,9 +95,10 @@ export class ProcessExecutor implements Executor {
           );
         proc.on('message', onMessage);
         proc.once('exit', onExit);
+        // 'run' first: an abort sent before it would reach a child that does not know the run yet.
+        send({ t: 'run', runId, request });
         signal.addEventListener('abort', onAbort, { once: true });
         if (signal.aborted) onAbort();
-        send({ t: 'run', runId, request });
       });
     } finally {
       if (killTimer) clearTimeout(killTimer);

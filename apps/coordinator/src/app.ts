@@ -1,0 +1,39 @@
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '@dgm-ood/config';
+import { docsPlugin } from './plugins/docs.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { queueBoardPlugin } from './plugins/queue-board.js';
+import { servicesPlugin, type Services } from './plugins/services.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { resultRoutes } from './routes/results.js';
+import { submitSweepRoute } from './routes/submit-sweep.js';
+import { sweepRoutes } from './routes/sweeps.js';
+
+export interface AppOptions {
+  services: Services;
+  logger?: Logger | false;
+}
+
+/** The coordinator as a Fastify instance (not listening): everything is a plugin. */
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    bodyLimit: 16 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(errorsPlugin);
+  await app.register(servicesPlugin, { services: options.services });
+  await app.register(docsPlugin);
+  await app.register(healthRoutes);
+  await app.register(submitSweepRoute);
+  await app.register(sweepRoutes);
+  await app.register(jobRoutes);
+  await app.register(resultRoutes);
+  await app.register(queueBoardPlugin);
+  return app;
+}
+
+export type CoordinatorApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,45 @@
+// `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1).
+import { ConfigInvalidError, createLogger, loadConfig, runMain } from '@dgm-ood/config';
+import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
+import { reconcileQueues } from '@dgm-ood/jobs';
+import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
+import { buildApp } from './app.js';
+
+await runMain(async () => {
+  const config = loadConfig();
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigInvalidError(`PORT must be a port number (got ${JSON.stringify(process.env.PORT)})`);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const logger = createLogger('coordinator', { level: config.logLevel });
+  await Promise.all([checkDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
+  const pool = createPool(config.databaseUrl);
+  const prisma = createPrismaClient(config.databaseUrl);
+  const redis = createRedis(config.redisUrl);
+  const queues = createQueues(redis, config.queuePrefix);
+  const app = await buildApp({ services: { config, pool, prisma, redis, queues }, logger });
+
+  // Postgres is the truth: jobs it holds as queued but Redis lost (crash, flush) are enqueued again.
+  const reconcile = async () => {
+    try {
+      const { enqueued } = await reconcileQueues(pool, queues);
+      if (enqueued > 0) logger.warn({ enqueued }, 'reconciled: re-enqueued jobs missing from the queue');
+    } catch (error) {
+      logger.error({ err: error }, 'reconcile failed');
+    }
+  };
+  await reconcile();
+  const timer = setInterval(reconcile, 60_000);
+
+  await app.listen({ port, host });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  clearInterval(timer);
+  await app.close();
+  await closeQueues(queues);
+  redis.disconnect();
+  await prisma.$disconnect();
+  await pool.end();
+});

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requeueJobs } from '@dgm-ood/jobs';
+import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
+import { CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
+import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema } from '../schemas.js';
+
+export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { prisma, pool, queues, redis } = app.services;
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'A job: its concrete config, attempts, progress, error and artifacts',
+        params: IdParams,
+        response: { 200: JobDetailSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const job = await prisma.job.findUnique({
+        where: { id: request.params.id },
+        include: { attemptLog: { orderBy: { attempt: 'asc' } }, artifacts: { orderBy: { name: 'asc' } }, dependsOn: true },
+      });
+      if (!job) throw new CoordinatorJobNotFoundError(request.params.id);
+      return {
+        id: job.id, sweepId: job.sweepId, gridIndex: job.gridIndex, name: job.name, state: job.state,
+        attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, error: job.error,
+        point: job.point, config: job.config, configHash: job.configHash, workdirKey: job.workdirKey,
+        backend: job.backend, workerId: job.workerId, summary: job.summary,
+        startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
+        attemptLog: job.attemptLog.map((a) => ({
+          attempt: a.attempt, workerId: a.workerId, backend: a.backend, outcome: a.outcome, error: a.error,
+          startedAt: a.startedAt.toISOString(), finishedAt: iso(a.finishedAt),
+        })),
+        artifacts: job.artifacts.map((a) => ({ name: a.name, kind: a.kind, uri: a.uri, bytes: Number(a.bytes), sha256: a.sha256 })),
+        dependsOn: job.dependsOn.map((d) => d.dependsOnId),
+      };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/logs',
+    {
+      schema: {
+        summary: "A job's log lines (all attempts), oldest first; page with ?after=<last id>",
+        params: IdParams,
+        querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(500) }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.number(), attempt: z.number(), level: z.string(), message: z.string(), data: z.unknown(), createdAt: z.string() })),
+          }),
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const exists = await prisma.job.count({ where: { id: request.params.id } });
+      if (!exists) throw new CoordinatorJobNotFoundError(request.params.id);
+      const { rows } = await pool.query(
+        `SELECT id, attempt, level, message, data, created_at FROM job_logs WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [request.params.id, request.query.after, request.query.limit],
+      );
+      return {
+        items: rows.map((r) => ({ id: Number(r.id), attempt: r.attempt, level: r.level, message: r.message, data: r.data, createdAt: (r.created_at as Date).toISOString() })),
+      };
+    },
+  );
+
+  app.post(
+    '/jobs/:id/retry',
+    {
+      schema: {
+        summary: 'Run one finished job again (failed, cancelled or succeeded), with a fresh attempt budget',
+        params: IdParams,
+        response: { 200: z.object({ id: z.string(), state: JobStateSchema }), 404: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const job = await prisma.job.findUnique({ where: { id: request.params.id }, include: { sweep: true } });
+      if (!job) throw new CoordinatorJobNotFoundError(request.params.id);
+      if (!['failed', 'cancelled', 'succeeded'].includes(job.state)) throw new JobNotRetryableError(job.id, job.state);
+      const options = job.sweep.options as { maxAttempts?: number; backoffMs?: number };
+      const attempts = options.maxAttempts ?? 3;
+      const ids = await requeueJobs(pool, { jobId: job.id }, ['failed', 'cancelled', 'succeeded'], attempts);
+      await clearCancellation(redis, [job.id]);
+      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: job.sweepId, kind: job.sweep.kind, retry: { attempts, backoffMs: options.backoffMs ?? 5000 } })));
+      const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      return { id: job.id, state: after.state };
+    },
+  );
+};

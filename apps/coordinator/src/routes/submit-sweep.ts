@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import multipart from '@fastify/multipart';
+import { z } from 'zod';
+import { SweepInvalidError } from '../errors.js';
+import { ErrorSchema, KindSchema } from '../schemas.js';
+import { submitSweep, type SubmissionInput } from '../submit.js';
+
+const SubmitQuery = z.object({
+  kind: KindSchema.optional(),
+  name: z.string().min(1).max(200).optional(),
+  format: z.enum(['yaml', 'json']).optional(),
+  maxAttempts: z.coerce.number().int().min(1).max(100).optional(),
+  backoffMs: z.coerce.number().int().min(0).max(3_600_000).optional(),
+});
+
+const Envelope = z.object({
+  source: z.string().min(1),
+  format: z.enum(['yaml', 'json']).optional(),
+  kind: KindSchema.optional(),
+  name: z.string().min(1).max(200).optional(),
+  file: z.string().optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  backoffMs: z.number().int().min(0).max(3_600_000).optional(),
+});
+
+const SubmissionResultSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: KindSchema,
+  jobCount: z.number(),
+  queued: z.number(),
+  waiting: z.number(),
+  failed: z.number(),
+});
+
+interface RawJson {
+  raw: string;
+  value: unknown;
+}
+
+/**
+ * POST /sweeps. The meta-configuration comes as a YAML body (application/yaml, text/yaml, text/plain),
+ * a JSON body (the meta-config itself, or an envelope {source, format?, kind?, name?}), or a multipart
+ * upload (field `file`, optional fields kind/name). Options may also be query parameters.
+ */
+export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
+  await app.register(multipart, { limits: { fileSize: 16 * 1024 * 1024, files: 1 } });
+  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml']) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  }
+  // Keep the raw JSON text: integral floats (1.0) must survive until expansion.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => {
+    try {
+      done(null, { raw: body as string, value: JSON.parse(body as string) } satisfies RawJson);
+    } catch (error) {
+      done(new SweepInvalidError(`request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.post(
+    '/sweeps',
+    {
+      schema: {
+        summary: 'Submit a meta-configuration (dysweep language); it is expanded, stored and enqueued',
+        querystring: SubmitQuery,
+        consumes: ['application/yaml', 'text/yaml', 'text/plain', 'application/json', 'multipart/form-data'],
+        response: { 201: SubmissionResultSchema, 400: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      let input: SubmissionInput;
+      if (request.isMultipart()) {
+        const part = await request.file();
+        if (!part) throw new SweepInvalidError('multipart request has no file field');
+        const field = (name: string) => {
+          const f = part.fields[name];
+          return f && !Array.isArray(f) && f.type === 'field' ? String(f.value) : undefined;
+        };
+        const kind = field('kind');
+        if (kind !== undefined && kind !== 'train' && kind !== 'ood') throw new SweepInvalidError(`field kind must be train or ood (got ${JSON.stringify(kind)})`);
+        const source = (await part.toBuffer()).toString('utf8');
+        input = {
+          source,
+          format: query.format ?? (/\.json$/i.test(part.filename) ? 'json' : 'yaml'),
+          file: part.filename,
+          ...(kind ? { kind } : {}),
+          ...(field('name') ? { name: field('name')! } : {}),
+        };
+      } else if (typeof request.body === 'string') {
+        input = { source: request.body, format: query.format ?? 'yaml' };
+      } else if (request.body && typeof request.body === 'object' && 'raw' in request.body) {
+        const { raw, value } = request.body as RawJson;
+        const envelope = Envelope.safeParse(value);
+        if (value && typeof value === 'object' && 'source' in value) {
+          if (!envelope.success) {
+            throw new SweepInvalidError(`envelope: ${envelope.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+          }
+          const e = envelope.data;
+          input = {
+            source: e.source, format: e.format ?? 'yaml',
+            ...(e.kind ? { kind: e.kind } : {}), ...(e.name ? { name: e.name } : {}), ...(e.file ? { file: e.file } : {}),
+            ...(e.maxAttempts ? { maxAttempts: e.maxAttempts } : {}), ...(e.backoffMs !== undefined ? { backoffMs: e.backoffMs } : {}),
+          };
+        } else {
+          input = { source: raw, format: 'json' };
+        }
+      } else {
+        throw new SweepInvalidError('send the meta-configuration as YAML, JSON or a multipart file upload');
+      }
+      const result = await submitSweep(app.services, {
+        ...input,
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.name ? { name: query.name } : {}),
+        ...(query.maxAttempts ? { maxAttempts: query.maxAttempts } : {}),
+        ...(query.backoffMs !== undefined ? { backoffMs: query.backoffMs } : {}),
+      });
+      return reply.status(201).send(result);
+    },
+  );
+};

@@ -1,0 +1,84 @@
+/** Coordinator test harness: the app over a throw-away database and an isolated queue prefix. */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type AppConfig } from '@dgm-ood/config';
+import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@dgm-ood/db';
+import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
+import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
+import { buildApp, type CoordinatorApp } from '../app.js';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The reference project's files: `shared/` lies beside the checkout. */
+export const UPSTREAM = join(ROOT, '..', 'shared', 'fixtures', 'upstream');
+export const upstreamFile = (path: string) => readFileSync(join(UPSTREAM, 'meta_configurations', path), 'utf8');
+
+export interface CoordinatorHarness {
+  app: CoordinatorApp;
+  db: TestDatabase;
+  pool: Pool;
+  prisma: PrismaClient;
+  redis: Redis;
+  queues: Queues;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+export async function createCoordinatorHarness(): Promise<CoordinatorHarness> {
+  const db = await createTestDatabase();
+  const config: AppConfig = {
+    ...loadConfig({ env: {}, envFile: false }),
+    databaseUrl: db.url,
+    queuePrefix: `t${randomBytes(5).toString('hex')}`,
+    logLevel: 'silent',
+  };
+  const pool = createPool(db.url);
+  const prisma = createPrismaClient(db.url);
+  const redis = createRedis(config.redisUrl);
+  const queues = createQueues(redis, config.queuePrefix);
+  const app = await buildApp({ services: { config, pool, prisma, redis, queues }, logger: false });
+  return {
+    app, db, pool, prisma, redis, queues, config,
+    async close() {
+      await app.close();
+      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
+      await closeQueues(queues);
+      redis.disconnect();
+      await prisma.$disconnect();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+/** Runs a worker with the fixture handlers against the harness's database and queues. */
+export async function startFixtureWorker(h: CoordinatorHarness, overrides: Partial<import('@dgm-ood/worker').WorkerOptions> = {}) {
+  const { startWorker } = await import('@dgm-ood/worker');
+  const { createLogger } = await import('@dgm-ood/config');
+  return startWorker({
+    config: h.config,
+    logger: createLogger('test-worker', { level: 'silent' }),
+    queues: ['train', 'ood'],
+    concurrency: 1,
+    handlerModules: [fileURLToPath(new URL('../../../worker/src/testing/fixture-handlers.ts', import.meta.url))],
+    isolation: 'inline',
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+    maxStalledCount: 3,
+    shutdownTimeoutMs: 10_000,
+    cancelPollMs: 300,
+    ...overrides,
+  });
+}
+
+/** Polls GET /sweeps/:id until `done` holds. */
+export async function waitForSweep(h: CoordinatorHarness, id: string, done: (sweep: { status: string; counts: Record<string, number> }) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sweep = (await h.app.inject({ url: `/sweeps/${id}` })).json();
+    if (done(sweep)) return sweep;
+    if (Date.now() > deadline) throw new Error(`timed out; sweep is ${JSON.stringify(sweep.counts)} ${sweep.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
