@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { memoryIo } from '../test-io.js';
+
+const GOOD = `
+project: demo
+sweep_name: tiny
+base_config:
+  data: {dataset: mnist}
+  trainer: {max_grad_norm: 1.0, writer: {tag_group: other}}
+sweep_configuration:
+  data:
+    dataset: {sweep: true, values: [mnist, cifar10]}
+`;
+
+const BAD = `
+project: demo
+base_config:
+  data: {dataset: mnist}
+sweep_configuration:
+  data:
+    dy__eval:
+      expression: "__import__('os').system('true')"
+`;
+
+describe('dgm-ood expand', () => {
+  it('--json prints pure JSON with float fidelity, kind and the jobs', async () => {
+    const io = memoryIo({ 'm.yaml': GOOD });
+    expect(await runCli(['expand', 'm.yaml', '--json', '--kind', 'train'], io)).toBe(0);
+    expect(io.err).toBe('');
+    const out = JSON.parse(io.out);
+    expect(out.ok).toBe(true);
+    expect(out.sweep.jobCount).toBe(2);
+    expect(out.jobs.map((j: { index: number; kind: string; point: unknown }) => [j.index, j.kind, j.point])).toEqual([
+      [0, 'train', { dataset: 'mnist' }],
+      [1, 'train', { dataset: 'cifar10' }],
+    ]);
+    expect(out.jobs[1].config).toEqual({ data: { dataset: 'cifar10' }, trainer: { max_grad_norm: 1, writer: { tag_group: 'other' } } });
+    expect(out.jobs[1].name).toMatch(/^cifar10_[a-z]+$/); // change_name for kind train, non-flow tag group
+    expect(io.out).toContain('"max_grad_norm":1.0');
+  });
+
+  it('prints a readable table by default, inferring the kind from the config shape', async () => {
+    const io = memoryIo({ 'm.yaml': GOOD });
+    expect(await runCli(['expand', 'm.yaml'], io)).toBe(0);
+    expect(io.out).toMatch(/sweep tiny of project demo — 2 jobs, kind train/);
+    expect(io.out).toMatch(/^0\s+train\s+mnist_\w+\s+dataset=mnist$/m);
+    expect(io.out).toMatch(/^1\s+train\s+cifar10_\w+\s+dataset=cifar10$/m);
+    expect(io.out).toContain('config ');
+  });
+
+  it('exits 2 and lists the errors with file, line and YAML path on invalid input', async () => {
+    const io = memoryIo({ 'bad.yaml': BAD });
+    expect(await runCli(['expand', 'bad.yaml'], io)).toBe(2);
+    expect(io.out).toBe('');
+    expect(io.err).toMatch(/bad\.yaml:8: sweep_configuration\.data\.dy__eval\.expression: name '__import__' is not defined/);
+    expect(io.err).toContain('[eval.unknown_name]');
+  });
+
+  it('exits 2 with a JSON error list when --json is given', async () => {
+    const io = memoryIo({ 'bad.yaml': BAD });
+    expect(await runCli(['expand', 'bad.yaml', '--json'], io)).toBe(2);
+    const out = JSON.parse(io.out);
+    expect(out.ok).toBe(false);
+    expect(out.errors[0]).toMatchObject({ code: 'eval.unknown_name', path: 'sweep_configuration.data.dy__eval.expression', file: 'bad.yaml', line: 8 });
+  });
+
+  it('exits 2 for an unreadable file and 1 for bad usage', async () => {
+    const io = memoryIo();
+    expect(await runCli(['expand', 'missing.yaml'], io)).toBe(2);
+    expect(io.err).toContain('file.unreadable');
+    expect(await runCli(['expand'], memoryIo())).toBe(1);
+    expect(await runCli(['expand', 'm.yaml', '--kind', 'eval'], memoryIo({ 'm.yaml': GOOD }))).toBe(1);
+    expect(await runCli(['expand', 'm.yaml', '--frobnicate'], memoryIo({ 'm.yaml': GOOD }))).toBe(1);
+  });
+
+  it('honours --max-jobs', async () => {
+    const io = memoryIo({ 'm.yaml': GOOD });
+    expect(await runCli(['expand', 'm.yaml', '--max-jobs', '1'], io)).toBe(2);
+    expect(io.err).toContain('grid.too_large');
+  });
+});

@@ -1,0 +1,5 @@
+/** The command registry. A new command (e.g. `evaluation`) is one module plus one entry here. */
+import type { Command } from '../command.js';
+import { expandCommand } from './expand.js';
+
+export const COMMANDS: readonly Command[] = [expandCommand];

@@ -1,0 +1,24 @@
+/** @dgm-ood/metaconfig — expansion of dysweep meta-configurations into deterministic job lists. */
+export type {
+  ExpandedJob,
+  ExpandOptions,
+  ExpansionResult,
+  JsonValue,
+  MetaConfigIssue,
+  SweepInfo,
+  SweepParameterInfo,
+} from './types.js';
+export {
+  DEFAULT_MAX_JOBS,
+  countMetaConfigJobs,
+  expandMetaConfig,
+  inferJobKindFromSource,
+  materialiseJob,
+  prepareMetaConfig,
+  type PreparedSweep,
+} from './expand.js';
+export { DEFAULT_RUN_NAME_CHANGER, inferJobKind, inferJobKindFromPath, type JobKind } from './job-kind.js';
+export { canonicalJson, compareCodePoints, pyFloatRepr, toJsonValue, fromJsonValue } from './canonical-json.js';
+export { RESERVED_WORDS, findReservedWord } from './reserved-words.js';
+export { RUN_NAME_WORDS, runWordFor } from './run-name.js';
+export { PyFloat } from './value.js';

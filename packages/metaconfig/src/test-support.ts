@@ -1,0 +1,32 @@
+/** Test helpers: locate the repository root and the shared upstream fixtures (CI clones shared/ beside the checkout). */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${from}`);
+    dir = parent;
+  }
+}
+
+/** `../shared/fixtures/upstream` relative to the repository root. */
+export function upstreamFixtures(): string {
+  return resolve(repoRoot(), '..', 'shared', 'fixtures', 'upstream');
+}
+
+export function listYamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.yaml') || name.endsWith('.yml')) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}
