@@ -11,7 +11,7 @@ export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } f
 export { cancelSweep, createSweep, requeueJobs, workdirKeyFor } from './sweeps.js';
 export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
 export { markSweepRunning, refreshSweepStatus, settleSweepIfDone } from './sweep-status.js';
-export { reconcileQueues } from './reconcile.js';
+export { reconcileQueues, settleWaitingJobs } from './reconcile.js';
 export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
 export type { ModelReference, ResolvedModel } from './model-refs.js';
 export * from './artifacts/index.js';

@@ -44,3 +44,25 @@ test('fresh submissions are not raced: jobs younger than the grace period are sk
   });
   expect(await reconcileQueues(pool, queues, { graceMs: 60_000 })).toEqual({ enqueued: 0 });
 });
+
+test('waiting jobs whose prerequisite succeeded are released; those whose prerequisite failed fail', async () => {
+  const train = await createSweep(pool, {
+    name: 'pre', kind: 'train', sourceText: '', sourceFormat: 'yaml', options: {}, maxAttempts: 3,
+    jobs: [0, 1].map((i) => ({ gridIndex: i, name: `t${i}`, point: {}, configJson: '{}', configHash: `t${i}` })),
+  });
+  const [ok, bad] = train.jobs.map((j) => j.id);
+  const ood = await createSweep(pool, {
+    name: 'dep', kind: 'ood', sourceText: '', sourceFormat: 'yaml', options: {}, maxAttempts: 3,
+    jobs: [ok!, bad!].map((dep, i) => ({ gridIndex: i, name: `o${i}`, point: {}, configJson: '{}', configHash: `o${i}`, dependsOn: [dep] })),
+  });
+  expect(ood.jobs.map((j) => j.state)).toEqual(['waiting', 'waiting']);
+  // As if the transitions had happened without their follow-up (a crash in between).
+  await pool.query(`UPDATE jobs SET state = 'succeeded' WHERE id = $1`, [ok]);
+  await pool.query(`UPDATE jobs SET state = 'failed', error = 'boom' WHERE id = $1`, [bad]);
+  await reconcileQueues(pool, queues, { graceMs: 0 });
+  const { rows } = await pool.query(`SELECT state, error FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [ood.sweepId]);
+  expect(rows[0]).toEqual({ state: 'queued', error: null });
+  expect(rows[1].state).toBe('failed');
+  expect(rows[1].error).toMatch(/^dependency failed: job 1 \(t1\) of sweep pre failed: boom$/);
+  expect((await queues.ood.getJob(ood.jobs[0]!.id))?.id).toBe(ood.jobs[0]!.id);
+});

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
+import { failDependents } from './lifecycle.js';
 
 /**
  * Repairs the gap between Postgres (the truth) and Redis: jobs `queued` in the database that the
@@ -12,6 +13,7 @@ export async function reconcileQueues(
   queues: Queues,
   options: { graceMs?: number; retry?: (maxAttempts: number) => EnqueueItem['retry'] } = {},
 ): Promise<{ enqueued: number }> {
+  await settleWaitingJobs(pool);
   const { rows } = await pool.query(
     `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
      WHERE j.state = 'queued' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -33,4 +35,35 @@ export async function reconcileQueues(
   }
   await enqueueJobs(queues, missing);
   return { enqueued: missing.length };
+}
+
+/**
+ * Safety net for dependencies: waiting jobs whose prerequisites all succeeded become queued; those
+ * with a failed or cancelled prerequisite fail with its reason.
+ */
+// Released jobs are back-dated past the grace period so the same reconcile pass enqueues them.
+export async function settleWaitingJobs(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `UPDATE jobs j SET state = 'queued', updated_at = now() - interval '1 hour'
+     WHERE j.state = 'waiting' AND NOT EXISTS (
+       SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id WHERE d.job_id = j.id AND p.state <> 'succeeded')`,
+  );
+  const { rows } = await pool.query(
+    `SELECT DISTINCT p.id, coalesce(p.error, 'it was cancelled') AS error FROM jobs j
+     JOIN job_dependencies d ON d.job_id = j.id JOIN jobs p ON p.id = d.depends_on_id
+     WHERE j.state = 'waiting' AND p.state IN ('failed', 'cancelled')`,
+  );
+  for (const prereq of rows) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await failDependents(client, prereq.id as string, prereq.error as string);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
 }

@@ -74,6 +74,9 @@ export async function createSweep(pool: pg.Pool, input: NewSweep): Promise<{ swe
     }
     const edges = input.jobs.flatMap((job, i) => (job.dependsOn ?? []).map((dep) => [ids[i]!, dep] as const));
     if (edges.length > 0) {
+      // Lock the prerequisites first: a prerequisite finishing concurrently then waits for this commit and
+      // sees the new dependents (releasing or failing them); otherwise each side would miss the other.
+      await client.query(`SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`, [[...new Set(edges.map((e) => e[1]))]]);
       await client.query(
         `INSERT INTO job_dependencies (job_id, depends_on_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`,
         [edges.map((e) => e[0]), edges.map((e) => e[1])],

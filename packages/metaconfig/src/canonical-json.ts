@@ -7,6 +7,7 @@ import { PyFloat, PyTuple, SORTED_KEYS, type PyValue, pyTypeName } from './value
 
 type KeyCache = { [SORTED_KEYS]?: readonly string[] };
 import type { JsonValue } from './types.js';
+import { isModelReference } from './reserved-words.js';
 
 /** String order of Python (`<` on str): by code point, not by UTF-16 unit and never by locale. */
 export function compareCodePoints(a: string, b: string): number {
@@ -184,10 +185,12 @@ function write(v: PyValue, intFloats: boolean): string {
   if (v instanceof Map) {
     let out = '{';
     let first = true;
+    // A {sweep, job} model reference is dgm-ood's, not a dysweep directive.
+    const checked = forbidden !== undefined && !isModelReference(v);
     for (const k of sortedKeys(v)) {
       if (!first) out += ',';
       first = false;
-      if (forbidden !== undefined && forbidden.has(k)) throw new ForbiddenKeyError(k);
+      if (checked && forbidden!.has(k)) throw new ForbiddenKeyError(k);
       try {
         out += quotedKey(k) + write(v.get(k) as PyValue, intFloats);
       } catch (e) {

@@ -28,8 +28,22 @@ export function findReservedWord(v: PyValue, path = ''): { path: string; word: s
   return { path: p, word };
 }
 
+/**
+ * dgm-ood's model reference `{sweep: <name or id>, job: <index, id or run name>}` (a model trained by
+ * another sweep's job): exactly these two keys with scalar values. It is not a dysweep directive, so
+ * the reserved-word check lets it through (in base_config or inside swept values, where no swept node
+ * is looked for).
+ */
+export function isModelReference(v: PyValue): boolean {
+  if (!(v instanceof Map) || v.size !== 2 || !v.has('sweep') || !v.has('job')) return false;
+  const sweep = v.get('sweep');
+  const job = v.get('job');
+  return typeof sweep === 'string' && (typeof job === 'string' || typeof job === 'number');
+}
+
 function search(v: PyValue, segs: (string | number)[]): string | undefined {
   if (v instanceof Map) {
+    if (isModelReference(v)) return undefined;
     for (const [k, x] of v) {
       if (RESERVED_WORDS.has(k)) {
         segs.push(k);
@@ -60,6 +74,7 @@ function search(v: PyValue, segs: (string | number)[]): string | undefined {
 
 /** Every reserved key (not only the first), for static reports on `base_config`. */
 export function findAllReservedWords(v: PyValue, path: string, out: { path: string; word: string }[] = []): { path: string; word: string }[] {
+  if (isModelReference(v)) return out;
   if (v instanceof Map) {
     for (const [k, x] of v) {
       const p = joinPath(path, k);

@@ -5,6 +5,7 @@
  * Swept nodes are validated here; problems are collected, not thrown.
  */
 import { IDX_PREFIX, joinPath } from './issues.js';
+import { isModelReference } from './reserved-words.js';
 import type { MetaConfigIssue } from './types.js';
 import { type PyDict, type PyValue, isDict, isList } from './value.js';
 
@@ -195,6 +196,7 @@ function readSweptNode(node: PyDict, segments: string[], yamlPath: string, sink:
 
 function checkNestedSweep(v: PyValue, path: string, sink: IssueSink, fail: () => void): void {
   const clean = path;
+  if (isModelReference(v)) return; // {sweep, job}: a model reference, not a nested sweep
   if (isDict(v)) {
     for (const key of ['sweep', 'sweep_identifier', 'sweep_alias']) {
       if (v.has(key)) {
