@@ -1,0 +1,74 @@
+import { symmetricEigenvalues } from './symmetric-eigenvalues.js';
+
+/** Elementwise clamp of JᵀJ before the eigendecomposition, as the reference does (§3.2). */
+export const GRAM_CLAMP = 10 ** 4.5;
+/** Eigenvalue floor (§3.2). */
+export const EIGENVALUE_FLOOR = 1e-20;
+
+/**
+ * Eigenvalues of Q = JᵀJ (the squared singular values of the decoder Jacobian J), ascending, with the
+ * reference's fixes in order: symmetrise, clamp to ±10^4.5, NaN → 0, eigendecompose, floor at 1e-20.
+ * `gram` is row-major D×D (e.g. computed by a float32 matmul on the engine); it is not modified.
+ */
+export function gramSpectrum(gram: Float32Array | Float64Array, dimension: number): Float64Array {
+  const n = dimension;
+  if (gram.length !== n * n) throw new RangeError(`gram matrix: expected ${n * n} entries, got ${gram.length}`);
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = 0.5 * (gram[i * n + j]! + gram[j * n + i]!);
+      if (Number.isNaN(v)) v = 0;
+      else if (v > GRAM_CLAMP) v = GRAM_CLAMP;
+      else if (v < -GRAM_CLAMP) v = -GRAM_CLAMP;
+      q[i * n + j] = v;
+      q[j * n + i] = v;
+    }
+  }
+  const values = symmetricEigenvalues(q, n);
+  for (let i = 0; i < n; i++) if (!(values[i]! > EIGENVALUE_FLOOR)) values[i] = EIGENVALUE_FLOOR;
+  return values;
+}
+
+/**
+ * LID(x; scale) = #{i : λ_i > exp(2·scale)}: the number of singular values of the decoder Jacobian above
+ * e^scale (Horvat & Pfister's threshold estimator). `spectrum` ascending.
+ */
+export function thresholdLid(spectrum: Float64Array, scale: number): number {
+  const threshold = Math.exp(2 * scale);
+  // Binary search: first index with λ > threshold.
+  let lo = 0;
+  let hi = spectrum.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spectrum[mid]! > threshold) hi = mid;
+    else lo = mid + 1;
+  }
+  return spectrum.length - lo;
+}
+
+export interface CalibrationOptions {
+  /** Search interval for the scale (log-std units); the reference uses [−100, 100]. */
+  low?: number;
+  high?: number;
+  /** Bisection steps; 20 for flows in the reference. */
+  steps?: number;
+}
+
+/**
+ * The scale whose mean LID over the calibration spectra meets the target dimension: the reference's
+ * `given_from_model_free` bisection (LID decreases as the scale grows).
+ */
+export function calibrateScale(spectra: readonly Float64Array[], target: number, options: CalibrationOptions = {}): number {
+  if (spectra.length === 0) throw new RangeError('calibration needs at least one spectrum');
+  let l = options.low ?? -100;
+  let r = options.high ?? 100;
+  const steps = options.steps ?? 20;
+  for (let step = 0; step < steps; step++) {
+    const mid = (l + r) / 2;
+    let sum = 0;
+    for (const s of spectra) sum += thresholdLid(s, mid);
+    if (sum / spectra.length < target) r = mid;
+    else l = mid;
+  }
+  return (l + r) / 2;
+}
