@@ -5,6 +5,7 @@ import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
+import { evaluationRoutes } from './routes/evaluation.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { resultRoutes } from './routes/results.js';
@@ -32,6 +33,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(sweepRoutes);
   await app.register(jobRoutes);
   await app.register(resultRoutes);
+  await app.register(evaluationRoutes);
   await app.register(queueBoardPlugin);
   return app;
 }

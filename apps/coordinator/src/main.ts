@@ -1,7 +1,7 @@
 // `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1).
 import { ConfigInvalidError, createLogger, loadConfig, runMain } from '@dgm-ood/config';
 import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
-import { reconcileQueues } from '@dgm-ood/jobs';
+import { evaluateSweep, reconcileQueues } from '@dgm-ood/jobs';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
 import { buildApp } from './app.js';
 
@@ -23,12 +23,21 @@ await runMain(async () => {
     try {
       const { enqueued } = await reconcileQueues(pool, queues);
       if (enqueued > 0) logger.warn({ enqueued }, 'reconciled: re-enqueued jobs missing from the queue');
+      // Finished OOD sweeps get their evaluation table once.
+      const { rows } = await pool.query(
+        `SELECT s.id FROM sweeps s WHERE s.kind = 'ood' AND s.status IN ('succeeded', 'failed')
+         AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.sweep_id = s.id)`,
+      );
+      for (const row of rows) {
+        const evaluation = await evaluateSweep(pool, row.id as string);
+        logger.info({ sweepId: row.id, rows: evaluation.rows.length }, 'evaluated sweep');
+      }
     } catch (error) {
       logger.error({ err: error }, 'reconcile failed');
     }
   };
   await reconcile();
-  const timer = setInterval(reconcile, 60_000);
+  const timer = setInterval(reconcile, Number(process.env.DGM_OOD_RECONCILE_MS ?? 15_000));
 
   await app.listen({ port, host });
   await new Promise<void>((resolve) => {

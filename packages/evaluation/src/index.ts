@@ -5,3 +5,5 @@ export { referenceDualThresholdAuc } from './reference-protocol.js';
 export type { ReferenceProtocolOptions } from './reference-protocol.js';
 export { evaluatePair } from './evaluation-table.js';
 export type { PairEvaluation, Protocol, ScoredSet } from './evaluation-table.js';
+export { buildEvaluationTable, classifyJob, formatEvaluationTable, GENERATED_DATASET } from './sweep-table.js';
+export type { EvaluationRow, PositiveKind, ScoredJob } from './sweep-table.js';

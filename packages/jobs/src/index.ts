@@ -15,3 +15,5 @@ export { reconcileQueues, settleWaitingJobs } from './reconcile.js';
 export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
 export type { ModelReference, ResolvedModel } from './model-refs.js';
 export * from './artifacts/index.js';
+export { evaluateSweep, loadScoredJobs, storedEvaluation } from './sweep-evaluation.js';
+export type { SweepEvaluation } from './sweep-evaluation.js';

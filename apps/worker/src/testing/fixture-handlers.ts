@@ -81,6 +81,28 @@ const fixtures: Record<string, Fixture> = {
     return { points };
   },
 
+  /**
+   * Scores `points` points of `data.out_of_distribution` like a model with the paradox: other datasets
+   * get higher likelihood (+100) but lower LID (−100) than the in-distribution one (and its samples).
+   */
+  async score(ctx, config) {
+    const data = config.data as { in_distribution: { dataloader_args: { dataset: string } }; out_of_distribution: { dataloader_args: { dataset: string }; pick_loader?: string } };
+    const inDist = data.in_distribution.dataloader_args.dataset;
+    const dataset = data.out_of_distribution.dataloader_args.dataset;
+    const ood = dataset !== inDist && dataset !== 'dgm-generated';
+    const points = num(config, 'points', 10);
+    await ctx.results.write(
+      Array.from({ length: points }, (_, i) => ({
+        dataset,
+        split: data.out_of_distribution.pick_loader ?? 'test',
+        pointIndex: i,
+        logLikelihood: i + (ood ? 100 : 0),
+        lid: 200 + i - (ood ? 100 : 0),
+      })),
+    );
+    return { dataset, points };
+  },
+
   async nan(ctx) {
     await ctx.progress({ step: 3, loss: 1.5 });
     throw new DeterministicJobError('non-finite loss at step 4 (batch 4); last finite loss 1.5 at step 3');

@@ -1,0 +1,76 @@
+/**
+ * `dgm-ood evaluation SWEEP [--json] [--refresh] [--protocol exact|reference-randomised]`: the AUC table
+ * of an OOD sweep (by id or unique name), read from the database (DATABASE_URL); computed and stored
+ * when the sweep has finished and no table is stored yet.
+ */
+import { loadConfig } from '@dgm-ood/config';
+import { createPool } from '@dgm-ood/db';
+import { formatEvaluationTable } from '@dgm-ood/evaluation';
+import { evaluateSweep, storedEvaluation } from '@dgm-ood/jobs';
+import { parseArgs, type Command } from '../command.js';
+import { EXIT, type CliIo } from '../io.js';
+
+const USAGE = 'dgm-ood evaluation SWEEP [--json] [--refresh] [--protocol exact|reference-randomised]';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const evaluationCommand: Command = {
+  name: 'evaluation',
+  summary: 'print the AUC table of an OOD sweep (naive likelihood, dual threshold, max)',
+  usage: USAGE,
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const parsed = parseArgs(args, { booleans: ['--json', '--refresh'], values: ['--protocol'] });
+    if ('error' in parsed || parsed.positionals.length !== 1) {
+      io.stderr(`${'error' in parsed ? `dgm-ood evaluation: ${parsed.error}\n` : ''}usage: ${USAGE}\n`);
+      return EXIT.usage;
+    }
+    const protocolName = parsed.flags.get('--protocol') ?? 'exact';
+    if (protocolName !== 'exact' && protocolName !== 'reference-randomised') {
+      io.stderr(`dgm-ood evaluation: --protocol must be exact or reference-randomised\n`);
+      return EXIT.usage;
+    }
+    let config;
+    try {
+      config = loadConfig();
+    } catch (error) {
+      io.stderr(`dgm-ood evaluation: ${(error as Error).message}\n`);
+      return EXIT.usage;
+    }
+    const pool = createPool(config.databaseUrl);
+    try {
+      const ref = parsed.positionals[0]!;
+      const { rows } = await pool.query(
+        UUID.test(ref) ? 'SELECT id, name, kind FROM sweeps WHERE id = $1' : 'SELECT id, name, kind FROM sweeps WHERE name = $1 ORDER BY created_at DESC',
+        [ref],
+      );
+      if (rows.length === 0) {
+        io.stderr(`dgm-ood evaluation: no sweep ${UUID.test(ref) ? 'with id' : 'named'} ${ref}\n`);
+        return EXIT.invalidInput;
+      }
+      if (rows.length > 1) {
+        io.stderr(`dgm-ood evaluation: ${rows.length} sweeps are named ${ref}; use an id: ${rows.map((r) => r.id).join(', ')}\n`);
+        return EXIT.invalidInput;
+      }
+      const sweep = rows[0];
+      const protocol = protocolName === 'exact' ? ({ name: 'exact' } as const) : ({ name: 'reference-randomised', computeLimit: 100_000, seed: 111 } as const);
+      const evaluation =
+        (!parsed.flags.has('--refresh') && protocol.name === 'exact' ? await storedEvaluation(pool, sweep.id) : undefined) ??
+        (await evaluateSweep(pool, sweep.id, protocol));
+      if (parsed.flags.has('--json')) {
+        io.stdout(`${JSON.stringify({ sweep: { id: sweep.id, name: sweep.name }, ...evaluation }, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      io.stdout(`sweep ${sweep.name} (${sweep.id}), ${evaluation.complete ? 'finished' : 'still running: provisional'}; protocol ${evaluation.protocol.name}\n`);
+      if (evaluation.rows.length === 0) {
+        io.stdout(`no pairs to evaluate: a model needs its own test split (or samples) and another dataset scored, with results\n`);
+        return EXIT.ok;
+      }
+      io.stdout(`${formatEvaluationTable(evaluation.rows)}\n`);
+      return EXIT.ok;
+    } catch (error) {
+      io.stderr(`dgm-ood evaluation: ${(error as Error).message}\n`);
+      return EXIT.invalidInput;
+    } finally {
+      await pool.end();
+    }
+  },
+};

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createCoordinatorHarness, startFixtureWorker, waitForSweep, type CoordinatorHarness } from './testing/harness.js';
+
+let h: CoordinatorHarness;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  h = await createCoordinatorHarness();
+  stopWorker = (await startFixtureWorker(h, { concurrency: 2 })).close;
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await h?.close();
+});
+
+// An OOD sweep like the demo's: one model scores its own test split, its samples, and MNIST.
+const META = `
+project: eval
+base_config:
+  fixture: score
+  points: 12
+  base_model: {config_dir: runs/fmnist/run_config.json, checkpoint_dir: runs/fmnist/best.json}
+  data:
+    in_distribution: {pick_loader: train, dataloader_args: {dataset: fashion-mnist}}
+    out_of_distribution: {pick_loader: test, dataloader_args: {dataset: fashion-mnist}}
+  ood: {seed: 100}
+sweep_configuration:
+  data:
+    out_of_distribution:
+      dataloader_args:
+        dataset: {sweep: true, values: [fashion-mnist, dgm-generated, mnist]}
+`;
+
+test('a finished OOD sweep pairs its jobs per model and serves the AUC table', async () => {
+  const created = (await h.app.inject({ method: 'POST', url: '/sweeps', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  expect(created).toMatchObject({ kind: 'ood', jobCount: 3 });
+  await waitForSweep(h, created.id, (s) => s.status === 'succeeded');
+  const evaluation = (await h.app.inject({ url: `/sweeps/${created.id}/evaluation` })).json();
+  expect(evaluation.complete).toBe(true);
+  expect(evaluation.rows).toHaveLength(2);
+  const [test, generated] = evaluation.rows;
+  expect(test).toMatchObject({
+    model: 'runs/fmnist/best.json', inDistribution: 'fashion-mnist', positive: 'test', negative: 'mnist',
+    positives: 12, negatives: 12, naiveAuc: 0, dualAuc: 1, reportedAuc: 1, lidAuc: 1,
+  });
+  expect(generated).toMatchObject({ positive: 'generated', negative: 'mnist', naiveAuc: 0, dualAuc: 1 });
+  // Stored: served again from the Evaluation rows.
+  expect(await h.prisma.evaluation.count({ where: { sweepId: created.id } })).toBe(8);
+  const again = (await h.app.inject({ url: `/sweeps/${created.id}/evaluation` })).json();
+  expect(again.rows).toEqual(evaluation.rows);
+  const parity = (await h.app.inject({ url: `/sweeps/${created.id}/evaluation?protocol=reference-randomised` })).json();
+  expect(parity.protocol).toMatchObject({ name: 'reference-randomised', seed: 111 });
+  expect(parity.rows[0].reportedAuc).toBe(1);
+});
