@@ -7,3 +7,5 @@ export { evaluatePair } from './evaluation-table.js';
 export type { PairEvaluation, Protocol, ScoredSet } from './evaluation-table.js';
 export { buildEvaluationTable, classifyJob, formatEvaluationTable, GENERATED_DATASET } from './sweep-table.js';
 export type { EvaluationRow, PositiveKind, ScoredJob } from './sweep-table.js';
+export { niceTicks, scatterSvg } from './scatter-svg.js';
+export type { ScatterOptions, ScatterSeries } from './scatter-svg.js';
