@@ -73,3 +73,22 @@ test('a reference to a sweep or job that does not exist is refused with the job 
   expect(missingJob.status).toBe(400);
   expect(missingJob.body.errors[0].message).toMatch(/has no such job/);
 });
+
+test('the OOD handler gets the referenced model restored on its machine (database-backed store, empty MODEL_DIR)', async () => {
+  await stopWorker?.();
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const trainer = await startFixtureWorker(h, { config: { ...h.config, artifactStore: 'postgres', modelDir: mkdtempSync(join(tmpdir(), 'dgm-a-')) }, queues: ['train'] });
+  const scorer = await startFixtureWorker(h, { config: { ...h.config, artifactStore: 'postgres', modelDir: mkdtempSync(join(tmpdir(), 'dgm-b-')) }, queues: ['ood'] });
+  stopWorker = async () => {
+    await trainer.close();
+    await scorer.close();
+  };
+  const train = await post(TRAIN('model-store', 'succeed'), '?kind=train');
+  const ood = await post(OOD('model-store').replace('fixture: succeed', 'fixture: read-model'), '?kind=ood');
+  await waitForSweep(h, ood.body.id, (s) => s.status === 'succeeded');
+  const trainJob = (await h.app.inject({ url: `/sweeps/${train.body.id}/jobs` })).json().items[0];
+  const job = (await h.app.inject({ url: `/sweeps/${ood.body.id}/jobs` })).json().items[0];
+  expect((await h.app.inject({ url: `/jobs/${job.id}` })).json().summary).toEqual({ model: 'trained by attempt 1\n', from: trainJob.id });
+});

@@ -5,7 +5,8 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppConfig, Logger } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import {
-  appendLogs, completeAttempt, DirectoryArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure,
+  appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
+  interruptAttempt, isDeterministicFailure, resolveModelReference, type ResolvedModelDir,
   listArtifacts, PostgresArtifactStore, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
@@ -66,6 +67,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   }, options.cancelPollMs ?? 5000);
 
+  /** `{sweep, job}` references → the trained models' working directories, restored on this machine. */
+  async function resolveModels(jobConfig: JsonValue): Promise<Record<string, ResolvedModelDir>> {
+    const models: Record<string, ResolvedModelDir> = {};
+    for (const ref of findModelReferences(jobConfig)) {
+      const resolved = await resolveModelReference(pool, ref).catch((error: Error) => {
+        throw new DeterministicJobError(error.message);
+      });
+      if (resolved.state !== 'succeeded') {
+        throw new DeterministicJobError(`${ref.path}: the referenced job ${resolved.jobId} is ${resolved.state}, not succeeded`);
+      }
+      const dir = join(config.modelDir, resolved.workdirKey);
+      await mkdir(dir, { recursive: true });
+      await restoreWorkdir(pool, store, resolved.jobId, dir);
+      models[ref.path] = { jobId: resolved.jobId, workdir: dir };
+    }
+    return models;
+  }
+
   async function processJob(bullJob: Job<QueuedJobData>, token?: string): Promise<JsonValue> {
     const { jobId } = bullJob.data;
     const started = await startAttempt(pool, jobId, { workerId });
@@ -109,10 +128,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await writeFile(join(workdir, 'run_config.json'), `${JSON.stringify(job.config, null, 4)}\n`);
       const restored = await restoreWorkdir(pool, store, jobId, workdir);
       if (restored.length > 0) log.info({ restored }, 'restored the working directory from the artifact store');
+      const models = await resolveModels(job.config);
       const handler = registry.resolve(job.kind, job.config, jobId);
       log.info({ handler: handler.name, workdir }, 'job started');
       if (controller.signal.aborted) throw new Error('cancelled before start');
-      const summary = await executor.run({ handlerName: handler.name, job, workdir }, host, controller.signal);
+      const summary = await executor.run({ handlerName: handler.name, job, workdir, models }, host, controller.signal);
       await flushLogs();
       const released = await completeAttempt(pool, jobId, job.attempt, summary ?? null);
       if (released.length > 0) {

@@ -70,8 +70,21 @@ export interface JobLogger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/** A model another job trained, referenced in this job's config as `{sweep, job}`. */
+export interface ResolvedModelDir {
+  /** The training job. */
+  jobId: string;
+  /** Its working directory on this machine, restored from the artifact store (checkpoints etc.). */
+  workdir: string;
+}
+
 export interface JobContext {
   job: JobInfo;
+  /**
+   * Models referenced by the config, keyed by the reference's path in the config (e.g. `base_model`,
+   * `data.out_of_distribution.dataloader_args.dgm_args.model_loading_config`).
+   */
+  models: Record<string, ResolvedModelDir>;
   /** Absolute path, the same for every attempt of this job; restored from the artifact store. */
   workdir: string;
   artifacts: JobArtifacts;

@@ -1,6 +1,6 @@
 export type {
   ArtifactRecord, HandlerModule, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
-  ProgressReport, ResultRow, ResultWriter,
+  ProgressReport, ResolvedModelDir, ResultRow, ResultWriter,
 } from './contract.js';
 export { DeterministicJobError, isDeterministicFailure, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {

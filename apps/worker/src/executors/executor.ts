@@ -1,4 +1,4 @@
-import type { ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ResultRow } from '@dgm-ood/jobs';
+import type { ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ResolvedModelDir, ResultRow } from '@dgm-ood/jobs';
 
 /** What the worker (which owns the database, Redis and the lease) offers a running handler. */
 export interface ExecutionHost {
@@ -13,6 +13,7 @@ export interface RunRequest {
   handlerName: string;
   job: JobInfo;
   workdir: string;
+  models: Record<string, ResolvedModelDir>;
 }
 
 /** Runs handlers: in this process, or in child processes so heavy compute never blocks lease renewal. */

@@ -103,6 +103,13 @@ const fixtures: Record<string, Fixture> = {
     return { dataset, points };
   },
 
+  /** Reads the model file the referenced training job saved (`succeed` writes model.txt). */
+  async 'read-model'(ctx) {
+    const model = ctx.models.base_model;
+    if (!model) throw new Error('no base_model reference resolved');
+    return { model: readFileSync(join(model.workdir, 'model.txt'), 'utf8'), from: model.jobId };
+  },
+
   async nan(ctx) {
     await ctx.progress({ step: 3, loss: 1.5 });
     throw new DeterministicJobError('non-finite loss at step 4 (batch 4); last finite loss 1.5 at step 3');
