@@ -1,0 +1,133 @@
+// GPU check, standalone (no test runner): WebGPU through Dawn on a GPU machine.
+//   1. finds a hardware WebGPU adapter (exits 2 with the reason if there is none);
+//   2. runs the engine's gradient-check suite on webgpu against cpu (exit 1 if it fails);
+//   3. runs the engine benchmark workloads (bench/engine-workloads.ts) on webgpu, interleaved step by
+//      step with PyTorch on the same card (bench/engine_torch.py --device cuda), and prints the speed
+//      relative to PyTorch (t_torch / t_ours).
+// Results also go to <--out>/gpu-check.json. See README.md beside this file for preparing the bundle
+// (prepare.sh) and running it on a machine that has no Node.js.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { activateBackend, formatGradCheckReport, probeWebGpu, runGradCheck, tf } from '@dgm-ood/engine';
+import { WORKLOADS } from '../engine-workloads.js';
+import { median, TorchServer } from '../torch-server.js';
+
+interface Args {
+  reps: number;
+  python: string;
+  torchScript: string;
+  torch: boolean;
+  out: string | undefined;
+  /** Accept a CPU renderer (Mesa llvmpipe through Dawn's OpenGL backend): only to test this script where there is no GPU. */
+  software: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--reps') args.reps = Number(argv[++i]);
+    else if (a === '--python') args.python = argv[++i]!;
+    else if (a === '--torch-script') args.torchScript = argv[++i]!;
+    else if (a === '--no-torch') args.torch = false;
+    else if (a === '--out') args.out = argv[++i]!;
+    else if (a === '--software') args.software = true;
+    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software`);
+  }
+  if (!Number.isInteger(args.reps) || args.reps < 1) throw new Error('gpu check: --reps must be a positive integer');
+  return args;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const result: Record<string, unknown> = { node: process.version, vkDriverFiles: process.env.VK_DRIVER_FILES ?? null };
+  const save = () => {
+    if (args.out === undefined) return;
+    mkdirSync(args.out, { recursive: true });
+    writeFileSync(join(args.out, 'gpu-check.json'), `${JSON.stringify(result, null, 2)}\n`);
+  };
+  console.log(`gpu check: node ${process.version}, VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? '(unset)'}`);
+  tf.enableProdMode();
+
+  // 1. A hardware adapter, or a clear reason why not.
+  if (args.software) process.env.EGL_PLATFORM ??= 'surfaceless';
+  const webgpu = args.software ? { dawnFlags: ['backend=opengl'], featureLevel: 'compatibility' as const, allowSoftwareAdapter: true } : {};
+  try {
+    const { verdict } = await probeWebGpu(webgpu);
+    console.log(`WebGPU adapter: ${verdict.label}`);
+    result.adapter = verdict.label;
+  } catch (error) {
+    const reason = (error as Error).message;
+    console.error(`gpu check: no usable WebGPU adapter: ${reason}`);
+    console.error('  (on a GPU machine: unpack the Vulkan/GL loader .debs and set VK_DRIVER_FILES to the NVIDIA ICD — see bench/gpu/README.md)');
+    result.error = reason;
+    save();
+    return 2;
+  }
+  await activateBackend('cpu');
+  const selection = await activateBackend('webgpu', { source: 'gpu check', webgpu });
+  console.log(selection.reason);
+
+  // 2. Gradient checks against cpu.
+  const t0 = performance.now();
+  const report = await runGradCheck({ backends: ['webgpu'] });
+  console.log(formatGradCheckReport(report));
+  console.log(`gradient check: ${report.passed ? 'passed' : 'FAILED'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  result.gradcheck = report;
+  save();
+
+  // 3. Benchmarks, interleaved with PyTorch on the same card.
+  let torch: TorchServer | undefined;
+  if (args.torch) {
+    try {
+      torch = await TorchServer.start(args.python, args.torchScript, { threads: 2, device: 'cuda' });
+      console.log(`PyTorch ${torch.header.torch} on ${torch.header.gpu ?? torch.header.device}`);
+      result.torch = torch.header;
+    } catch (error) {
+      console.log(`PyTorch reference unavailable: ${(error as Error).message}`);
+    }
+  }
+  const rows: Array<Record<string, unknown>> = [];
+  try {
+    await tf.setBackend('webgpu');
+    for (const w of WORKLOADS) {
+      const instance = w.create(tf);
+      try {
+        for (let i = 0; i < 3; i++) await instance.step(); // shader compilation, buffer pools
+        const ours: number[] = [];
+        const ref: number[] = [];
+        for (let i = 0; i < args.reps; i++) {
+          if (torch) ref.push(await torch.step(w.name));
+          const s = performance.now();
+          await instance.step();
+          ours.push(performance.now() - s);
+        }
+        const om = median(ours);
+        const row: Record<string, unknown> = { workload: w.name, oursMs: om, oursMinMs: Math.min(...ours), gflops: w.flops / om / 1e6 };
+        let line = `webgpu ${w.name.padEnd(14)} ${om.toFixed(2).padStart(9)} ms  ${(w.flops / om / 1e6).toFixed(1).padStart(8)} GFLOP/s`;
+        if (ref.length > 0) {
+          const tm = median(ref);
+          Object.assign(row, { torchMs: tm, speedVsTorch: tm / om });
+          line += `   PyTorch ${tm.toFixed(2).padStart(8)} ms   speed ${(tm / om).toFixed(4)}×`;
+        }
+        console.log(line);
+        rows.push(row);
+      } finally {
+        instance.dispose();
+      }
+    }
+  } finally {
+    torch?.stop();
+  }
+  result.bench = rows;
+  save();
+  return report.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`gpu check failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { firstLine } from '../errors.js';
+import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
+import { importOptional, setTfBackend } from './activate.js';
+import type { WebGpuOptions } from './loader-options.js';
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: object;
+}
+
+/**
+ * Finds a WebGPU adapter through Dawn (npm `webgpu`). Throws when there is none, or when it is a CPU
+ * renderer and `allowSoftwareAdapter` is not set.
+ */
+export async function probeWebGpu(options: WebGpuOptions = {}): Promise<{ gpu: GPU; adapter: GPUAdapter; verdict: AdapterVerdict }> {
+  let dawn: DawnModule;
+  try {
+    dawn = (await importOptional('webgpu')) as DawnModule;
+  } catch (error) {
+    throw new Error(`npm package 'webgpu' (Dawn) failed to load: ${firstLine(error)}`);
+  }
+  // GPUBufferUsage, GPUMapMode, … are globals in browsers; tfjs-backend-webgpu uses them as such.
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create(options.dawnFlags ?? []);
+  const request: GPURequestAdapterOptions & { featureLevel?: string } = { powerPreference: 'high-performance' };
+  if (options.featureLevel !== undefined) request.featureLevel = options.featureLevel;
+  const adapter = await gpu.requestAdapter(request);
+  if (adapter === null) {
+    throw new Error('Dawn found no WebGPU adapter (no GPU, or no Vulkan loader/driver: libvulkan.so.1 and the vendor ICD)');
+  }
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+  const verdict = describeAdapter({
+    vendor: info?.vendor,
+    architecture: info?.architecture,
+    device: info?.device,
+    description: info?.description,
+    isFallbackAdapter: info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+  });
+  if (verdict.software && options.allowSoftwareAdapter !== true) {
+    throw new Error(`the only WebGPU adapter is a CPU renderer (${verdict.label}), slower than wasm`);
+  }
+  return { gpu, adapter, verdict };
+}
+
+/** Makes `gpu` the global `navigator.gpu`, where tfjs-backend-webgpu looks for it. */
+function installNavigatorGpu(gpu: GPU, request: object): void {
+  // Every adapter tfjs asks for gets our options (e.g. featureLevel for Dawn's OpenGL backend).
+  const wrapped = new Proxy(gpu, {
+    get(target, prop) {
+      if (prop === 'requestAdapter') {
+        return (opts?: GPURequestAdapterOptions) => target.requestAdapter({ ...opts, ...request });
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav === undefined) {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
+  } else {
+    Object.defineProperty(nav, 'gpu', { value: wrapped, configurable: true, writable: true });
+  }
+}
+
+/** `webgpu`: tfjs-backend-webgpu on a hardware adapter found by Dawn. */
+export async function activateWebGpu(options: WebGpuOptions = {}): Promise<string> {
+  const { gpu, verdict } = await probeWebGpu(options);
+  installNavigatorGpu(gpu, options.featureLevel === undefined ? {} : { featureLevel: options.featureLevel });
+  // The module registers the 'webgpu' backend at import time only if navigator.gpu exists then.
+  // A literal import, so that bundles (bench/gpu) carry it; it is loaded only here.
+  const mod = await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu') === null) {
+    // Imported earlier, before navigator.gpu existed: register the same factory it would have.
+    tf.registerBackend(
+      'webgpu',
+      async () => {
+        const adapter = await (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+        if (adapter === null) throw new Error('WebGPU adapter disappeared');
+        const l = adapter.limits;
+        const device = await adapter.requestDevice({
+          requiredLimits: {
+            maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+            maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+            maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+            maxBufferSize: l.maxBufferSize,
+            maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+            maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+          },
+        });
+        return new mod.WebGPUBackend(device, (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info);
+      },
+      3,
+    );
+  }
+  await setTfBackend('webgpu');
+  return `WebGPU adapter ${verdict.label}${verdict.software ? ' (software renderer, allowed by option)' : ''}`;
+}

@@ -1,0 +1,121 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { Rng } from '../autodiff/rng.js';
+
+type Tf = typeof tfjs;
+
+export interface GradCheckInput {
+  shape: number[];
+  /** Default: uniform in [−1, 1). */
+  range?: [number, number];
+  /** Integer-valued inputs (indices) are not differentiated. */
+  dtype?: 'float32' | 'int32';
+  /** For int32 inputs: values drawn from [0, maxIndex). */
+  maxIndex?: number;
+}
+
+/**
+ * One operation to check. The suite evaluates `fn` on deterministic inputs on the reference backend
+ * and on each backend under test, and compares the output and the gradient of Σ fn(x)·r (a fixed
+ * random cotangent r, so every output element matters) w.r.t. each float input.
+ */
+export interface GradCheckCase {
+  name: string;
+  inputs: GradCheckInput[];
+  fn: (tf: Tf, ...xs: tfjs.Tensor[]) => tfjs.Tensor;
+  /** Overrides the suite's tolerance (e.g. for ops whose float32 error grows with size). */
+  tolerance?: number;
+  /** Why the case is shaped the way it is (known traps), shown in reports. */
+  note?: string;
+}
+
+/** Deterministic input values for a case (same on every backend). */
+export function caseInputValues(c: GradCheckCase, seed: number): Array<Float32Array | Int32Array> {
+  const rng = new Rng(seed);
+  return c.inputs.map((input) => {
+    const n = input.shape.reduce((a, b) => a * b, 1);
+    if (input.dtype === 'int32') {
+      const out = new Int32Array(n);
+      const max = input.maxIndex ?? 2;
+      for (let i = 0; i < n; i++) out[i] = Math.floor(rng.uniform() * max);
+      return out;
+    }
+    const [lo, hi] = input.range ?? [-1, 1];
+    return rng.fillUniform(new Float32Array(n), lo, hi) as Float32Array;
+  });
+}
+
+const f = (shape: number[], range?: [number, number]): GradCheckInput => ({ shape, ...(range ? { range } : {}) });
+const positive: [number, number] = [0.2, 2];
+
+/**
+ * The ops our models use (ConvResidualNet, couplings, splines, U-Nets, losses), on tiny shapes. Later
+ * issues append their ops here. Known traps (tfjs-backends.md) are encoded as the workarounds.
+ */
+export const STANDARD_CASES: GradCheckCase[] = [
+  // conv2d: the shapes of our nets (3×3 'same', 1×1), strides, explicit pads, and the fused forms.
+  { name: 'conv2d 3x3 same s1', inputs: [f([2, 6, 6, 3]), f([3, 3, 3, 4])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
+  { name: 'conv2d 1x1 valid', inputs: [f([2, 5, 5, 6]), f([1, 1, 6, 4])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'valid') },
+  { name: 'conv2d 3x3 same s2', inputs: [f([2, 7, 7, 3]), f([3, 3, 3, 5])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'same') },
+  { name: 'conv2d 3x3 valid s2 (unread rows)', inputs: [f([1, 8, 8, 2]), f([3, 3, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'valid') },
+  { name: 'conv2d 4x4 valid s3', inputs: [f([1, 10, 9, 2]), f([4, 4, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 3, 'valid') },
+  { name: 'conv2d 3x3 explicit pad', inputs: [f([2, 5, 5, 3]), f([3, 3, 3, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, [[0, 0], [2, 0], [1, 1], [0, 0]]) },
+  { name: 'conv2d 3x3 on 1x1 map', inputs: [f([3, 1, 1, 4]), f([3, 3, 4, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
+  {
+    name: 'fused conv2d + bias + relu',
+    inputs: [f([2, 6, 6, 3]), f([3, 3, 3, 4]), f([4])],
+    fn: (tf, x, w, b) => tf.fused.conv2d({ x: x as tfjs.Tensor4D, filter: w as tfjs.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+  },
+  { name: 'conv2dTranspose s2', inputs: [f([2, 4, 4, 3]), f([3, 3, 2, 3])], fn: (tf, x, w) => tf.conv2dTranspose(x as tfjs.Tensor4D, w as tfjs.Tensor4D, [2, 8, 8, 2], 2, 'same') },
+  { name: 'depthwiseConv2d 3x3', inputs: [f([2, 5, 5, 3]), f([3, 3, 3, 2])], fn: (tf, x, w) => tf.depthwiseConv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
+  // dense algebra
+  { name: 'matMul', inputs: [f([5, 7]), f([7, 4])], fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D) },
+  { name: 'matMul transposeA/B', inputs: [f([7, 5]), f([4, 7])], fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D, true, true) },
+  { name: 'batched matMul', inputs: [f([3, 4, 5]), f([3, 5, 2])], fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor3D, b as tfjs.Tensor3D) },
+  { name: 'fused matMul + bias + relu', inputs: [f([6, 5]), f([5, 4]), f([4])], fn: (tf, a, b, c) => tf.fused.matMul({ a: a as tfjs.Tensor2D, b: b as tfjs.Tensor2D, bias: c, activation: 'relu' }) },
+  // elementwise nonlinearities
+  { name: 'softplus', inputs: [f([3, 7], [-4, 4])], fn: (tf, x) => tf.softplus(x) },
+  { name: 'sigmoid', inputs: [f([3, 7], [-4, 4])], fn: (tf, x) => tf.sigmoid(x) },
+  { name: 'log-sigmoid as −softplus(−x)', inputs: [f([3, 7], [-4, 4])], fn: (tf, x) => tf.neg(tf.softplus(tf.neg(x))), note: 'tf.logSigmoid breaks nested gradients' },
+  { name: 'exp', inputs: [f([3, 7], [-2, 2])], fn: (tf, x) => tf.exp(x) },
+  { name: 'log', inputs: [f([3, 7], positive)], fn: (tf, x) => tf.log(x) },
+  { name: 'tanh, relu, square, sqrt', inputs: [f([4, 5], positive)], fn: (tf, x) => tf.add(tf.mul(tf.tanh(x), tf.relu(tf.sub(x, 1))), tf.add(tf.square(x), tf.sqrt(x))) },
+  { name: 'where via step mask', inputs: [f([4, 5]), f([4, 5])], fn: (tf, a, b) => { const m = tf.step(tf.sub(a, b)); return tf.add(tf.mul(m, tf.exp(a)), tf.mul(tf.sub(1, m), tf.square(b))); }, note: 'tf.where with a comparison on the tape has no gradient' },
+  // scans and normalisers
+  { name: 'cumsum', inputs: [f([3, 6])], fn: (tf, x) => tf.cumsum(x, 1) },
+  { name: 'cumsum exclusive reverse', inputs: [f([3, 6])], fn: (tf, x) => tf.cumsum(x, 1, true, true) },
+  { name: 'softmax', inputs: [f([4, 6], [-3, 3])], fn: (tf, x) => tf.softmax(x) },
+  { name: 'logSoftmax', inputs: [f([4, 6], [-3, 3])], fn: (tf, x) => tf.logSoftmax(x) },
+  // selection
+  { name: 'one-hot selection (oneHot · sum)', inputs: [f([5, 4]), { shape: [5], dtype: 'int32', maxIndex: 4 }], fn: (tf, x, idx) => tf.sum(tf.mul(x, tf.oneHot(idx as tfjs.Tensor1D, 4)), 1) },
+  { name: 'gather axis 1', inputs: [f([3, 6]), { shape: [4], dtype: 'int32', maxIndex: 6 }], fn: (tf, x, idx) => tf.gather(x, idx as tfjs.Tensor1D, 1), note: 'wasm: UnsortedSegmentSum from the cpu fallback' },
+  // layout
+  { name: 'pad', inputs: [f([2, 3, 3, 2])], fn: (tf, x) => tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]]) },
+  { name: 'mirrorPad reflect', inputs: [f([2, 4, 4, 2])], fn: (tf, x) => tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect') },
+  { name: 'reshape + transpose (squeeze)', inputs: [f([2, 4, 4, 3])], fn: (tf, x) => tf.reshape(tf.transpose(tf.reshape(x, [2, 2, 2, 2, 2, 3]), [0, 1, 3, 5, 2, 4]), [2, 2, 2, 12]) },
+  { name: 'concat + slice', inputs: [f([2, 3, 4]), f([2, 3, 2])], fn: (tf, a, b) => tf.concat([tf.slice(tf.concat([a, b], 2), [0, 1, 1], [2, 2, 4]), tf.slice(a, [0, 0, 0], [2, 2, 4])], 1) },
+  { name: 'split + stack', inputs: [f([2, 6, 3])], fn: (tf, x) => { const [p, q] = tf.split(x, 2, 1); return tf.stack([tf.mul(p!, 2), tf.exp(q!)], 0); } },
+  {
+    name: 'tile (nearest-neighbour upsampling)',
+    inputs: [f([2, 3, 3, 2])],
+    // Two rank-3 tiles (tfjs has Tile gradients up to rank 4): duplicate columns, then rows.
+    fn: (tf, x) => {
+      const cols = tf.reshape(tf.tile(tf.reshape(x, [18, 1, 2]), [1, 2, 1]), [6, 1, 12]);
+      return tf.reshape(tf.tile(cols, [1, 2, 1]), [2, 6, 6, 2]);
+    },
+    note: 'cpu resizeNearestNeighbor gradient is wrong for batch > 1',
+  },
+  // reductions
+  { name: 'sum', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.sum(x, [0, 2]) },
+  { name: 'sum over all but the last axis (bias gradient)', inputs: [f([2, 3, 3, 4])], fn: (tf, x) => tf.sum(tf.exp(x), [0, 1, 2]) },
+  { name: 'mean', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.mean(x, 1) },
+  { name: 'mean over leading axes, keepDims (batch statistics)', inputs: [f([4, 3, 3, 5])], fn: (tf, x) => tf.mul(x, tf.mean(tf.square(x), [0, 1, 2], true)) },
+  { name: 'cast to bool and back (masks)', inputs: [f([4, 5], [-2, 2])], fn: (tf, x) => tf.mul(x, tf.cast(tf.cast(tf.round(x), 'bool'), 'float32')) },
+  { name: 'max', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.max(x, 2) },
+  { name: 'min', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.min(x, 0) },
+  { name: 'logSumExp', inputs: [f([3, 4, 5], [-3, 3])], fn: (tf, x) => tf.logSumExp(x, 1) },
+  // pooling
+  { name: 'avgPool 2x2', inputs: [f([2, 6, 6, 3])], fn: (tf, x) => tf.avgPool(x as tfjs.Tensor4D, 2, 2, 'valid') },
+  { name: 'avgPool 3x3 s1 same', inputs: [f([2, 5, 5, 2])], fn: (tf, x) => tf.avgPool(x as tfjs.Tensor4D, 3, 1, 'same') },
+  { name: 'maxPool 2x2 s2', inputs: [f([2, 6, 6, 3])], fn: (tf, x) => tf.maxPool(x as tfjs.Tensor4D, 2, 2, 'valid'), note: "wasm's own MaxPoolGrad is wrong (tfjs 4.22); the engine replaces it" },
+  { name: 'maxPool 3x3 s2 same', inputs: [f([2, 7, 7, 3])], fn: (tf, x) => tf.maxPool(x as tfjs.Tensor4D, 3, 2, 'same'), note: "wasm's own MaxPoolGrad is wrong (tfjs 4.22); the engine replaces it" },
+];

@@ -1,0 +1,81 @@
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
+import type { BackendLoaderOptions } from './backends/loader-options.js';
+import { EngineError } from './errors.js';
+import { stderrLogger, type EngineLogger } from './logger.js';
+import { activateBackend, type BackendSelection, type SkippedBackend } from './select-backend.js';
+
+export interface InitEngineOptions extends BackendLoaderOptions {
+  /**
+   * auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu. Default: process.env.DGM_OOD_BACKEND,
+   * else auto. Services pass `loadConfig().backend` (@dgm-ood/config), which validated the same variable.
+   */
+  backend?: string;
+  /** Where the choice is logged (one info line with the reason and the skipped backends). Default: stderr. */
+  logger?: EngineLogger;
+}
+
+export interface Engine {
+  /** The tfjs namespace, with every gradient registered; the same module instance as `import * as tf from '@tensorflow/tfjs'`. */
+  tf: typeof tf;
+  requested: BackendRequest;
+  backend: BackendName;
+  tfBackend: string;
+  reason: string;
+  skipped: SkippedBackend[];
+}
+
+let current: { requested: BackendRequest; engine: Promise<Engine> } | undefined;
+
+/**
+ * Chooses and initialises the process's tfjs backend, once. Call it (and await it) before any tensor
+ * work; afterwards use the returned `tf` or `import * as tf from '@tensorflow/tfjs'` — the same object.
+ *
+ * Idempotent: later calls with no backend, `auto`, or the backend already chosen return the same
+ * Engine; a later call asking for a different backend throws DGM_ENGINE_ALREADY_INITIALISED (switching
+ * backends moves every live tensor — tests that need it use `activateBackend`). A failed call can be
+ * retried. Also turns on tfjs's production mode, which silences its console chatter (the "install
+ * tfjs-node" banner); the chosen backend and the reasons are logged through `logger` instead.
+ *
+ * On wasm, large convolutions and products use min(2, cores) threads unless `wasm.threads` or
+ * DGM_OOD_WASM_THREADS says otherwise (`activateBackend` defaults to 1).
+ */
+export async function initEngine(options: InitEngineOptions = {}): Promise<Engine> {
+  const source = options.backend !== undefined ? 'initEngine({ backend })' : 'DGM_OOD_BACKEND';
+  const requested = parseBackendRequest(options.backend ?? process.env.DGM_OOD_BACKEND, source);
+  if (current !== undefined) {
+    const previous = current;
+    const engine = await previous.engine;
+    if (requested === 'auto' || requested === engine.backend) return engine;
+    throw new EngineError(
+      'DGM_ENGINE_ALREADY_INITIALISED',
+      `${source} asks for backend "${requested}", but this process already runs on "${engine.backend}" (requested ${previous.requested}); choose the backend once, before any tensor work`,
+      { backend: requested, source },
+    );
+  }
+  tf.enableProdMode();
+  // Services get the multi-threaded wasm kernels by default (PyTorch, the reference, uses the cores
+  // too); DGM_OOD_WASM_THREADS=1 turns them off where several workers share a machine.
+  const threads = options.wasm?.threads ?? (process.env.DGM_OOD_WASM_THREADS?.trim() ? undefined : Math.min(2, availableParallelism()));
+  const wasm = { ...options.wasm, ...(threads === undefined ? {} : { threads }) };
+  const attempt = activateBackend(requested, { ...options, wasm, source, logger: options.logger ?? stderrLogger }).then(
+    (selection: BackendSelection): Engine => ({ tf, ...selection }),
+  );
+  current = { requested, engine: attempt };
+  try {
+    return await attempt;
+  } catch (error) {
+    current = undefined;
+    throw error;
+  }
+}
+
+/** The Engine chosen by `initEngine`, or undefined before it finished. */
+export async function currentEngine(): Promise<Engine | undefined> {
+  try {
+    return await current?.engine;
+  } catch {
+    return undefined;
+  }
+}
