@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FlowContext } from '../types.js';
+import { ChannelCoupling, type CouplingOptions } from './coupling.js';
+import { sumExceptBatch } from './logit.js';
+
+/**
+ * Affine coupling (nflows AffineCouplingTransform): net output channels [0, n) are the shift t and [n, 2n) the
+ * raw scale a; scale = sigmoid(a + 2) + 1e-3; y = x·scale + t; log|det| = Σ ln scale.
+ */
+export class AffineCoupling extends ChannelCoupling {
+  readonly kind = 'affine-coupling';
+
+  constructor(opts: CouplingOptions) {
+    super(opts, 2);
+  }
+
+  protected transformChannels(inputs: tf.Tensor4D, conditioner: tf.Tensor4D, ctx: FlowContext | undefined, inverse: boolean) {
+    const n = inputs.shape[3];
+    const [shift, raw] = this.net.applySplit(conditioner, ctx, 2 * n, [
+      { offset: 0, size: n },
+      { offset: n, size: n },
+    ]) as [tf.Tensor4D, tf.Tensor4D];
+    const scale = tf.add(tf.sigmoid(tf.add(raw, 2)), 1e-3);
+    const logScale = sumExceptBatch(tf.log(scale));
+    if (inverse) {
+      return { outputs: tf.div(tf.sub(inputs, shift), scale) as tf.Tensor4D, logabsdet: tf.neg(logScale) };
+    }
+    return { outputs: tf.add(tf.mul(inputs, scale), shift) as tf.Tensor4D, logabsdet: logScale };
+  }
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, test } from 'vitest';
+import { isFlowModel, readTrainingPlan } from './training-plan.js';
+
+const upstream = fileURLToPath(new URL('../../../../shared/fixtures/upstream/configurations/training/flows/example_grayscale_train.yaml', import.meta.url));
+
+describe('readTrainingPlan', () => {
+  test("reads the reference project's training config", () => {
+    const config = parse(readFileSync(upstream, 'utf8'));
+    const plan = readTrainingPlan(config);
+    expect(plan).toMatchObject({
+      dataset: 'fashion-mnist', batchSize: 128, validBatchSize: 128, validFraction: 0.1, lr: 0.001, weightDecay: 0.01,
+      maxEpochs: 400, patience: 30, maxGradNorm: 1, sampleEveryEpochs: 1, lrGamma: null,
+    });
+    expect(isFlowModel(config.model)).toBe(true);
+  });
+
+  test('our preset form and extensions', () => {
+    const plan = readTrainingPlan({
+      data: { dataset: 'fashion-mnist', batch_size: 64 },
+      model: { preset: 'rqnsf-grayscale-cpu' },
+      trainer: { max_epochs: 3, max_minutes: 5, optimizer: { lr_scheduler: { class_path: 'torch.optim.lr_scheduler.ExponentialLR', init_args: { gamma: 0.99 } } } },
+    });
+    expect(plan).toMatchObject({ batchSize: 64, testBatchSize: 64, maxMinutes: 5, lrGamma: 0.99, patience: null });
+    expect(isFlowModel({ preset: 'rqnsf-grayscale-cpu' })).toBe(true);
+    expect(isFlowModel({ class_path: 'model_zoo.density_estimator.diffusions.VPSDE_Diffusion' })).toBe(false);
+  });
+
+  test('bad values name their path', () => {
+    expect(() => readTrainingPlan({ model: { preset: 'x' } })).toThrow('config data.dataset: missing');
+    expect(() => readTrainingPlan({ data: { dataset: 'mnist', batch_size: 0 }, model: {} })).toThrow('config data.batch_size: must be a positive integer (got 0)');
+    expect(() => readTrainingPlan({ data: { dataset: 'mnist' }, model: {}, trainer: { optimizer: { class_path: 'torch.optim.SGD' } } })).toThrow(
+      'config trainer.optimizer.class_path: only Adam/AdamW are supported (got torch.optim.SGD)',
+    );
+  });
+});
