@@ -26,6 +26,10 @@ describe('meta_configurations helpers', () => {
     expect(changeName(flow, 'agenizing')).toBe('AffineCouplingTransform_mnist_agenizing');
     const diffusion = py({ trainer: { writer: { tag_group: 'diffusion' } }, data: { dataset: 'cifar10' }, model: { class_path: 'model_zoo.density_estimator.diffusions.VPSDE_Diffusion' } });
     expect(changeName(diffusion, 'w')).toBe('diffusion_VPSDE_Diffusion_cifar10_w');
+    // dgm-ood presets name the run after the preset.
+    expect(changeName(py({ trainer: { writer: { tag_group: 'flow' } }, data: { dataset: 'fashion-mnist' }, model: { preset: 'rqnsf-grayscale-cpu' } }), 'w')).toBe(
+      'rqnsf-grayscale-cpu_fashion-mnist_w',
+    );
     expect(changeName(py({ trainer: { writer: { tag_group: 'x' } }, data: { dataset: 'svhn' } }), 'w')).toBe('svhn_w');
   });
 

@@ -71,13 +71,20 @@ function firstCouplingClass(v: PyValue): PyValue | undefined {
   return undefined;
 }
 
-/** Training runs: `<Coupling>_<dataset>_<name>` (flows), `diffusion_<Model>_<dataset>_<name>`, or `<dataset>_<name>`. */
+/**
+ * Training runs: `<Coupling>_<dataset>_<name>` (flows), `diffusion_<Model>_<dataset>_<name>`, or `<dataset>_<name>`.
+ * dgm-ood extension: a flow given as one of our presets (`model: {preset: …}`, no coupling class in the
+ * config) is named `<preset>_<dataset>_<name>` instead of failing.
+ */
 export function changeName(conf: PyValue, runName: PyValue): string {
   const tagGroup = getItem(getItem(getItem(conf, 'trainer'), 'writer'), 'tag_group');
   const dataset = pyStr(getItem(getItem(conf, 'data'), 'dataset'));
   const name = pyStr(runName);
   if (tagGroup === 'flow') {
     const cls = firstCouplingClass(conf);
+    const model = conf instanceof Map ? conf.get('model') : undefined;
+    const preset = model instanceof Map ? model.get('preset') : undefined;
+    if (cls === undefined && typeof preset === 'string') return `${preset}_${dataset}_${name}`;
     if (cls === undefined) throw new PyError('KeyError', `'${COUPLING_KEY}' (no coupling layer found in the flow config)`);
     return `${lastSegment(cls, COUPLING_KEY)}_${dataset}_${name}`;
   }
