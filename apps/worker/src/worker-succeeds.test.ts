@@ -11,7 +11,7 @@ test('a job runs once: state, results, artifact, progress, logs and summary are 
   const { sweepId, jobIds } = await h.submit([{ fixture: 'succeed', points: 5 }]);
   await h.worker();
   const job = await h.waitFor(jobIds[0]!, isTerminal);
-  expect(job).toMatchObject({ state: 'succeeded', attempts: 1, error: null, summary: { ok: true, points: 5, attempt: 1 } });
+  expect(job).toMatchObject({ state: 'succeeded', attempts: 1, error: null, backend: 'fixture', summary: { ok: true, points: 5, attempt: 1 } });
   expect(job.progress).toEqual({ fraction: 1 });
   expect(await h.attempts(jobIds[0]!)).toEqual([{ attempt: 1, outcome: 'succeeded', error: null }]);
   const { rows } = await h.pool.query('SELECT count(*)::int AS n FROM point_results WHERE job_id = $1', [jobIds[0]]);

@@ -7,7 +7,7 @@ import { createPool } from '@dgm-ood/db';
 import {
   appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
   interruptAttempt, isDeterministicFailure, resolveModelReference, type ResolvedModelDir,
-  listArtifacts, PostgresArtifactStore, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
+  listArtifacts, PostgresArtifactStore, recordBackend, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
 import {
@@ -104,9 +104,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     };
     const flushTimer = setInterval(() => void flushLogs(), 1000);
     let lastProgress = 0;
+    let recordedBackend: string | undefined;
     const workdir = join(config.modelDir, workdirKey);
     const host: ExecutionHost = {
       async progress(report: ProgressReport) {
+        if (typeof report.backend === 'string' && report.backend !== recordedBackend) {
+          recordedBackend = report.backend;
+          await recordBackend(pool, jobId, job.attempt, report.backend);
+        }
         const now = Date.now();
         if (now - lastProgress < 500 && report.fraction !== 1) return; // throttled: the DB is not a metrics store
         lastProgress = now;

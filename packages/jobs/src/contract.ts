@@ -58,6 +58,8 @@ export interface ResultWriter {
 }
 
 export interface ProgressReport {
+  /** The execution backend the handler runs on (e.g. wasm, webgpu): recorded with the job and attempt. */
+  backend?: string;
   /** Fraction done in [0, 1], if known. */
   fraction?: number;
   message?: string;

@@ -4,7 +4,7 @@ export type {
 } from './contract.js';
 export { DeterministicJobError, isDeterministicFailure, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {
-  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordCancelledAttempt, reportProgress,
+  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, reportProgress,
   startAttempt, writeResults,
 } from './lifecycle.js';
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';

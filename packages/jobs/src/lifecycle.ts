@@ -114,6 +114,12 @@ export async function writeResults(pool: pg.Pool, jobId: string, attempt: number
   });
 }
 
+/** The execution backend an attempt runs on (reported by its handler), on the job and the attempt. */
+export async function recordBackend(pool: pg.Pool, jobId: string, attempt: number, backend: string): Promise<void> {
+  await pool.query(`UPDATE jobs SET backend = $3 WHERE id = $1 AND attempts = $2`, [jobId, attempt, backend]);
+  await pool.query(`UPDATE job_attempts SET backend = $3 WHERE job_id = $1 AND attempt = $2`, [jobId, attempt, backend]);
+}
+
 /** Returns false when the attempt no longer owns the job (progress of a stale attempt is dropped). */
 export async function reportProgress(pool: pg.Pool, jobId: string, attempt: number, progress: ProgressReport): Promise<boolean> {
   const { rowCount } = await pool.query(

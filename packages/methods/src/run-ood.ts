@@ -51,6 +51,7 @@ async function generatedSamples(model: FlowModel, dir: string, seed: number, len
 
 export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue> {
   const engine = await initEngine({ logger: { info: (o: object, m?: string) => ctx.log.info(m ?? 'engine', o as Record<string, unknown>), warn: (o: object, m?: string) => ctx.log.warn(m ?? 'engine', o as Record<string, unknown>) } as never });
+  await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
   const modelDir = 'reference' in plan.model ? ctx.models.base_model?.workdir : plan.model.directory;
   if (!modelDir) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
   const model = await loadModel(modelDir, plan.checkpoint);

@@ -60,6 +60,7 @@ async function testBitsPerDim(model: FlowModel, test: ImageArray, batchSize: num
 export async function runFlowTraining(ctx: JobContext, plan: TrainingPlan): Promise<JsonValue> {
   const engine = await initEngine({ logger: { info: (o: object, m?: string) => ctx.log.info(m ?? 'engine', o as Record<string, unknown>), warn: (o: object, m?: string) => ctx.log.warn(m ?? 'engine', o as Record<string, unknown>) } as never });
   ctx.log.info(`backend ${engine.backend}: ${engine.reason}`);
+  await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
   const { dataDir } = loadConfig();
   const dataOptions = {
     dataDir,

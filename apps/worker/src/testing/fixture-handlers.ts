@@ -38,7 +38,7 @@ const fixtures: Record<string, Fixture> = {
 
   async succeed(ctx, config) {
     const points = num(config, 'points', 3);
-    await ctx.progress({ fraction: 0.5, message: 'halfway' });
+    await ctx.progress({ backend: 'fixture', fraction: 0.5, message: 'halfway' });
     ctx.log.info('scoring', { points });
     await ctx.results.write(rows(points));
     writeFileSync(join(ctx.workdir, 'model.txt'), `trained by attempt ${ctx.job.attempt}\n`);
