@@ -66,7 +66,10 @@ interface JobView {
 }
 
 await runMain(async () => {
-  const { values } = parseArgs({ options: { full: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    options: { full: { type: 'boolean', default: false }, configs: { type: 'string', default: join(ROOT, 'meta_configurations', 'demo') } },
+    strict: true,
+  });
   const variant = values.full ? 'full' : 'quick';
   const config = loadConfig();
   const log = createLogger('demo', { level: 'warn' });
@@ -103,7 +106,7 @@ await runMain(async () => {
       return body;
     };
     const submit = (file: string, kind: string, replace: Record<string, string> = {}) => {
-      let source = readFileSync(join(ROOT, 'meta_configurations', 'demo', file), 'utf8');
+      let source = readFileSync(join(values.configs!, file), 'utf8');
       for (const [from, to] of Object.entries(replace)) source = source.replaceAll(from, to);
       return api<{ id: string; name: string; jobCount: number }>(`/sweeps?kind=${kind}`, {
         method: 'POST',

@@ -31,9 +31,11 @@ export function niceTicks(min: number, max: number, target = 6): number[] {
 
 /** A self-contained SVG scatter plot (no dependencies): the paper's LID-vs-likelihood figure. */
 export function scatterSvg(series: readonly ScatterSeries[], options: ScatterOptions = {}): string {
-  const width = options.width ?? 720;
+  // The legend sits right of the plot: room for its longest label (≈7 px per character at 12 px).
+  const legendWidth = 40 + 7 * Math.max(...series.map((s) => `${s.label} (${s.x.length})`.length));
+  const width = options.width ?? 560 + legendWidth;
   const height = options.height ?? 480;
-  const margin = { left: 70, right: 170, top: 40, bottom: 55 };
+  const margin = { left: 70, right: legendWidth, top: 40, bottom: 55 };
   const finite = (v: number) => Number.isFinite(v);
   const xs = series.flatMap((s) => s.x.filter(finite));
   const ys = series.flatMap((s) => s.y.filter(finite));

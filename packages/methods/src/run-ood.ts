@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
@@ -55,7 +56,7 @@ export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue>
   const modelDir = 'reference' in plan.model ? ctx.models.base_model?.workdir : plan.model.directory;
   if (!modelDir) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
   const model = await loadModel(modelDir, plan.checkpoint);
-  const { dataDir } = loadConfig();
+  const { dataDir, modelDir: modelRoot } = loadConfig();
   const dataLogger = {
     info: (o: object, m?: string) => ctx.log.info(m ?? 'data', o as Record<string, unknown>),
     warn: (o: object, m?: string) => ctx.log.warn(m ?? 'data', o as Record<string, unknown>),
@@ -89,6 +90,21 @@ export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue>
 
   const timing: SpectrumTiming = { jacobianMs: 0, eigenMs: 0 };
   let calibrationPoints = 0;
+  // The calibration depends only on the model and the calibration settings: the OOD jobs of one model
+  // (its test split, other datasets, its samples) share it through a cache on this machine.
+  const modelJob = 'reference' in plan.model ? ctx.models.base_model?.jobId : plan.model.directory;
+  const calibrationKey = createHash('sha256')
+    .update(JSON.stringify([modelJob, plan.checkpoint, plan.inDistribution, plan.target, plan.lpcaPoints, plan.calibrationPoints, plan.scaleRange, plan.bisectionSteps, plan.seed]))
+    .digest('hex')
+    .slice(0, 24);
+  const cacheFile = join(modelRoot, 'calibrations', `${calibrationKey}.json`);
+  if (plan.method === 'lid' && progress.scale === undefined && existsSync(cacheFile)) {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { target: Progress['target']; scale: number; calibrationPoints: number };
+    progress.target = cached.target;
+    progress.scale = cached.scale;
+    ctx.log.info(`calibration reused (${cacheFile}): scale ${cached.scale.toFixed(4)}, target ${cached.target!.dimension}`);
+    await saveProgress();
+  }
   if (plan.method === 'lid' && progress.scale === undefined) {
     const train = await loadDataset(plan.inDistribution, 'train', dataOptions);
     if (!progress.target) {
@@ -113,6 +129,10 @@ export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue>
     progress.scale = calibrateScale(spectra, progress.target.dimension, { low: plan.scaleRange[0], high: plan.scaleRange[1], steps: plan.bisectionSteps });
     ctx.log.info(`calibrated scale ${progress.scale.toFixed(4)} (mean LID ${progress.target.dimension} over ${calibrationPoints} training points)`);
     await saveProgress();
+    mkdirSync(join(modelRoot, 'calibrations'), { recursive: true });
+    const temp = `${cacheFile}.${process.pid}`;
+    writeFileSync(temp, JSON.stringify({ target: progress.target, scale: progress.scale, calibrationPoints, modelJob, createdAt: new Date().toISOString() }));
+    renameSync(temp, cacheFile);
   }
 
   const started = performance.now();
