@@ -7,7 +7,7 @@ import { createPool } from '@dgm-ood/db';
 import {
   appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
   interruptAttempt, isDeterministicFailure, resolveModelReference, type ResolvedModelDir,
-  listArtifacts, PostgresArtifactStore, recordBackend, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
+  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
 import {
@@ -120,6 +120,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
       writeResults: (rows) => writeResults(pool, jobId, job.attempt, rows),
       saveArtifact: (name, kind) => saveArtifact(pool, store, { id: jobId, attempt: job.attempt, workdir, workdirKey }, name, kind),
+      removeArtifact: (name) => removeArtifact(pool, store, { id: jobId, attempt: job.attempt }, name),
       listArtifacts: () => listArtifacts(pool, jobId),
       log(line) {
         buffered.push(line);

@@ -35,6 +35,8 @@ export interface JobArtifacts {
    * restores it into its working directory before the handler starts.
    */
   save(name: string, kind?: string): Promise<ArtifactRecord>;
+  /** Forgets an artifact (its file was replaced, e.g. an old checkpoint blob); later attempts will not restore it. */
+  remove(name: string): Promise<void>;
   list(): Promise<ArtifactRecord[]>;
 }
 

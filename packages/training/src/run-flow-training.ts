@@ -131,6 +131,14 @@ export async function runFlowTraining(ctx: JobContext, plan: TrainingPlan): Prom
         writeFileSync(join(ctx.workdir, 'training-time.json'), JSON.stringify({ ms: spent + (Date.now() - attemptStart) }));
         for (const file of [c.manifestPath, c.blobPath]) await ctx.artifacts.save(relative(ctx.workdir, file), 'checkpoint');
         await ctx.artifacts.save('training-time.json', 'other');
+        // Each checkpoint's weights live in a new content-named blob and the previous one is deleted:
+        // forget the replaced blobs, or a resumed attempt would try to restore files that no longer exist.
+        const current = relative(ctx.workdir, c.blobPath);
+        for (const artifact of await ctx.artifacts.list()) {
+          if (artifact.name !== current && artifact.name.startsWith(`checkpoints/${c.kind}.`) && artifact.name.endsWith('.bin')) {
+            await ctx.artifacts.remove(artifact.name);
+          }
+        }
       },
     });
   } catch (error) {

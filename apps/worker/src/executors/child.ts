@@ -29,6 +29,7 @@ async function run(runId: number, message: Extract<ToChild, { t: 'run' }>): Prom
     progress: (report: ProgressReport) => call(runId, 'progress', report),
     writeResults: (rows: readonly ResultRow[]) => call(runId, 'writeResults', rows),
     saveArtifact: (name, kind) => call(runId, 'saveArtifact', name, kind),
+    removeArtifact: (name) => call(runId, 'removeArtifact', name),
     listArtifacts: () => call(runId, 'listArtifacts'),
     log: (line) => send({ t: 'log', runId, line }),
   };

@@ -15,6 +15,10 @@ export function buildContext(request: RunRequest, host: ExecutionHost, signal: A
     log,
     progress: (report) => host.progress(report),
     results: { write: (rows) => host.writeResults(rows) },
-    artifacts: { save: (name, kind) => host.saveArtifact(name, kind), list: () => host.listArtifacts() },
+    artifacts: {
+      save: (name, kind) => host.saveArtifact(name, kind),
+      remove: (name) => host.removeArtifact(name),
+      list: () => host.listArtifacts(),
+    },
   };
 }

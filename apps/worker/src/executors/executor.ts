@@ -5,6 +5,7 @@ export interface ExecutionHost {
   progress(report: ProgressReport): Promise<void>;
   writeResults(rows: readonly ResultRow[]): Promise<number>;
   saveArtifact(name: string, kind?: string): Promise<ArtifactRecord>;
+  removeArtifact(name: string): Promise<void>;
   listArtifacts(): Promise<ArtifactRecord[]>;
   log(line: LogLine): void;
 }

@@ -35,6 +35,17 @@ export async function saveArtifact(
   return { name, kind, ...stored };
 }
 
+/** Deletes the record of `<workdir>/<name>` (fenced by the attempt) and frees its stored object. */
+export async function removeArtifact(pool: pg.Pool, store: ArtifactStore, job: { id: string; attempt: number }, name: string): Promise<void> {
+  const { rows } = await pool.query(
+    `DELETE FROM artifacts a USING jobs j
+     WHERE a.job_id = $1 AND a.name = $3 AND j.id = a.job_id AND j.attempts = $2 AND j.state = 'running'
+     RETURNING a.uri`,
+    [job.id, job.attempt, name],
+  );
+  if (rows[0]) await store.discard(rows[0].uri as string);
+}
+
 export async function listArtifacts(pool: pg.Pool, jobId: string): Promise<ArtifactRecord[]> {
   const { rows } = await pool.query(
     `SELECT name, kind, uri, bytes, sha256 FROM artifacts WHERE job_id = $1 ORDER BY name`,
