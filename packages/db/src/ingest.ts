@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createError } from '@dgm-ood/config';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { withTransaction } from './transaction.js';
 
 export const ResultInvalidError = createError<[string]>('DGM_RESULT_INVALID', 'invalid point result: %s', 400);
 
@@ -118,19 +119,10 @@ export async function ingestPointResults(
   input: readonly PointResultRow[],
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     if (options.replaceJobId) {
       await client.query('DELETE FROM point_results WHERE job_id = $1', [options.replaceJobId]);
     }
-    const rows = await copyPointResults(client, input);
-    await client.query('COMMIT');
-    return { rows };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    return { rows: await copyPointResults(client, input) };
+  });
 }

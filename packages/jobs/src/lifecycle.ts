@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { copyPointResults } from '@dgm-ood/db';
+import { copyPointResults, withTransaction } from '@dgm-ood/db';
 import type { JobInfo, JobKind, JsonValue, ProgressReport, ResultRow } from './contract.js';
 import { JobNotFoundError, StaleAttemptError } from './errors.js';
 import { markSweepRunning, settleSweepIfDone } from './sweep-status.js';
@@ -29,27 +29,13 @@ export interface ReleasedJob {
   kind: JobKind;
 }
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export async function startAttempt(
   pool: pg.Pool,
   jobId: string,
   worker: { workerId: string; backend?: string | null },
 ): Promise<StartedAttempt | SkippedAttempt> {
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query(
       `SELECT j.*, s.name AS sweep_name, s.kind AS sweep_kind FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
        WHERE j.id = $1 FOR UPDATE OF j`,
@@ -108,7 +94,7 @@ async function assertCurrent(client: pg.PoolClient, jobId: string, attempt: numb
 }
 
 export async function writeResults(pool: pg.Pool, jobId: string, attempt: number, rows: readonly ResultRow[]): Promise<number> {
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     await assertCurrent(client, jobId, attempt);
     return copyPointResults(client, rows.map((row) => ({ ...row, jobId })));
   });
@@ -157,7 +143,7 @@ export async function completeAttempt(
   attempt: number,
   summary: JsonValue | undefined,
 ): Promise<ReleasedJob[]> {
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const sweepId = await assertCurrent(client, jobId, attempt);
     await client.query(
       `UPDATE jobs SET state = 'succeeded', summary = $2, error = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
@@ -193,7 +179,7 @@ export async function failAttempt(
   message: string,
   final: boolean,
 ): Promise<void> {
-  await inTransaction(pool, async (client) => {
+  await withTransaction(pool, async (client) => {
     const sweepId = await assertCurrent(client, jobId, attempt);
     await client.query(
       `UPDATE jobs SET state = $2::job_state, error = $3, finished_at = CASE WHEN $4 THEN now() END, updated_at = now()
@@ -229,7 +215,7 @@ export async function failDependents(client: pg.PoolClient, jobId: string, messa
 
 /** The worker stopped (shutdown) after checkpointing: back to the queue, the attempt counted. */
 export async function interruptAttempt(pool: pg.Pool, jobId: string, attempt: number, reason: string): Promise<void> {
-  await inTransaction(pool, async (client) => {
+  await withTransaction(pool, async (client) => {
     // Back to the queue: the sweep stays active, its status does not change.
     await assertCurrent(client, jobId, attempt);
     await client.query(`UPDATE jobs SET state = 'queued', updated_at = now() WHERE id = $1`, [jobId]);
@@ -242,7 +228,7 @@ export async function interruptAttempt(pool: pg.Pool, jobId: string, attempt: nu
 
 /** The running attempt stopped because its job was cancelled (the job row is already `cancelled`). */
 export async function recordCancelledAttempt(pool: pg.Pool, jobId: string, attempt: number): Promise<void> {
-  await inTransaction(pool, async (client) => {
+  await withTransaction(pool, async (client) => {
     await client.query(
       `UPDATE job_attempts SET outcome = 'cancelled', finished_at = now() WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
       [jobId, attempt],

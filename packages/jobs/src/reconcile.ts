@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '@dgm-ood/db';
 import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
 import { failDependents } from './lifecycle.js';
@@ -54,16 +55,6 @@ export async function settleWaitingJobs(pool: pg.Pool): Promise<void> {
      WHERE j.state = 'waiting' AND p.state IN ('failed', 'cancelled')`,
   );
   for (const prereq of rows) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await failDependents(client, prereq.id as string, prereq.error as string);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    await withTransaction(pool, (client) => failDependents(client, prereq.id as string, prereq.error as string));
   }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '@dgm-ood/db';
 import { buildEvaluationTable, type EvaluationRow, type Protocol, type ScoredJob } from '@dgm-ood/evaluation';
 import type { JsonValue } from './contract.js';
 
@@ -82,9 +83,7 @@ export async function evaluateSweep(pool: pg.Pool, sweepId: string, protocol: Pr
   const complete = !active[0].active;
   const rows = buildEvaluationTable(await loadScoredJobs(pool, sweepId), protocol);
   if (complete) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       await client.query('DELETE FROM evaluations WHERE sweep_id = $1', [sweepId]);
       for (const [position, row] of rows.entries()) {
         const { naiveAuc, dualAuc, reportedAuc, lidAuc, ...identity } = row;
@@ -97,13 +96,7 @@ export async function evaluateSweep(pool: pg.Pool, sweepId: string, protocol: Pr
           );
         }
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
   return { sweepId, complete, protocol, rows };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { withTransaction } from '@dgm-ood/db';
 import type { JobKind, JsonValue } from './contract.js';
 import { failDependents } from './lifecycle.js';
 import { refreshSweepStatus } from './sweep-status.js';
@@ -42,9 +43,7 @@ export function workdirKeyFor(sweepId: string, gridIndex: number): string {
  */
 export async function createSweep(pool: pg.Pool, input: NewSweep): Promise<{ sweepId: string; jobs: CreatedJob[] }> {
   const sweepId = randomUUID();
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO sweeps (id, name, kind, source_text, source_format, options, job_count)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -99,17 +98,11 @@ export async function createSweep(pool: pg.Pool, input: NewSweep): Promise<{ swe
     }
     await refreshSweepStatus(client, sweepId);
     const { rows } = await client.query(`SELECT id, grid_index, state FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [sweepId]);
-    await client.query('COMMIT');
     return {
       sweepId,
       jobs: rows.map((r) => ({ id: r.id as string, gridIndex: r.grid_index as number, state: r.state as CreatedJob['state'] })),
     };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface StoppedJobs {
@@ -122,14 +115,9 @@ export interface StoppedJobs {
 
 /** Cancels every non-terminal job of a sweep. */
 export async function cancelSweep(pool: pg.Pool, sweepId: string): Promise<StoppedJobs | undefined> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const { rows: sweep } = await client.query(`SELECT kind FROM sweeps WHERE id = $1 FOR UPDATE`, [sweepId]);
-    if (!sweep[0]) {
-      await client.query('ROLLBACK');
-      return undefined;
-    }
+    if (!sweep[0]) return undefined;
     const { rows } = await client.query(
       `WITH stopped AS (
          SELECT id, state FROM jobs WHERE sweep_id = $1 AND state IN ('pending', 'waiting', 'queued', 'running') FOR UPDATE
@@ -141,18 +129,12 @@ export async function cancelSweep(pool: pg.Pool, sweepId: string): Promise<Stopp
     );
     for (const row of rows) await failDependents(client, row.id as string, 'it was cancelled');
     await refreshSweepStatus(client, sweepId);
-    await client.query('COMMIT');
     return {
       kind: sweep[0].kind as JobKind,
       notStarted: rows.filter((r) => r.previous !== 'running').map((r) => r.id as string),
       running: rows.filter((r) => r.previous === 'running').map((r) => r.id as string),
     };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -168,9 +150,7 @@ export async function requeueJobs(
 ): Promise<string[]> {
   const column = 'sweepId' in where ? 'sweep_id' : 'id';
   const value = 'sweepId' in where ? where.sweepId : where.jobId;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query(
       `UPDATE jobs SET state = 'queued', error = NULL, finished_at = NULL, updated_at = now(),
          max_attempts = attempts + $3
@@ -185,13 +165,7 @@ export async function requeueJobs(
       [rows.map((r) => r.id)],
     );
     for (const sweepId of new Set(rows.map((r) => r.sweep_id as string))) await refreshSweepStatus(client, sweepId);
-    await client.query('COMMIT');
     const stillWaiting = new Set(waiting.map((r) => r.id as string));
     return rows.map((r) => r.id as string).filter((id) => !stillWaiting.has(id));
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

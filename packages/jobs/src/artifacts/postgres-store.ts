@@ -4,6 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
+import { withTransaction } from '@dgm-ood/db';
 import { ArtifactCorruptError, type ArtifactStore, type StoredObject } from './store.js';
 
 const CHUNK = 1 << 20;
@@ -17,9 +18,8 @@ export class PostgresArtifactStore implements ArtifactStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async put(_key: string, sourcePath: string): Promise<StoredObject> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // One transaction: a failed upload leaves no half-written large object behind.
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ oid: number }>('SELECT lo_create(0) AS oid');
       const oid = rows[0]!.oid;
       const hash = createHash('sha256');
@@ -30,14 +30,8 @@ export class PostgresArtifactStore implements ArtifactStore {
         await client.query('SELECT lo_put($1, $2, $3)', [oid, offset, buffer]);
         offset += buffer.length;
       }
-      await client.query('COMMIT');
       return { uri: `pg-lo://${oid}`, bytes: offset, sha256: hash.digest('hex') };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async discard(uri: string): Promise<void> {

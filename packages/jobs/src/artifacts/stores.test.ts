@@ -3,28 +3,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createPool, type Pool } from '@dgm-ood/db';
-import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
+import { describe, expect, test } from 'vitest';
+import { useTestDatabase } from '@dgm-ood/db/vitest';
 import { DirectoryArtifactStore } from './directory-store.js';
 import { PostgresArtifactStore } from './postgres-store.js';
 
-let db: TestDatabase;
-let pool: Pool;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = createPool(db.url);
-});
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+const database = useTestDatabase();
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dgm-store-'));
 
 describe('PostgresArtifactStore', () => {
   test('streams a multi-chunk file in and out, byte for byte, with its sha256', async () => {
-    const store = new PostgresArtifactStore(pool);
+    const store = new PostgresArtifactStore(database.pool);
     const source = join(tmp(), 'weights.bin');
     const bytes = randomBytes((1 << 20) * 2 + 12345);
     writeFileSync(source, bytes);
@@ -37,7 +27,7 @@ describe('PostgresArtifactStore', () => {
   });
 
   test('a checksum mismatch is refused and leaves no file behind', async () => {
-    const store = new PostgresArtifactStore(pool);
+    const store = new PostgresArtifactStore(database.pool);
     const source = join(tmp(), 'x.bin');
     writeFileSync(source, 'hello');
     const stored = await store.put('k/x.bin', source);
@@ -47,12 +37,12 @@ describe('PostgresArtifactStore', () => {
   });
 
   test('discard frees the large object', async () => {
-    const store = new PostgresArtifactStore(pool);
+    const store = new PostgresArtifactStore(database.pool);
     const source = join(tmp(), 'y.bin');
     writeFileSync(source, 'bye');
     const stored = await store.put('k/y.bin', source);
     await store.discard(stored.uri);
-    const { rows } = await pool.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [Number(stored.uri.slice(8))]);
+    const { rows } = await database.pool.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [Number(stored.uri.slice(8))]);
     expect(rows).toHaveLength(0);
   });
 });
