@@ -149,11 +149,11 @@ export async function runFlowTraining(ctx: JobContext, plan: TrainingPlan): Prom
     if (timer) clearTimeout(timer);
   }
   if (ctx.signal.aborted) throw new Error(`training stopped: ${String(ctx.signal.reason)} (checkpoint saved at step ${result.globalStep})`);
+  const trainSeconds = (spent + (Date.now() - attemptStart)) / 1000;
 
   await ctx.progress({ message: 'evaluating test bits/dim' });
   const best = result.checkpoints.bestValid ? await loadFlowModel(join(ctx.workdir, 'checkpoints'), 'best_valid') : model;
   const testBpd = await testBitsPerDim(best, test, plan.testBatchSize, plan.seed + 1);
-  const trainSeconds = (spent + (Date.now() - attemptStart)) / 1000;
   ctx.log.info(`test ${testBpd.toFixed(3)} bits/dim after ${result.epochsCompleted} epochs (${result.stopReason})`);
   await ctx.progress({ fraction: 1, message: `test ${testBpd.toFixed(3)} bits/dim` });
   return {
