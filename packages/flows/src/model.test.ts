@@ -36,6 +36,17 @@ describe('FlowModel likelihood (§2.1 conventions)', () => {
     model.dispose();
   });
 
+  it('preprocess draws its dequantization noise from `seed` (same seed, same x̃)', () => {
+    const model = tinyGrayscale();
+    const x = tf.floor(randomTensor([1, 28, 28, 1], 4, { lo: 0, hi: 256 }));
+    const a = model.preprocess(x, { seed: 7 });
+    const b = model.preprocess(x, { seed: 7 });
+    const c = model.preprocess(x, { seed: 8 });
+    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(maxAbsDiff(a, c)).toBeGreaterThan(0);
+    model.dispose();
+  });
+
   it('rejects NCHW input with a hint', () => {
     const model = tinyGrayscale();
     const rgb = buildFlowModel(withCouplingWidths(flowPreset('glow-rgb'), () => 2));

@@ -37,13 +37,13 @@ export class FlowModel {
     if (flow.latentSize !== this.dim) throw new Error(`FlowModel: flow latent size ${flow.latentSize} differs from D = ${this.dim}`);
   }
 
-  /** Raw pixels → x̃ (dequantized, scaled), NHWC. */
+  /** Raw pixels → x̃ (dequantized, scaled), NHWC. Noise from `seeds`, else from `seed`, else unseeded. */
   preprocess(x: tf.Tensor, opts: LogProbOptions & { seeds?: SeedStream } = {}): tf.Tensor4D {
     this.checkImages(x);
     return applyDataTransform(x, this.spec.dataTransform, {
       dequantize: opts.dequantize,
       backgroundAugmentation: opts.backgroundAugmentation,
-      seeds: opts.seeds,
+      seeds: opts.seeds ?? (opts.seed === undefined ? undefined : new SeedStream(opts.seed)),
     }) as tf.Tensor4D;
   }
 

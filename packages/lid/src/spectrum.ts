@@ -13,6 +13,7 @@ export const EIGENVALUE_FLOOR = 1e-20;
 export function gramSpectrum(gram: Float32Array | Float64Array, dimension: number): Float64Array {
   const n = dimension;
   if (gram.length !== n * n) throw new RangeError(`gram matrix: expected ${n * n} entries, got ${gram.length}`);
+  // Only the lower triangle: symmetricEigenvalues reads nothing else.
   const q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
@@ -21,7 +22,6 @@ export function gramSpectrum(gram: Float32Array | Float64Array, dimension: numbe
       else if (v > GRAM_CLAMP) v = GRAM_CLAMP;
       else if (v < -GRAM_CLAMP) v = -GRAM_CLAMP;
       q[i * n + j] = v;
-      q[j * n + i] = v;
     }
   }
   const values = symmetricEigenvalues(q, n);

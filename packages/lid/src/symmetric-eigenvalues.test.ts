@@ -32,6 +32,22 @@ describe('symmetricEigenvalues', () => {
     }
   });
 
+  test('reads only the lower triangle, and handles columns that need no reflection', () => {
+    // Block diagonal: a 5×5 diagonal head (its columns are already reduced) and a random 12×12 block; the
+    // strict upper triangle holds garbage.
+    const n = 17;
+    const block = Matrix.rand(12, 12);
+    const sym = block.add(block.transpose());
+    const full = Matrix.zeros(n, n);
+    for (let i = 0; i < 5; i++) full.set(i, i, i - 2);
+    for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) full.set(5 + i, 5 + j, sym.get(i, j));
+    const expected = new EigenvalueDecomposition(full, { assumeSymmetric: true }).realEigenvalues.sort((a, b) => a - b);
+    const input = Float64Array.from(full.to1DArray());
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) input[i * n + j] = 1e6 * (i - j);
+    const got = symmetricEigenvalues(input, n);
+    for (let i = 0; i < n; i++) expect(Math.abs(got[i]! - expected[i]!)).toBeLessThan(1e-11 * 30);
+  });
+
   test('a diagonal matrix is its own spectrum; the size is checked', () => {
     expect(Array.from(symmetricEigenvalues(Float64Array.from([3, 0, 0, 0, -1, 0, 0, 0, 2]), 3))).toEqual([-1, 2, 3]);
     expect(() => symmetricEigenvalues(new Float64Array(5), 2)).toThrow('expected 4 entries for a 2×2 matrix, got 5');

@@ -3,8 +3,16 @@ import { jacobian } from '@dgm-ood/engine';
 import type { FlowModel } from '@dgm-ood/flows';
 import { gramSpectrum } from '@dgm-ood/lid';
 
-/** Copies of a point per reverse pass of the Jacobian (memory vs. per-pass overhead). */
+/** Copies of a point per reverse pass of the autodiff Jacobian (memory vs. per-pass overhead). */
 export const JACOBIAN_CHUNK_ROWS = Number(process.env.DGM_OOD_JACOBIAN_CHUNK ?? 196);
+
+/**
+ * How the decoder Jacobian is built. `layered` (default): the flow's inverse linearised at the point, layer by
+ * layer (Flow.inverseJacobianTransposed): one forward pass at batch 1, then only linear work on the D columns.
+ * `autodiff`: D batched reverse passes through the whole decoder (the reference's way; kept as the check).
+ * Both give the same matrix up to float32 rounding.
+ */
+export type JacobianMethod = 'layered' | 'autodiff';
 
 /** Timings of the exact estimator, per point. */
 export interface SpectrumTiming {
@@ -12,24 +20,45 @@ export interface SpectrumTiming {
   eigenMs: number;
 }
 
-/**
- * The exact LID spectrum of one raw image (NHWC [1, H, W, C]) under a flow (§3.2): x̃ = dequantize+scale(x),
- * z = f(x̃), J = ∂f⁻¹/∂z at z (D×D, from D VJPs in batched reverse passes), and the eigenvalues of JᵀJ
- * (the squared singular values of the decoder Jacobian) with the reference's fixes.
- */
-export async function flowJacobianSpectrum(model: FlowModel, image: tf.Tensor4D, seed: number, timing?: SpectrumTiming): Promise<Float64Array> {
-  const t0 = performance.now();
-  const gram = tf.tidy(() => {
+/** The latent of one raw image under the reference's Jacobian recipe: x̃ = dequantize+scale(x), z = f(x̃), NaN → 0. */
+export function flowLatent(model: FlowModel, image: tf.Tensor4D, seed: number): tf.Tensor2D {
+  return tf.tidy(() => {
     const xt = model.preprocess(image, { seed });
     const { z } = model.encode(xt);
-    const d = z.shape[1];
     // Latent NaNs become 0, as the reference does.
-    const z0 = tf.where(tf.isNaN(z), tf.zerosLike(z), z).reshape([d]);
-    const decode = (zb: tf.Tensor) => tf.reshape(model.decode(zb).x, [zb.shape[0]!, d]);
-    // Rows in chunks: one reverse pass over all D copies would exceed the 4 GB wasm heap.
-    const j = jacobian(decode, z0, { chunkRows: JACOBIAN_CHUNK_ROWS }); // [D, D]: rows ∂x̃_i/∂z
-    return tf.matMul(j, j, true, false); // JᵀJ
+    return tf.where(tf.isNaN(z), tf.zerosLike(z), z) as tf.Tensor2D;
   });
+}
+
+/** JᵀJ [D, D] of the decoder Jacobian J = ∂x̃/∂z at z [1, D]. */
+export function decoderGram(model: FlowModel, z: tf.Tensor2D, method: JacobianMethod = 'layered'): tf.Tensor2D {
+  return tf.tidy(() => {
+    const d = z.shape[1];
+    if (method === 'layered') {
+      const jt = model.flow.inverseJacobianTransposed(z); // [D, D_x]: row j = ∂x̃/∂z_j
+      return tf.matMul(jt, jt, false, true);
+    }
+    const decode = (zb: tf.Tensor) => tf.reshape(model.decode(zb).x, [zb.shape[0]!, model.dim]);
+    // Rows in chunks: one reverse pass over all D copies would exceed the 4 GB wasm heap.
+    const j = jacobian(decode, tf.reshape(z, [d]), { chunkRows: JACOBIAN_CHUNK_ROWS }); // [D_x, D]: rows ∂x̃_i/∂z
+    return tf.matMul(j, j, true, false);
+  });
+}
+
+/**
+ * The exact LID spectrum of one raw image (NHWC [1, H, W, C]) under a flow (§3.2): x̃ = dequantize+scale(x),
+ * z = f(x̃), J = ∂f⁻¹/∂z at z (D×D), and the eigenvalues of JᵀJ (the squared singular values of the decoder
+ * Jacobian) with the reference's fixes.
+ */
+export async function flowJacobianSpectrum(
+  model: FlowModel,
+  image: tf.Tensor4D,
+  seed: number,
+  timing?: SpectrumTiming,
+  method: JacobianMethod = 'layered',
+): Promise<Float64Array> {
+  const t0 = performance.now();
+  const gram = tf.tidy(() => decoderGram(model, flowLatent(model, image, seed), method));
   const values = (await gram.data()) as Float32Array;
   const dimension = gram.shape[0]!;
   gram.dispose();

@@ -40,4 +40,13 @@ describe('readOodPlan', () => {
     expect(() => readOodPlan({ ...base, ood: { seed: 1, method: 'ood.likelihood_ratio.DiffusionCCLR' } })).toThrow(/config ood.method: ood.likelihood_ratio.DiffusionCCLR is not implemented/);
     expect(() => readOodPlan({ ...base, ood: { method: 'lid' } })).toThrow('config ood.seed: missing');
   });
+
+  test('a fast LID estimator is refused with the reason, however it is asked for', () => {
+    const base = { base_model: { sweep: 's', job: 0 }, data: { in_distribution: { dataloader_args: { dataset: 'a' } }, out_of_distribution: { dataloader_args: { dataset: 'b' } } } };
+    const lid = (methodArgs: Record<string, string>) => ({ ...base, ood: { seed: 1, method: 'lid', method_args: methodArgs } });
+    expect(() => readOodPlan(lid({ estimator: 'fast' }))).toThrow(/config ood.method_args.estimator: no fast LID estimator is available .* use estimator: exact/);
+    expect(() => readOodPlan(lid({ lid_calculator_class: 'lid.flows.FastFlowLIDEstimator' }))).toThrow(/config ood.method_args.lid_calculator_class \(lid.flows.FastFlowLIDEstimator\): no fast LID estimator/);
+    expect(() => readOodPlan(lid({ estimator: 'approximate' }))).toThrow('config ood.method_args.estimator: must be exact (got "approximate")');
+    expect(readOodPlan(lid({ estimator: 'exact' })).estimator).toBe('exact');
+  });
 });

@@ -6,7 +6,11 @@ import { DeterministicJobError, type JsonValue } from '@dgm-ood/jobs';
  * ood.method / method_args / pick_count) plus a few keys of ours (marked).
  */
 export type MethodName = 'likelihood' | 'lid';
-export type LidEstimator = 'exact' | 'fast';
+/**
+ * Only the exact estimator: no cheaper one met the bar of ≥ 4× lower cost per point with the dual-threshold AUC
+ * within 0.02 of the exact one (bench/lid.bench.ts measures the candidates), so `fast` is rejected.
+ */
+export type LidEstimator = 'exact';
 
 export interface OodPlan {
   method: MethodName;
@@ -120,8 +124,15 @@ export function readOodPlan(config: JsonValue): OodPlan {
 
   const args = 'ood.method_args';
   const estimatorClass = at(config, `${args}.lid_calculator_class`);
-  const estimator = (at(config, `${args}.estimator`) ?? (typeof estimatorClass === 'string' && /Fast/.test(estimatorClass) ? 'fast' : 'exact')) as LidEstimator;
-  if (estimator !== 'exact' && estimator !== 'fast') throw new DeterministicJobError(`config ${args}.estimator: exact or fast (got ${JSON.stringify(estimator)})`);
+  const explicitEstimator = at(config, `${args}.estimator`);
+  const estimator = explicitEstimator ?? (typeof estimatorClass === 'string' && /Fast/.test(estimatorClass) ? 'fast' : 'exact');
+  if (estimator === 'fast') {
+    const where = explicitEstimator === undefined ? `${args}.lid_calculator_class (${String(estimatorClass)})` : `${args}.estimator`;
+    throw new DeterministicJobError(
+      `config ${where}: no fast LID estimator is available — none of the cheaper candidates stayed within 0.02 dual-threshold AUC of the exact estimator at ≥ 4× lower cost (see bench/lid.bench.ts); use estimator: exact`,
+    );
+  }
+  if (estimator !== 'exact') throw new DeterministicJobError(`config ${args}.estimator: must be exact (got ${JSON.stringify(estimator)})`);
   const algorithm = at(config, `${args}.scale_selection_algorithm`) ?? 'given_from_model_free';
   if (method === 'lid' && algorithm !== 'given_from_model_free') {
     throw new DeterministicJobError(`config ${args}.scale_selection_algorithm: only given_from_model_free is supported (the reference's other modes are broken, see the design doc)`);

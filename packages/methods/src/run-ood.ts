@@ -171,6 +171,8 @@ export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue>
     backend: engine.backend,
     method: plan.method,
     estimator: plan.method === 'lid' ? plan.estimator : null,
+    // How the decoder Jacobian was built (flow-lid.ts): layer by layer, equal to the autodiff one up to float32.
+    jacobian: plan.method === 'lid' ? 'layered' : null,
     dataset: plan.dataset,
     split: plan.split,
     points: count,

@@ -77,6 +77,14 @@ export class ConvResidualNet extends Module {
     this.finalB = this.addParameter('final.bias', torchDefault([outChannels], h));
   }
 
+  /**
+   * Output pixels depend only on input pixels within this Chebyshev distance: one per 3×3 convolution (the
+   * 1×1 projections and ReLUs are per pixel).
+   */
+  get receptiveRadius(): number {
+    return 2 * this.numBlocks;
+  }
+
   /** NHWC [B,H,W,in] → NHWC [B,H,W,out]. */
   apply(x: tf.Tensor, ctx?: FlowContext): tf.Tensor4D {
     return tf.tidy(() => {
@@ -109,8 +117,86 @@ export class ConvResidualNet extends Module {
     });
   }
 
-  /** Input 1×1 conv and the residual blocks: [B,H,W,in] → [B,H,W,hidden]. */
-  private trunk(x: tf.Tensor, ctx?: FlowContext): tf.Tensor4D {
+  /**
+   * applySplit linearised at one input x [1,H,W,in] (eval mode): the slot outputs there, and products of
+   * their Jacobian with many vectors at once. With the ReLU masks of the point fixed the net is linear, so a
+   * tangent or cotangent batch only goes through the convolutions (transposed for cotangents) and the masks:
+   * no forward pass per vector.
+   */
+  linearizeSplit(x: tf.Tensor, period: number, slots: Array<{ offset: number; size: number }>): SplitLinearization {
+    if (x.shape[0] !== 1) throw new Error(`ConvResidualNet.linearizeSplit: linearizes at one point (batch 1), got batch ${x.shape[0]}`);
+    const groups = this.outChannels / period;
+    if (!Number.isInteger(groups)) throw new Error(`ConvResidualNet.linearizeSplit: ${this.outChannels} outputs are not groups of ${period}`);
+    const [, hh, ww] = x.shape as [number, number, number, number];
+    const hidden = this.hiddenChannels;
+    const onePixel = hh === 1 && ww === 1;
+    const saved = tf.tidy(() => {
+      const masks: tf.Tensor[] = [];
+      const h = this.trunk(x, undefined, masks);
+      const w3 = tf.reshape(this.finalW, [hidden, groups, period]);
+      const b2 = tf.reshape(this.finalB, [groups, period]);
+      const slotWeights = slots.map(({ offset, size }) => tf.reshape(tf.slice(w3, [0, 0, offset], [hidden, groups, size]), [hidden, groups * size]));
+      const values = slots.map(({ offset, size }, i) =>
+        this.project(h, [1, hh, ww], slotWeights[i]!, tf.reshape(tf.slice(b2, [0, offset], [groups, size]), [groups * size]), groups * size),
+      );
+      // 3×3 kernels as used by the products: the centre tap [h, h] on 1×1 maps (a dense layer), else the full kernel.
+      const kernels = this.blocks.map((b) => [b.w0, b.w1].map((w) => (onePixel ? centreTap(w, this.centreTapOnly, hidden) : tf.clone(w))));
+      return { masks, slotWeights, values, kernels };
+    });
+    const owned = [...saved.masks, ...saved.slotWeights, ...saved.values, ...saved.kernels.flat()];
+    owned.push(tf.reshape(this.initialW, [this.inChannels, hidden]));
+    const initialW = owned[owned.length - 1]!;
+    // Kept: an enclosing tidy must not free them while the linearization lives.
+    for (const t of owned) tf.keep(t);
+    const rowsOf = (t: tf.Tensor) => tf.reshape(t, [t.size / t.shape[3]!, t.shape[3]!]);
+    const conv = (t: tf.Tensor, kernel: tf.Tensor, transpose: boolean): tf.Tensor => {
+      const [r] = t.shape as [number, number, number, number];
+      if (onePixel) return tf.reshape(tf.matMul(tf.reshape(t, [r, hidden]), kernel, false, transpose), [r, 1, 1, hidden]);
+      return transpose
+        ? tf.conv2dTranspose(t as tf.Tensor4D, kernel as tf.Tensor4D, [r, hh, ww, hidden], 1, 'same')
+        : tf.conv2d(t as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same');
+    };
+    let disposed = false;
+    return {
+      values: saved.values as tf.Tensor4D[],
+      jvp: (t: tf.Tensor) =>
+        tf.tidy(() => {
+          const r = t.shape[0]!;
+          let h: tf.Tensor = tf.reshape(tf.matMul(rowsOf(t), initialW), [r, hh, ww, hidden]);
+          this.blocks.forEach((_, i) => {
+            let u = conv(tf.mul(h, saved.masks[2 * i]!), saved.kernels[i]![0]!, false);
+            u = conv(tf.mul(u, saved.masks[2 * i + 1]!), saved.kernels[i]![1]!, false);
+            h = tf.add(h, u);
+          });
+          const rows = rowsOf(h);
+          return saved.slotWeights.map((w) => tf.reshape(tf.matMul(rows, w), [r, hh, ww, w.shape[1]!]) as tf.Tensor4D);
+        }),
+      vjp: (gs: tf.Tensor[]) =>
+        tf.tidy(() => {
+          if (gs.length !== slots.length) throw new Error(`ConvResidualNet.linearizeSplit vjp: expected ${slots.length} cotangents, got ${gs.length}`);
+          const r = gs[0]!.shape[0]!;
+          let g: tf.Tensor = gs.map((gi, i) => tf.matMul(rowsOf(gi), saved.slotWeights[i]!, false, true)).reduce((a, b) => tf.add(a, b));
+          g = tf.reshape(g, [r, hh, ww, hidden]);
+          for (let i = this.blocks.length - 1; i >= 0; i--) {
+            let u = tf.mul(conv(g, saved.kernels[i]![1]!, true), saved.masks[2 * i + 1]!);
+            u = tf.mul(conv(u, saved.kernels[i]![0]!, true), saved.masks[2 * i]!);
+            g = tf.add(g, u);
+          }
+          return tf.reshape(tf.matMul(rowsOf(g), initialW, false, true), [r, hh, ww, this.inChannels]) as tf.Tensor4D;
+        }),
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        tf.dispose(owned);
+      },
+    };
+  }
+
+  /**
+   * Input 1×1 conv and the residual blocks: [B,H,W,in] → [B,H,W,hidden]. With `masks`, records the derivative
+   * of each ReLU (1 where its input is > 0, as tfjs's ReLU gradient) in order: per block, before each 3×3 conv.
+   */
+  private trunk(x: tf.Tensor, ctx?: FlowContext, masks?: tf.Tensor[]): tf.Tensor4D {
     const [b, hh, ww, c] = x.shape as [number, number, number, number];
     if (c !== this.inChannels) throw new Error(`ConvResidualNet: expected ${this.inChannels} input channels, got ${c}`);
     const training = ctx?.training ?? false;
@@ -126,7 +212,9 @@ export class ConvResidualNet extends Module {
     };
     let h: tf.Tensor = this.project(x, [b, hh, ww], this.initialW, this.initialB, hidden);
     for (const blk of this.blocks) {
+      masks?.push(tf.step(h));
       let t = conv3x3(tf.relu(h), blk.w0, blk.b0);
+      masks?.push(tf.step(t));
       t = tf.relu(t);
       if (training && this.dropout > 0) t = tf.dropout(t, this.dropout, undefined, ctx?.seeds?.next());
       t = conv3x3(t, blk.w1, blk.b1);
@@ -140,4 +228,20 @@ export class ConvResidualNet extends Module {
     const cin = t.shape[3]!;
     return tf.reshape(tf.add(tf.matMul(tf.reshape(t, [b * hh * ww, cin]), tf.reshape(w, [cin, cout])), bias), [b, hh, ww, cout]);
   }
+}
+
+/** applySplit linearised at one point: the slot outputs, and Jacobian products for batches of vectors. */
+export interface SplitLinearization {
+  /** The slot outputs at the point, each [1,H,W,groups·size]. */
+  readonly values: tf.Tensor4D[];
+  /** Input tangents [R,H,W,in] → one tangent per slot, [R,H,W,groups·size]. */
+  jvp(t: tf.Tensor): tf.Tensor4D[];
+  /** One cotangent per slot, [R,H,W,groups·size] → input cotangents [R,H,W,in]. */
+  vjp(gs: tf.Tensor[]): tf.Tensor4D;
+  dispose(): void;
+}
+
+/** The centre tap of a 3×3 kernel as an [h, h] matrix (kernels stored centre-only are that already). */
+function centreTap(w: tf.Tensor, centreOnly: boolean, hidden: number): tf.Tensor2D {
+  return centreOnly ? tf.reshape(w, [hidden, hidden]) : tf.reshape(tf.slice(w, [1, 1, 0, 0], [1, 1, hidden, hidden]), [hidden, hidden]);
 }

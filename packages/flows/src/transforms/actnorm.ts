@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module, type StateValue } from '../module.js';
 import { assertRank4 } from '../layout.js';
-import type { ChwShape, FlowContext, ForwardResult, InverseResult, Transform } from '../types.js';
+import { assertSinglePoint, linearizeInScope, makeLinearization } from '../linearization.js';
+import type { ChwShape, FlowContext, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
 
 /**
  * ActNorm (nflows): y = exp(s_c)·x + b_c per channel, log|det| = H·W·Σ_c s_c.
@@ -55,6 +56,21 @@ export class ActNorm extends Module implements Transform {
       const x = tf.mul(tf.sub(y, this.shift), tf.exp(tf.neg(this.logScale)));
       const ld = tf.mul(tf.sum(this.logScale), -h * w);
       return { x, logabsdet: tf.mul(tf.ones([b]), ld) as tf.Tensor1D };
+    });
+  }
+
+  /** x = (y − b)·e^{−s}: a per-channel scaling, the same for tangents and cotangents. */
+  linearizeInverse(y: tf.Tensor): Linearization {
+    assertSinglePoint(y, 'ActNorm.linearizeInverse');
+    return linearizeInScope(() => {
+      const factor = tf.exp(tf.neg(this.logScale));
+      return makeLinearization({
+        value: this.inverse(y).x,
+        saved: [factor],
+        inputShape: y.shape.slice(1),
+        jvp: (t) => tf.mul(t, factor),
+        vjp: (g) => tf.mul(g, factor),
+      });
     });
   }
 

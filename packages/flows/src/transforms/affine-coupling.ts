@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FlowContext } from '../types.js';
 import { ChannelCoupling, type CouplingOptions } from './coupling.js';
 import { sumExceptBatch } from './logit.js';
 
@@ -14,12 +13,19 @@ export class AffineCoupling extends ChannelCoupling {
     super(opts, 2);
   }
 
-  protected transformChannels(inputs: tf.Tensor4D, conditioner: tf.Tensor4D, ctx: FlowContext | undefined, inverse: boolean) {
-    const n = inputs.shape[3];
-    const [shift, raw] = this.net.applySplit(conditioner, ctx, 2 * n, [
-      { offset: 0, size: n },
-      { offset: n, size: n },
-    ]) as [tf.Tensor4D, tf.Tensor4D];
+  protected parameterLayout() {
+    const n = this.numTransformed;
+    return {
+      period: 2 * n,
+      slots: [
+        { offset: 0, size: n },
+        { offset: n, size: n },
+      ],
+    };
+  }
+
+  protected elementwise(inputs: tf.Tensor4D, params: tf.Tensor4D[], inverse: boolean) {
+    const [shift, raw] = params as [tf.Tensor4D, tf.Tensor4D];
     const scale = tf.add(tf.sigmoid(tf.add(raw, 2)), 1e-3);
     const logScale = sumExceptBatch(tf.log(scale));
     if (inverse) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../module.js';
-import type { ChwShape, FlowContext, ForwardResult, InverseResult, Transform } from '../types.js';
+import { composeLinearizations, makeLinearization } from '../linearization.js';
+import type { ChwShape, FlowContext, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
 
 type ModuleTransform = Module & Transform;
 
@@ -44,4 +45,26 @@ export class CompositeTransform extends Module implements Transform {
       return { x, logabsdet: total };
     });
   }
+
+  /** The inverse applies the transforms last to first; so does its linearization, each at its own input. */
+  linearizeInverse(y: tf.Tensor): Linearization {
+    const stages: Linearization[] = [];
+    try {
+      let x = y;
+      for (let i = this.transforms.length - 1; i >= 0; i--) {
+        const stage = this.transforms[i]!.linearizeInverse(x);
+        stages.push(stage);
+        x = stage.value;
+      }
+    } catch (error) {
+      stages.forEach((s) => s.dispose());
+      throw error;
+    }
+    if (stages.length === 0) return identityLinearization(y);
+    return composeLinearizations(stages, y.shape.slice(1));
+  }
+}
+
+function identityLinearization(y: tf.Tensor): Linearization {
+  return makeLinearization({ value: tf.clone(y), inputShape: y.shape.slice(1), jvp: (t) => tf.clone(t), vjp: (g) => tf.clone(g) });
 }

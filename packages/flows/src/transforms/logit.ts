@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../module.js';
-import type { ChwShape, ForwardResult, InverseResult, Transform } from '../types.js';
+import { assertSinglePoint, elementwiseLinearization } from '../linearization.js';
+import type { ChwShape, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
 
 export interface LogitTransformOptions {
   /** Squash toward the centre before the logit: p = α + (1−α)·x. Reference: 0.05. */
@@ -67,6 +68,12 @@ export class LogitTransform extends Module implements Transform {
       const perElement = tf.sub(tf.add(tf.log(tf.add(tf.sub(1, p), eps)), tf.log(tf.add(p, eps))), Math.log(1 - alpha));
       return { x, logabsdet: sumExceptBatch(perElement) };
     });
+  }
+
+  /** Elementwise: the diagonal Jacobian is the derivative of the inverse at the point. */
+  linearizeInverse(y: tf.Tensor): Linearization {
+    assertSinglePoint(y, 'LogitTransform.linearizeInverse');
+    return elementwiseLinearization((v) => this.inverse(v).x, y);
   }
 }
 

@@ -3,7 +3,8 @@ import { Module, type StateValue } from '../module.js';
 import { assertRank4 } from '../layout.js';
 import { invertLowerTriangular, invertUpperTriangular, matMul64 } from '../linalg64.js';
 import { Rng } from '../random.js';
-import type { ChwShape, ForwardResult, InverseResult, Transform } from '../types.js';
+import { assertSinglePoint, linearizeInScope, makeLinearization } from '../linearization.js';
+import type { ChwShape, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
 
 const DIAG_EPS = 1e-3;
 /** softplus⁻¹(1 − 1e-3): makes the initial U diagonal exactly 1 (nflows identity init). */
@@ -97,6 +98,27 @@ export class OneByOneConvolution extends Module implements Transform {
       const x = tf.reshape(tf.matMul(rows, mInv, false, true), [b, h, w, c]);
       const ld = tf.mul(tf.sum(tf.log(this.upperDiag())), -h * w);
       return { x, logabsdet: tf.mul(tf.ones([b]), ld) as tf.Tensor1D };
+    });
+  }
+
+  /** x = M⁻¹(y − b) at every pixel: tangents map by M⁻¹, cotangents by M⁻ᵀ (rows times M⁻¹). */
+  linearizeInverse(y: tf.Tensor): Linearization {
+    assertSinglePoint(y, 'OneByOneConvolution.linearizeInverse');
+    const c = this.channels;
+    return linearizeInScope(() => {
+      // A copy of the cached matrix: the cache may be replaced while the linearization lives.
+      const mInv = tf.clone(this.inverseMatrix());
+      const perPixel = (t: tf.Tensor, transposeB: boolean) => {
+        const [r, h, w] = t.shape as [number, number, number, number];
+        return tf.reshape(tf.matMul(tf.reshape(t, [r * h * w, c]), mInv, false, transposeB), [r, h, w, c]);
+      };
+      return makeLinearization({
+        value: this.inverse(y).x,
+        saved: [mInv],
+        inputShape: y.shape.slice(1),
+        jvp: (t) => perPixel(t, true),
+        vjp: (g) => perPixel(g, false),
+      });
     });
   }
 

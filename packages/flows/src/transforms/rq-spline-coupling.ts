@@ -5,7 +5,6 @@ import {
   DEFAULT_MIN_DERIVATIVE,
   rationalQuadraticSpline,
 } from '../splines/rational-quadratic.js';
-import type { FlowContext } from '../types.js';
 import { ChannelCoupling, type CouplingOptions } from './coupling.js';
 
 export interface RqSplineCouplingOptions extends CouplingOptions {
@@ -48,18 +47,22 @@ export class RqSplineCoupling extends ChannelCoupling {
     this.hiddenSqrt = Math.sqrt(opts.net.hiddenChannels);
   }
 
-  protected transformChannels(inputs: tf.Tensor4D, conditioner: tf.Tensor4D, ctx: FlowContext | undefined, inverse: boolean) {
-    const [b, h, w, n] = inputs.shape;
+  protected parameterLayout() {
     const k = this.numBins;
-    const p = 3 * k - 1;
-    const count = b * h * w * n;
     // Net output channel c·P + p; the three parameter kinds come out as separate tensors ordered (c, p).
     const slots = [
       { offset: 0, size: k },
       { offset: k, size: k },
     ];
     if (k > 1) slots.push({ offset: 2 * k, size: k - 1 });
-    const [rawW, rawH, rawD] = this.net.applySplit(conditioner, ctx, p, slots) as tf.Tensor4D[];
+    return { period: 3 * k - 1, slots };
+  }
+
+  protected elementwise(inputs: tf.Tensor4D, params: tf.Tensor4D[], inverse: boolean) {
+    const [b, h, w, n] = inputs.shape;
+    const k = this.numBins;
+    const count = b * h * w * n;
+    const [rawW, rawH, rawD] = params;
     const widths = tf.div(tf.reshape(rawW!, [count, k]), this.hiddenSqrt);
     const heights = tf.div(tf.reshape(rawH!, [count, k]), this.hiddenSqrt);
     const derivatives = rawD ? tf.reshape(rawD, [count, k - 1]) : tf.zeros([count, 0]);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../module.js';
 import { assertRank4 } from '../layout.js';
-import type { ChwShape, ForwardResult, InverseResult, Transform } from '../types.js';
+import { assertSinglePoint, linearizeInScope, linearMapLinearization } from '../linearization.js';
+import type { ChwShape, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
 
 /**
  * Squeeze(f) (nflows SqueezeTransform): (C,H,W) → (C·f², H/f, W/f) with new channel index c·f² + i·f + j,
@@ -48,5 +49,18 @@ export class SqueezeTransform extends Module implements Transform {
       const x = tf.reshape(tf.transpose(t, [0, 3, 1, 4, 2]), [b, hs * f, ws * f, c]);
       return { x, logabsdet: tf.zeros([b]) as tf.Tensor1D };
     });
+  }
+
+  /** A permutation: the tangent map is the inverse itself, the cotangent map its transpose, the forward. */
+  linearizeInverse(y: tf.Tensor): Linearization {
+    assertSinglePoint(y, 'SqueezeTransform.linearizeInverse');
+    return linearizeInScope(() =>
+      linearMapLinearization(
+        this.inverse(y).x,
+        y.shape.slice(1),
+        (t) => this.inverse(t).x,
+        (g) => this.forward(g).y,
+      ),
+    );
   }
 }
