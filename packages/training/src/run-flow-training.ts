@@ -12,6 +12,12 @@ import {
 import { DeterministicJobError, type JobContext, type JsonValue } from '@dgm-ood/jobs';
 import type { TrainingPlan } from './training-plan.js';
 
+/** Time left: to max_epochs at the current pace, or to the end of the time budget if that comes first. */
+function etaText(toMaxEpochs: number | null, budgetLeft: number | null): string | null {
+  const seconds = budgetLeft === null ? toMaxEpochs : toMaxEpochs === null ? budgetLeft : Math.min(toMaxEpochs, budgetLeft);
+  return seconds === null ? null : `${Math.max(0, Math.round(seconds / 60))}m`;
+}
+
 /** Training time spent by earlier attempts, so a time budget covers the whole job. */
 function readSpentMs(workdir: string): number {
   const file = join(workdir, 'training-time.json');
@@ -113,7 +119,7 @@ export async function runFlowTraining(ctx: JobContext, plan: TrainingPlan): Prom
       onProgress: async (p) => {
         await ctx.progress({
           phase: p.phase, epoch: p.epoch + 1, maxEpochs: p.maxEpochs, step: p.step, loss: p.loss, bitsPerDim: p.bitsPerDim,
-          eta: p.etaSeconds === null ? null : `${Math.round(p.etaSeconds / 60)}m`,
+          eta: etaText(p.etaSeconds, budgetMs === null ? null : (budgetMs - (Date.now() - attemptStart)) / 1000),
           fraction: stepsPerEpoch ? Math.min(1, p.step / (stepsPerEpoch * p.maxEpochs)) : undefined,
         });
       },
