@@ -52,3 +52,16 @@ test('the concrete config keeps int/float fidelity in Postgres', async () => {
   const { rows } = await database.pool.query('SELECT config::text AS text FROM jobs WHERE id = $1', [jobId]);
   expect(rows[0].text).toBe('{"lr": 1.0}');
 });
+
+test('the last jobs of a sweep finishing at the same moment still settle the sweep', async () => {
+  for (let round = 0; round < 5; round++) {
+    const { sweepId, jobs } = await createSweep(database.pool, {
+      name: 'race', kind: 'ood', sourceText: '', sourceFormat: 'yaml', options: {}, maxAttempts: 3,
+      jobs: [0, 1, 2, 3].map((i) => ({ gridIndex: i, name: `j${i}`, point: {}, configJson: '{}', configHash: `h${i}` })),
+    });
+    for (const job of jobs) await startAttempt(database.pool, job.id, { workerId: 'w' });
+    await Promise.all(jobs.map((job) => completeAttempt(database.pool, job.id, 1, null)));
+    const { rows } = await database.pool.query('SELECT status FROM sweeps WHERE id = $1', [sweepId]);
+    expect(rows[0].status).toBe('succeeded');
+  }
+});

@@ -3,6 +3,7 @@ import { withTransaction } from '@dgm-ood/db';
 import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
 import { failDependents } from './lifecycle.js';
+import { refreshSweepStatus } from './sweep-status.js';
 
 /**
  * Repairs the gap between Postgres (the truth) and Redis: jobs `queued` in the database that the
@@ -15,6 +16,7 @@ export async function reconcileQueues(
   options: { graceMs?: number; retry?: (maxAttempts: number) => EnqueueItem['retry'] } = {},
 ): Promise<{ enqueued: number }> {
   await settleWaitingJobs(pool);
+  await settleFinishedSweeps(pool);
   const { rows } = await pool.query(
     `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
      WHERE j.state = 'queued' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -57,4 +59,13 @@ export async function settleWaitingJobs(pool: pg.Pool): Promise<void> {
   for (const prereq of rows) {
     await withTransaction(pool, (client) => failDependents(client, prereq.id as string, prereq.error as string));
   }
+}
+
+/** Safety net: sweeps still marked active although none of their jobs is get their final status. */
+export async function settleFinishedSweeps(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT s.id FROM sweeps s WHERE s.status IN ('pending', 'running')
+     AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.sweep_id = s.id AND j.state IN ('pending', 'waiting', 'queued', 'running'))`,
+  );
+  for (const row of rows) await refreshSweepStatus(pool, row.id as string);
 }

@@ -38,7 +38,10 @@ export async function markSweepRunning(client: pg.PoolClient | pg.Pool, sweepId:
  * A job of the sweep reached a terminal state: only when no job is left active (an index probe,
  * not a count) is the final status derived from the counts.
  */
-export async function settleSweepIfDone(client: pg.PoolClient | pg.Pool, sweepId: string): Promise<void> {
+export async function settleSweepIfDone(client: pg.PoolClient, sweepId: string): Promise<void> {
+  // Serialised per sweep: two last jobs finishing at once would each see the other still running and
+  // neither would settle. Under the lock, the later one sees the earlier one's committed state.
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [sweepId]);
   const { rows } = await client.query(
     `SELECT EXISTS (SELECT 1 FROM jobs WHERE sweep_id = $1 AND state IN ('pending', 'waiting', 'queued', 'running')) AS active`,
     [sweepId],
