@@ -211,3 +211,20 @@ describe('gradients (no gather: must work on every backend)', () => {
     for (const g of grads) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('rationalQuadraticSpline with plain arrays', () => {
+  beforeAll(useCpuBackend);
+  it('gives the same result as with tensors, and leaks nothing', async () => {
+    const x = [-0.5, 0.25, 2.9, 3.5];
+    const w = x.map((_, i) => [0.1 * i, -0.2, 0.3]);
+    const h = x.map((_, i) => [0.2, 0.1 * i, -0.1]);
+    const d = x.map(() => [0.4, -0.3]);
+    const before = tf.memory().numTensors;
+    const fromArrays = rationalQuadraticSpline(x, w, h, d, { tailBound: 3 });
+    const fromTensors = rationalQuadraticSpline(tf.tensor1d(x), tf.tensor2d(w), tf.tensor2d(h), tf.tensor2d(d), { tailBound: 3 });
+    expect(Array.from(await fromArrays.outputs.data())).toEqual(Array.from(await fromTensors.outputs.data()));
+    expect(Array.from(await fromArrays.logabsdet.data())).toEqual(Array.from(await fromTensors.logabsdet.data()));
+    tf.dispose([fromArrays.outputs, fromArrays.logabsdet]);
+    expect(tf.memory().numTensors).toBe(before + 2 + 4); // only the tensor call's outputs and inputs remain
+  });
+});

@@ -34,11 +34,31 @@ export interface SplineResult<T extends tf.Tensor = tf.Tensor> {
  * stays finite and contributes zero gradient.
  */
 export function rationalQuadraticSpline(
+  inputs: tf.Tensor | tf.TensorLike,
+  unnormalizedWidths: tf.Tensor | tf.TensorLike,
+  unnormalizedHeights: tf.Tensor | tf.TensorLike,
+  unnormalizedDerivatives: tf.Tensor | tf.TensorLike,
+  opts: RationalQuadraticSplineOptions = {},
+): SplineResult {
+  const args = [inputs, unnormalizedWidths, unnormalizedHeights, unnormalizedDerivatives];
+  if (args.every((a) => a instanceof tf.Tensor)) {
+    return splineOfTensors(inputs as tf.Tensor, unnormalizedWidths as tf.Tensor, unnormalizedHeights as tf.Tensor, unnormalizedDerivatives as tf.Tensor, opts);
+  }
+  // Plain arrays are accepted too; the tensors made from them are released with the call.
+  const result = tf.tidy(() => {
+    const [x, w, h, d] = args.map((a) => (a instanceof tf.Tensor ? a : tf.tensor(a as tf.TensorLike))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const { outputs, logabsdet } = splineOfTensors(x, w, h, d, opts);
+    return { outputs, logabsdet } as unknown as tf.TensorContainer;
+  }) as unknown as SplineResult;
+  return result;
+}
+
+function splineOfTensors(
   inputs: tf.Tensor,
   unnormalizedWidths: tf.Tensor,
   unnormalizedHeights: tf.Tensor,
   unnormalizedDerivatives: tf.Tensor,
-  opts: RationalQuadraticSplineOptions = {},
+  opts: RationalQuadraticSplineOptions,
 ): SplineResult {
   const inverse = opts.inverse ?? false;
   const bound = opts.tailBound ?? 1;
