@@ -116,3 +116,16 @@ export interface JobHandler {
 export interface HandlerModule {
   handlers: JobHandler[];
 }
+
+/** The pino-style `(object, message)` logger the engine and data packages take, writing to a job's log. */
+export interface ObjectLogger {
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+}
+
+export function objectLogger(log: JobLogger, fallbackMessage: string): ObjectLogger {
+  return {
+    info: (fields, message) => log.info(message ?? fallbackMessage, fields as Record<string, unknown>),
+    warn: (fields, message) => log.warn(message ?? fallbackMessage, fields as Record<string, unknown>),
+  };
+}

@@ -1,7 +1,8 @@
 export type {
-  ArtifactRecord, HandlerModule, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
+  ArtifactRecord, HandlerModule, ObjectLogger, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
   ProgressReport, ResolvedModelDir, ResultRow, ResultWriter,
 } from './contract.js';
+export { objectLogger } from './contract.js';
 export { DeterministicJobError, isDeterministicFailure, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {
   appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, reportProgress,

@@ -6,7 +6,7 @@ import { loadConfig } from '@dgm-ood/config';
 import { loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
 import { loadFlowModel, type FlowModel } from '@dgm-ood/flows';
-import { DeterministicJobError, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
+import { DeterministicJobError, objectLogger, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
 import { calibrateScale, thresholdLid } from '@dgm-ood/lid';
 import { flowJacobianSpectrum, flowLogLikelihood, type SpectrumTiming } from './flow-lid.js';
 import { lpcaTarget } from './lpca-target.js';
@@ -51,17 +51,14 @@ async function generatedSamples(model: FlowModel, dir: string, seed: number, len
 }
 
 export async function runOod(ctx: JobContext, plan: OodPlan): Promise<JsonValue> {
-  const engine = await initEngine({ logger: { info: (o: object, m?: string) => ctx.log.info(m ?? 'engine', o as Record<string, unknown>), warn: (o: object, m?: string) => ctx.log.warn(m ?? 'engine', o as Record<string, unknown>) } as never });
+  const engine = await initEngine({ logger: objectLogger(ctx.log, 'engine') });
   await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
   const modelDir = 'reference' in plan.model ? ctx.models.base_model?.workdir : plan.model.directory;
   if (!modelDir) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
   const model = await loadModel(modelDir, plan.checkpoint);
   const { dataDir, modelDir: modelRoot } = loadConfig();
-  const dataLogger = {
-    info: (o: object, m?: string) => ctx.log.info(m ?? 'data', o as Record<string, unknown>),
-    warn: (o: object, m?: string) => ctx.log.warn(m ?? 'data', o as Record<string, unknown>),
-  };
-  const dataOptions: LoadDatasetOptions = { dataDir, validFraction: 0, logger: dataLogger as never };
+  const dataLogger = objectLogger(ctx.log, 'data');
+  const dataOptions: LoadDatasetOptions = { dataDir, validFraction: 0, logger: dataLogger };
 
   // The points to score.
   let points: ImageArray;

@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '@dgm-ood/config';
-import { iterateBatches, loadDataset, type ImageArray } from '@dgm-ood/data';
+import { iterateBatches, loadDataset, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
 import {
   buildFlowModel, describeArchitecture, imageGrid, isFlowError, loadFlowModel, nllToBitsPerDim, resolveFlowModelSpec, trainFlow,
   type FlowBatch, type FlowModel,
 } from '@dgm-ood/flows';
-import { DeterministicJobError, type JobContext, type JsonValue } from '@dgm-ood/jobs';
+import { DeterministicJobError, objectLogger, type JobContext, type JsonValue } from '@dgm-ood/jobs';
 import type { TrainingPlan } from './training-plan.js';
 
 /** Time left: to max_epochs at the current pace, or to the end of the time budget if that comes first. */
@@ -64,20 +64,20 @@ async function testBitsPerDim(model: FlowModel, test: ImageArray, batchSize: num
 
 /** The `train` job of a normalizing flow: data, model, resumable training, checkpoints as artifacts. */
 export async function runFlowTraining(ctx: JobContext, plan: TrainingPlan): Promise<JsonValue> {
-  const engine = await initEngine({ logger: { info: (o: object, m?: string) => ctx.log.info(m ?? 'engine', o as Record<string, unknown>), warn: (o: object, m?: string) => ctx.log.warn(m ?? 'engine', o as Record<string, unknown>) } as never });
+  const engine = await initEngine({ logger: objectLogger(ctx.log, 'engine') });
   ctx.log.info(`backend ${engine.backend}: ${engine.reason}`);
   await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
   const { dataDir } = loadConfig();
-  const dataOptions = {
+  const dataOptions: LoadDatasetOptions = {
     dataDir,
     validFraction: plan.validFraction,
     ...(plan.size ? { size: plan.size } : {}),
-    logger: { info: (o: object, m?: string) => ctx.log.info(m ?? 'data', o as Record<string, unknown>), warn: (o: object, m?: string) => ctx.log.warn(m ?? 'data', o as Record<string, unknown>) },
+    logger: objectLogger(ctx.log, 'data'),
   };
   await ctx.progress({ message: `loading ${plan.dataset}` });
-  const train = firstImages(await loadDataset(plan.dataset, 'train', dataOptions as never), plan.trainingLimit);
-  const valid = plan.validFraction > 0 ? await loadDataset(plan.dataset, 'valid', dataOptions as never) : undefined;
-  const test = firstImages(await loadDataset(plan.dataset, 'test', dataOptions as never), plan.testPoints);
+  const train = firstImages(await loadDataset(plan.dataset, 'train', dataOptions), plan.trainingLimit);
+  const valid = plan.validFraction > 0 ? await loadDataset(plan.dataset, 'valid', dataOptions) : undefined;
+  const test = firstImages(await loadDataset(plan.dataset, 'test', dataOptions), plan.testPoints);
   ctx.log.info('data', { train: train.shape[0], valid: valid?.shape[0] ?? 0, test: test.shape[0] });
 
   let spec;
