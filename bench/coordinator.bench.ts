@@ -3,13 +3,9 @@
 // Run: pnpm bench:coordinator [jobs] [concurrency]
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { createLogger, loadConfig } from '@dgm-ood/config';
-import { createPool, createPrismaClient } from '@dgm-ood/db';
-import { createTestDatabase } from '@dgm-ood/db/testing';
-import { buildApp } from '@dgm-ood/coordinator';
-import { closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
+import { createLogger } from '@dgm-ood/config';
 import { startWorker } from '@dgm-ood/worker';
+import { createCoordinatorHarness } from '../apps/coordinator/src/testing/harness.js';
 
 const jobs = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 50);
@@ -35,13 +31,9 @@ sweep_configuration:
       r: {sweep: true, sweep_identifier: C_r, values: ${values(third, (i) => `${i}.5`)}}
 `;
 
-const db = await createTestDatabase();
-const config = { ...loadConfig({ env: {}, envFile: false }), databaseUrl: db.url, queuePrefix: `bench${randomBytes(3).toString('hex')}`, logLevel: 'silent' as const };
-const pool = createPool(db.url);
-const prisma = createPrismaClient(db.url);
-const redis = createRedis(config.redisUrl);
-const queues = createQueues(redis, config.queuePrefix);
-const app = await buildApp({ services: { config, pool, prisma, redis, queues }, logger: false });
+// The coordinator over a throw-away database and queue prefix, exactly as its tests run it.
+const harness = await createCoordinatorHarness();
+const { app, pool, queues, config } = harness;
 try {
   await app.inject({ url: '/healthz' }); // warm-up: connections, route compilation
   const t0 = performance.now();
@@ -76,11 +68,5 @@ try {
       `${Math.round(jobCount / seconds).toLocaleString('en-US')} jobs/s (each: BullMQ lease + fenced start/complete transactions in Postgres); sweep ${rows[0].status}`,
   );
 } finally {
-  await app.close();
-  await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-  await closeQueues(queues);
-  redis.disconnect();
-  await prisma.$disconnect();
-  await pool.end();
-  await db.drop();
+  await harness.close();
 }
