@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, runMain } from '@dgm-ood/config';
+import { loadConfig, runMain } from '@dgm-ood/config';
 import { ensureDatabase, migrate, migrationsDir } from '@dgm-ood/db';
 import { formatEvaluationTable, scatterSvg, type EvaluationRow } from '@dgm-ood/evaluation';
 
@@ -72,8 +72,6 @@ await runMain(async () => {
   });
   const variant = values.full ? 'full' : 'quick';
   const config = loadConfig();
-  const log = createLogger('demo', { level: 'warn' });
-  void log;
   say(`dgm-ood demo (${variant}): FMNIST → MNIST with a normalizing flow, likelihood and LID`);
   await ensureDatabase(config.databaseUrl);
   await migrate(config.databaseUrl, { migrationsDir });
