@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidArgument } from '../errors.js';
-import { outputShape, repeatSamples, vjp, type ChunkOptions, type TensorFn } from './vjp.js';
+import { concatChunks, outputShape, repeatSamples, vjp, type ChunkOptions, type TensorFn } from './vjp.js';
 
 /**
  * Full Jacobians of a batch-independent f at every sample: x [B, …in] → [B, M, D], M and D the sizes
@@ -15,25 +15,12 @@ export function batchJacobian(f: TensorFn, x: tf.Tensor, options: ChunkOptions =
   const d = x.size / b;
   const outRest = outputShape(f, x).slice(1);
   const m = outRest.reduce((p, q) => p * q, 1);
-  const perChunk = Math.max(1, Math.floor((options.chunkRows ?? 1024) / b));
-  const parts: tf.Tensor[] = [];
-  try {
-    for (let m0 = 0; m0 < m; m0 += perChunk) {
-      const mc = Math.min(perChunk, m - m0);
-      parts.push(
-        tf.tidy(() => {
-          const xs = repeatSamples(x, mc);
-          // Cotangent of copy (b, i) is the unit vector e_{m0+i}: rows m0…m0+mc−1 of the identity.
-          const rows = tf.oneHot(tf.range(m0, m0 + mc, 1, 'int32'), m); // [mc, M]
-          const u = tf.reshape(tf.tile(tf.expandDims(rows, 0), [b, 1, 1]), [b * mc, ...outRest]);
-          return tf.reshape(vjp(f, xs, u), [b, mc, d]);
-        }),
-      );
-    }
-    return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor3D;
-  } finally {
-    if (parts.length > 1) tf.dispose(parts);
-  }
+  return concatChunks(b, m, options, (m0, mc) => {
+    // Cotangent of copy (b, i) is the unit vector e_{m0+i}: rows m0…m0+mc−1 of the identity.
+    const rows = tf.oneHot(tf.range(m0, m0 + mc, 1, 'int32'), m); // [mc, M]
+    const u = tf.reshape(tf.tile(tf.expandDims(rows, 0), [b, 1, 1]), [b * mc, ...outRest]);
+    return tf.reshape(vjp(f, repeatSamples(x, mc), u), [b, mc, d]);
+  }) as tf.Tensor3D;
 }
 
 /** The Jacobian [M, D] of f at one point x (no batch axis); f must accept a batch [N, …x.shape]. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidArgument } from '../errors.js';
-import { outputShape, repeatSamples, sameShape, type ChunkOptions, type TensorFn } from './vjp.js';
+import { concatChunks, outputShape, repeatSamples, sameShape, type ChunkOptions, type TensorFn } from './vjp.js';
 
 /**
  * J·v at x, with J = ∂f/∂x, by differentiating a VJP (tfjs has reverse mode only): u ↦ Jᵀu is linear,
@@ -38,21 +38,8 @@ export function jvpMany(f: TensorFn, x: tf.Tensor, vs: tf.Tensor, options: Chunk
   const k = vs.shape[1]!;
   const inRest = x.shape.slice(1);
   const outRest = outputShape(f, x).slice(1);
-  const perChunk = Math.max(1, Math.floor((options.chunkRows ?? 1024) / b));
-  const parts: tf.Tensor[] = [];
-  try {
-    for (let k0 = 0; k0 < k; k0 += perChunk) {
-      const kc = Math.min(perChunk, k - k0);
-      parts.push(
-        tf.tidy(() => {
-          const xs = repeatSamples(x, kc);
-          const v = tf.reshape(tf.slice(vs, [0, k0], [b, kc]), [b * kc, ...inRest]);
-          return tf.reshape(jvp(f, xs, v, { outputShape: [b * kc, ...outRest] }), [b, kc, ...outRest]);
-        }),
-      );
-    }
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-  } finally {
-    if (parts.length > 1) tf.dispose(parts);
-  }
+  return concatChunks(b, k, options, (k0, kc) => {
+    const v = tf.reshape(tf.slice(vs, [0, k0], [b, kc]), [b * kc, ...inRest]);
+    return tf.reshape(jvp(f, repeatSamples(x, kc), v, { outputShape: [b * kc, ...outRest] }), [b, kc, ...outRest]);
+  });
 }

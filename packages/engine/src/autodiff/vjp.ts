@@ -83,6 +83,25 @@ export interface ChunkOptions {
 }
 
 /**
+ * Computes a [B, K, …] result in chunks along axis 1: `chunk(k0, kc)` returns the [B, kc, …] slice for
+ * k = k0…k0+kc−1 (inside a tidy), with kc chosen so that B·kc ≤ `chunkRows` (at least 1); the slices are
+ * concatenated. Shared by the many-VJP/JVP and Jacobian builders, whose passes repeat each sample kc times.
+ */
+export function concatChunks(b: number, k: number, options: ChunkOptions, chunk: (k0: number, kc: number) => tf.Tensor): tf.Tensor {
+  const perChunk = Math.max(1, Math.floor((options.chunkRows ?? 1024) / b));
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let k0 = 0; k0 < k; k0 += perChunk) {
+      const kc = Math.min(perChunk, k - k0);
+      parts.push(tf.tidy(() => chunk(k0, kc)));
+    }
+    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
+  } finally {
+    if (parts.length > 1) tf.dispose(parts);
+  }
+}
+
+/**
  * Several VJPs per sample: us [B, K, …outShape] → [B, K, …inShape] with result[b,k] = us[b,k]ᵀ·∂f_b/∂x_b.
  * Each sample is repeated K times so that one reverse pass serves K cotangents (chunked over K so that
  * no pass exceeds `chunkRows` rows). f must be batch-independent.
@@ -93,21 +112,8 @@ export function vjpMany(f: TensorFn, x: tf.Tensor, us: tf.Tensor, options: Chunk
   const k = us.shape[1]!;
   const outRest = us.shape.slice(2);
   const inRest = x.shape.slice(1);
-  const perChunk = Math.max(1, Math.floor((options.chunkRows ?? 1024) / b));
-  const parts: tf.Tensor[] = [];
-  try {
-    for (let k0 = 0; k0 < k; k0 += perChunk) {
-      const kc = Math.min(perChunk, k - k0);
-      parts.push(
-        tf.tidy(() => {
-          const xs = repeatSamples(x, kc);
-          const u = tf.reshape(tf.slice(us, [0, k0], [b, kc]), [b * kc, ...outRest]);
-          return tf.reshape(vjp(f, xs, u), [b, kc, ...inRest]);
-        }),
-      );
-    }
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-  } finally {
-    if (parts.length > 1) tf.dispose(parts);
-  }
+  return concatChunks(b, k, options, (k0, kc) => {
+    const u = tf.reshape(tf.slice(us, [0, k0], [b, kc]), [b * kc, ...outRest]);
+    return tf.reshape(vjp(f, repeatSamples(x, kc), u), [b, kc, ...inRest]);
+  });
 }
