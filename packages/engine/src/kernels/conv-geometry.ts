@@ -21,6 +21,23 @@ export interface ConvGeometry {
 
 export type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
+/** The attributes tfjs passes to the conv kernels (NHWC only in our kernels). */
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: Conv2DPad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+export interface Conv2DAttrs extends ConvAttrs {
+  dilations: number | [number, number];
+}
+export interface Conv2DBackpropFilterAttrs extends ConvAttrs {
+  filterShape: [number, number, number, number];
+}
+export interface Conv2DBackpropInputAttrs extends ConvAttrs {
+  inputShape: [number, number, number, number];
+}
+
 export function convGeometry(
   xShape: readonly number[],
   filterShape: readonly number[],

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, filterGradientPlan, type Conv2DPad } from './conv-geometry.js';
+import { convGeometry, filterGradientPlan, type Conv2DBackpropFilterAttrs } from './conv-geometry.js';
 import { withKernelCalls, type TensorInfo } from './kernel-calls.js';
-
-interface Conv2DBackpropFilterAttrs {
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
 
 /**
  * Samples per dW conv: the "filter" of that conv is dyᵀ for those samples, and XNNPACK streams it once

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, inputGradientPlan, type Conv2DPad } from './conv-geometry.js';
+import { convGeometry, inputGradientPlan, type Conv2DBackpropInputAttrs } from './conv-geometry.js';
 import { withKernelCalls, type KernelCalls, type TensorInfo } from './kernel-calls.js';
-
-interface Conv2DBackpropInputAttrs {
-  inputShape: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
 
 /** Inserts (s−1) zeros after every row/column of dy: [B,Ho,Wo,K] → [B,Ho·sH,Wo·sW,K]. */
 function insertZeros(calls: KernelCalls, dy: TensorInfo, sH: number, sW: number): TensorInfo {

@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { filterGradChunkRows } from './conv2d-backprop-filter.js';
-import { convGeometry, filterGradientPlan, type Conv2DPad } from './conv-geometry.js';
+import { convGeometry, filterGradientPlan, type Conv2DAttrs, type Conv2DBackpropFilterAttrs } from './conv-geometry.js';
 import { withKernelCalls, type TensorInfo } from './kernel-calls.js';
 
 /**
@@ -137,14 +137,6 @@ function split<T>(dispatchAll: () => Helper[], local: () => T, finish: (result: 
   return result;
 }
 
-interface Conv2DAttrs {
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dilations: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
 /** Conv2D for 'wasm' that splits the batch between threads; the backend's kernel when not worth it. */
 export function parallelConv2D(original: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -217,14 +209,6 @@ export function parallelConv2D(original: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
-interface FilterGradAttrs {
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
-
 /**
  * Conv2DBackpropFilter for 'wasm' that splits the batch: each thread computes the weight gradient of
  * its block (transposes included) and this one sums them. `single` is the one-thread kernel.
@@ -235,7 +219,7 @@ export function parallelFilterGradient(single: tf.KernelConfig): tf.KernelConfig
     backendName: 'wasm',
     kernelFunc: (args) => {
       const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-      const a = args.attrs as unknown as FilterGradAttrs;
+      const a = args.attrs as unknown as Conv2DBackpropFilterAttrs;
       const batch = x.shape[0]!;
       if (helpers.length === 0 || busy || a.dataFormat === 'NCHW' || batch <= helpers.length) return single.kernelFunc(args);
       const g = convGeometry(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
