@@ -33,13 +33,8 @@ export function getDataset(name: string): DatasetDefinition {
   return DATASETS[name];
 }
 
-export interface DatasetInfo {
-  name: DatasetName;
-  channels: 1 | 3 | undefined;
-  defaultSize: readonly [number, number] | undefined;
-  resize: 'tensor' | 'image';
-  locations: string[];
-}
+/** What a dataset definition says about itself (everything but its reader). */
+export type DatasetInfo = Omit<DatasetDefinition, 'pool'>;
 
 export function listDatasets(): DatasetInfo[] {
   return DATASET_NAMES.map((name) => {

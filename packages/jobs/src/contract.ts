@@ -2,6 +2,7 @@
  * The handler contract: what a model/method package implements to run as a `train` or `ood` job.
  * Defined once here; the worker provides the context, whatever machine or process it runs on.
  */
+import type { PointResultRow } from '@dgm-ood/db';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JobKind = 'train' | 'ood';
@@ -40,15 +41,8 @@ export interface JobArtifacts {
   list(): Promise<ArtifactRecord[]>;
 }
 
-/** One scored point; the job id is added by the writer. */
-export interface ResultRow {
-  dataset: string;
-  split: string;
-  pointIndex: number;
-  logLikelihood?: number | null;
-  lid?: number | null;
-  scores?: Record<string, number> | null;
-}
+/** One scored point: the database's row without the job id, which the writer adds. */
+export type ResultRow = Omit<PointResultRow, 'jobId'>;
 
 export interface ResultWriter {
   /**
