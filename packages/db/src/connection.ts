@@ -25,12 +25,27 @@ export function describeDatabaseError(databaseUrl: string, error: unknown): Inst
   );
 }
 
-/** Connects once and runs `select 1`; throws a one-line ServiceUnavailableError on failure. */
-export async function checkDatabase(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+/**
+ * One connected client (checks, migrations). `connectionString` defaults to `databaseUrl`; a failure to
+ * connect becomes the one-line error about `databaseUrl` (DATABASE_URL), whatever database was dialled.
+ */
+export async function connectClient(databaseUrl: string, connectionString = databaseUrl): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+  // As for the pool: a server connection that ends must not crash the process.
   client.on('error', () => {});
   try {
     await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw describeDatabaseError(databaseUrl, error);
+  }
+  return client;
+}
+
+/** Connects once and runs `select 1`; throws a one-line ServiceUnavailableError on failure. */
+export async function checkDatabase(databaseUrl: string): Promise<void> {
+  const client = await connectClient(databaseUrl);
+  try {
     await client.query('select 1');
   } catch (error) {
     throw describeDatabaseError(databaseUrl, error);

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createError } from '@dgm-ood/config';
-import { describeDatabaseError } from './connection.js';
+import { connectClient } from './connection.js';
 
 export const MigrationError = createError<[string]>('DGM_MIGRATION_FAILED', '%s', 500);
 
@@ -66,13 +65,7 @@ export interface MigrateOptions {
 export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<MigrationResult> {
   const files = readMigrations(options.migrationsDir);
   const log = options.log ?? (() => {});
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw describeDatabaseError(databaseUrl, error);
-  }
+  const client = await connectClient(databaseUrl);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
     await client.query(LEDGER_DDL);
@@ -123,13 +116,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new MigrationError(`DATABASE_URL names no database: ${databaseUrl}`);
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw describeDatabaseError(databaseUrl, error);
-  }
+  const client = await connectClient(databaseUrl, url.toString());
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return false;
