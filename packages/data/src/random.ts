@@ -2,7 +2,10 @@
  * The package's own seeded PRNG: xoshiro128** (Blackman & Vigna), seeded through splitmix32 so that
  * nearby seeds give unrelated streams. Deterministic across platforms (32-bit integer arithmetic only).
  * Bit-exact parity with upstream's NumPy/torch permutations is not a goal (design doc §1.1).
+ * The generator itself is the engine's; this module keeps its own seeding (seed, stream) so splits stay as they were.
  */
+import { Rng as Xoshiro128 } from '@dgm-ood/engine/rng';
+
 export interface Rng {
   /** Uniform integer in [0, 2^32). */
   nextUint32(): number;
@@ -23,10 +26,6 @@ function splitmix32(state: number): () => number {
   };
 }
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
 /**
  * A generator for `seed` (any finite number; non-integers and values beyond 32 bits are folded in).
  * `stream` selects an independent sequence for the same seed (e.g. one per epoch).
@@ -37,24 +36,10 @@ export function createRng(seed: number, stream = 0): Rng {
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   const mix = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d) ^ Math.imul(stream >>> 0, 0x165667b1));
   let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = mix();
+  const [b, c, d] = [mix(), mix(), mix()];
   if ((a | b | c | d) === 0) a = 1; // the all-zero state is a fixed point
-  const nextUint32 = (): number => {
-    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (b << 9) >>> 0;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d >>> 0, 11);
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    return result;
-  };
+  const core = Xoshiro128.fromState([a, b, c, d]);
+  const nextUint32 = (): number => core.nextUint32();
   return {
     nextUint32,
     nextFloat: () => nextUint32() / 4294967296,
