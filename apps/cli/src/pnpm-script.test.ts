@@ -1,9 +1,10 @@
 /** The root script as users call it: `pnpm --silent dgm-ood expand FILE --json` must print pure JSON. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -12,7 +13,7 @@ function repoRoot(): string {
 }
 
 const root = repoRoot();
-const fixture = resolve(root, '..', 'shared', 'fixtures', 'upstream', 'meta_configurations');
+const fixture = upstreamFixture('meta_configurations');
 
 describe('pnpm --silent dgm-ood expand', () => {
   it('prints only JSON on stdout for a valid file', () => {

@@ -8,12 +8,14 @@ import { FlowConfigError } from './errors.js';
 import { resolveFlowModelSpec } from './presets.js';
 import { useCpuBackend } from './test-helpers.js';
 import { flowSpecFromUpstream } from './upstream-config.js';
+import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
 
 beforeAll(useCpuBackend);
 
+/** An upstream training file by name: the single-run config `example_grayscale_train.yaml` or a flow sweep. */
 const fixture = (name: string) => {
-  const path = new URL(`./__fixtures__/upstream/${name}`, import.meta.url);
-  return { source: name, doc: parse(readFileSync(path, 'utf8')) as Record<string, any> };
+  const folder = name === 'example_grayscale_train.yaml' ? 'configurations' : 'meta_configurations';
+  return { source: name, doc: parse(readFileSync(upstreamFixture(folder, 'training', 'flows', name), 'utf8')) as Record<string, any> };
 };
 
 /** What the reference's meta_configurations.change_coupling_layers does to a config (as described in metaconfig.md). */

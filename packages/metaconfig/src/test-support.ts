@@ -1,4 +1,4 @@
-/** Test helpers: locate the repository root and the shared upstream fixtures (CI clones shared/ beside the checkout). */
+/** Test helpers: locate the repository root and the upstream fixtures (kept in the repository under test/fixtures). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,7 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
   }
 }
 
-/** `../shared/fixtures/upstream` relative to the repository root. */
-export function upstreamFixtures(): string {
-  return resolve(repoRoot(), '..', 'shared', 'fixtures', 'upstream');
-}
+export { UPSTREAM_FIXTURES } from '../../../test/fixtures/upstream-fixtures.js';
 
 export function listYamlFiles(dir: string): string[] {
   const out: string[] = [];

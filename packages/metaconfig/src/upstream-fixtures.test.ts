@@ -1,6 +1,6 @@
 /**
  * Acceptance 1: every reference meta-configuration expands to the number of jobs the reference tool
- * produced (table in shared/fixtures/upstream/README.md); the two deriv_norm files are rejected with the
+ * produced (table in test/fixtures/upstream/README.md); the two deriv_norm files are rejected with the
  * reason; the two agent files are recognised as such.
  */
 import { readFileSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandMetaConfig } from './index.js';
 import { DEFAULT_RUN_NAME_CHANGER, inferJobKindFromPath } from './job-kind.js';
-import { listYamlFiles, upstreamFixtures } from './test-support.js';
+import { listYamlFiles, UPSTREAM_FIXTURES } from './test-support.js';
 
-const root = join(upstreamFixtures(), 'meta_configurations');
+const root = join(UPSTREAM_FIXTURES, 'meta_configurations');
 
 const EXPECTED_JOBS: Record<string, number | 'invalid'> = {
   'training/flows/grayscale_flows.yaml': 10,
@@ -73,7 +73,7 @@ function expand(rel: string) {
 
 describe('reference meta-configurations', () => {
   it('the table above is the README table, and covers every file of the folder', () => {
-    const readme = readFileSync(join(upstreamFixtures(), 'README.md'), 'utf8');
+    const readme = readFileSync(join(UPSTREAM_FIXTURES, 'README.md'), 'utf8');
     const rows = [...readme.matchAll(/^\| ([\w/.-]+\.yaml) \| (\d+|invalid)[^|]*\|$/gm)].map((m) => [m[1], m[2] === 'invalid' ? 'invalid' : Number(m[2])]);
     expect(Object.fromEntries(rows)).toEqual(EXPECTED_JOBS);
     expect(listYamlFiles(root).sort()).toEqual([...Object.keys(EXPECTED_JOBS), ...AGENT_FILES].sort());

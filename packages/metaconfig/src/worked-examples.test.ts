@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expandMetaConfig, type ExpandedJob, type JsonValue } from './index.js';
 import { RUN_NAME_WORDS } from './run-name.js';
-import { upstreamFixtures } from './test-support.js';
+import { UPSTREAM_FIXTURES } from './test-support.js';
 
 function expandOk(source: string, options: Parameters<typeof expandMetaConfig>[1] = {}): ExpandedJob[] {
   const r = expandMetaConfig(source, options);
@@ -152,7 +152,7 @@ sweep_configuration:
   });
 });
 
-const fixtures = join(upstreamFixtures(), 'meta_configurations');
+const fixtures = join(UPSTREAM_FIXTURES, 'meta_configurations');
 
 describe('Example D — training/flows/grayscale_flows.yaml', () => {
   const text = readFileSync(join(fixtures, 'training/flows/grayscale_flows.yaml'), 'utf8');

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
 import { isOodConfig, readOodPlan } from './ood-plan.js';
 
-const upstream = parse(readFileSync(fileURLToPath(new URL('../../../../shared/fixtures/upstream/configurations/ood/flows/lid_ood_1.yaml', import.meta.url)), 'utf8'));
+const upstream = parse(readFileSync(upstreamFixture('configurations', 'ood', 'flows', 'lid_ood_1.yaml'), 'utf8'));
 
 describe('readOodPlan', () => {
   test("the reference's LID_OOD config with a {sweep, job} model reference", () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
 import { isFlowModel, readTrainingPlan } from './training-plan.js';
 
-const upstream = fileURLToPath(new URL('../../../../shared/fixtures/upstream/configurations/training/flows/example_grayscale_train.yaml', import.meta.url));
+const upstream = upstreamFixture('configurations', 'training', 'flows', 'example_grayscale_train.yaml');
 
 describe('readTrainingPlan', () => {
   test("reads the reference project's training config", () => {

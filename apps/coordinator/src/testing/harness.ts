@@ -1,18 +1,15 @@
 /** Coordinator test harness: the app over a throw-away database and an isolated queue prefix. */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type AppConfig } from '@dgm-ood/config';
 import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
+import { upstreamFixture } from '../../../../test/fixtures/upstream-fixtures.js';
 import { buildApp, type CoordinatorApp } from '../app.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-/** The reference project's files: `shared/` lies beside the checkout. */
-export const UPSTREAM = join(ROOT, '..', 'shared', 'fixtures', 'upstream');
-export const upstreamFile = (path: string) => readFileSync(join(UPSTREAM, 'meta_configurations', path), 'utf8');
+export const upstreamFile = (path: string) => readFileSync(upstreamFixture('meta_configurations', path), 'utf8');
 
 export interface CoordinatorHarness {
   app: CoordinatorApp;

@@ -1,6 +1,6 @@
 /**
  * Built-in TypeScript versions of the reference project's `meta_configurations` helper module
- * (behaviour as described in shared/fixtures/upstream/README.md). Snippets reach them through
+ * (behaviour as described in test/fixtures/upstream/README.md). Snippets reach them through
  * `from meta_configurations import ...`; nothing from a configuration is executed as code.
  */
 import { PyError, PyModule, type PyValue, deepCopy } from '../value.js';
