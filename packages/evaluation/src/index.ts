@@ -9,3 +9,5 @@ export { buildEvaluationTable, classifyJob, formatEvaluationTable, GENERATED_DAT
 export type { EvaluationRow, PositiveKind, ScoredJob } from './sweep-table.js';
 export { niceTicks, scatterSvg } from './scatter-svg.js';
 export type { ScatterOptions, ScatterSeries } from './scatter-svg.js';
+export { LEGACY_SCORE_SCHEMA } from './score-schema.js';
+export type { ScoreCombination, ScoreDescriptor, ScoreDirection, ScoreSchema } from './score-schema.js';
