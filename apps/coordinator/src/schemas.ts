@@ -72,6 +72,8 @@ export const JobDetailSchema = JobSummarySchema.extend({
   backend: z.string().nullable(),
   workerId: z.string().nullable(),
   summary: Json,
+  /** Where the latest attempt's result came from (code version, worker, host, node, backend, seeds, datasets, …). */
+  provenance: Json,
   attemptLog: z.array(
     z.object({
       attempt: z.number(),
@@ -79,6 +81,7 @@ export const JobDetailSchema = JobSummarySchema.extend({
       backend: z.string().nullable(),
       outcome: z.string(),
       error: z.string().nullable(),
+      provenance: Json,
       startedAt: z.string(),
       finishedAt: z.string().nullable(),
     }),

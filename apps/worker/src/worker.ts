@@ -7,7 +7,7 @@ import { createPool } from '@dgm-ood/db';
 import {
   appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
   interruptAttempt, isDeterministicFailure, resolveModelReference, type ResolvedModelDir,
-  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, recordCancelledAttempt, reportProgress, restoreWorkdir, saveArtifact,
+  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, recordCancelledAttempt, recordProvenance, reportProgress, restoreWorkdir, saveArtifact,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
 import {
@@ -17,6 +17,7 @@ import {
 import type { Executor, ExecutionHost } from './executors/executor.js';
 import { InlineExecutor } from './executors/inline.js';
 import { ProcessExecutor } from './executors/process.js';
+import { baseProvenance, detectCodeVersion } from './provenance.js';
 import { HandlerRegistry } from './registry.js';
 
 export interface WorkerOptions {
@@ -46,6 +47,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const provenance = baseProvenance(detectCodeVersion(config.codeVersion), workerId);
   // Each running job holds at most one connection at a time; keep well under max_connections.
   const pool = createPool(config.databaseUrl, { max: Math.min(20, options.concurrency + 4) });
   const redis = createRedis(config.redisUrl);
@@ -87,7 +89,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   async function processJob(bullJob: Job<QueuedJobData>, token?: string): Promise<JsonValue> {
     const { jobId } = bullJob.data;
-    const started = await startAttempt(pool, jobId, { workerId });
+    const started = await startAttempt(pool, jobId, { workerId, provenance });
     if (started.status === 'skipped') {
       logger.info({ jobId, reason: started.reason }, 'skipping job');
       return { skipped: started.reason };
@@ -118,6 +120,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await reportProgress(pool, jobId, job.attempt, report);
         await bullJob.updateProgress(report as object).catch(() => {});
       },
+      provenance: (fields) => recordProvenance(pool, jobId, job.attempt, fields),
       writeResults: (rows) => writeResults(pool, jobId, job.attempt, rows),
       saveArtifact: (name, kind) => saveArtifact(pool, store, { id: jobId, attempt: job.attempt, workdir, workdirKey }, name, kind),
       removeArtifact: (name) => removeArtifact(pool, store, { id: jobId, attempt: job.attempt }, name),
@@ -195,7 +198,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     worker.on('error', (error) => logger.error({ err: error }, 'queue error'));
   }
   logger.info(
-    { workerId, queues: options.queues, concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
+    { workerId, codeVersion: provenance.codeVersion, dirty: provenance.dirty, queues: options.queues, concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
     'worker started',
   );
 

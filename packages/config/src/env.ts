@@ -33,6 +33,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DGM_OOD_ARTIFACT_STORE: z.enum(['directory', 'postgres']).default('directory'),
   DGM_OOD_QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'DGM_OOD_QUEUE_PREFIX must be letters, digits, _ or -').default('dgm-ood'),
+  /** The code version a worker records as provenance (e.g. `git describe --always --dirty` at deploy time). */
+  DGM_OOD_CODE_VERSION: z.string().trim().min(1).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -49,6 +51,11 @@ export interface AppConfig {
   /** BullMQ key prefix (separates deployments sharing one Redis). */
   queuePrefix: string;
   production: boolean;
+  /**
+   * The code version to record with every job (DGM_OOD_CODE_VERSION); unset: the worker asks git.
+   * A value ending in `-dirty` (git describe --dirty) marks a modified tree.
+   */
+  codeVersion?: string;
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -122,6 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     artifactStore: env.DGM_OOD_ARTIFACT_STORE,
     queuePrefix: env.DGM_OOD_QUEUE_PREFIX,
     production: env.NODE_ENV === 'production',
+    ...(env.DGM_OOD_CODE_VERSION ? { codeVersion: env.DGM_OOD_CODE_VERSION } : {}),
     ...(envFile ? { envFile } : {}),
   };
 }

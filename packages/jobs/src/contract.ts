@@ -62,6 +62,9 @@ export interface ProgressReport {
   [key: string]: JsonValue | undefined;
 }
 
+/** Top-level provenance keys and their JSON values; a key written again replaces the earlier value. */
+export type ProvenanceFields = { [key: string]: JsonValue };
+
 export interface JobLogger {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
@@ -87,6 +90,13 @@ export interface JobContext {
   workdir: string;
   artifacts: JobArtifacts;
   progress(report: ProgressReport): Promise<void>;
+  /**
+   * Records where this attempt's result came from (seeds, datasets with origin and content hash, device, …):
+   * shallow-merges `fields` into the attempt's and the job's provenance, over the base record the worker
+   * wrote when the attempt started (codeVersion, dirty, host, workerId, node; backend once reported).
+   * Throws StaleAttemptError when another attempt has taken the job over.
+   */
+  provenance(fields: ProvenanceFields): Promise<void>;
   results: ResultWriter;
   log: JobLogger;
   /**

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { copyPointResults, withTransaction } from '@dgm-ood/db';
-import type { JobInfo, JobKind, JsonValue, ProgressReport, ResultRow } from './contract.js';
+import type { JobInfo, JobKind, JsonValue, ProgressReport, ProvenanceFields, ResultRow } from './contract.js';
 import { JobNotFoundError, StaleAttemptError } from './errors.js';
 import { markSweepRunning, settleSweepIfDone } from './sweep-status.js';
 
@@ -33,7 +33,7 @@ export interface ReleasedJob {
 export async function startAttempt(
   pool: pg.Pool,
   jobId: string,
-  worker: { workerId: string; backend?: string | null },
+  worker: { workerId: string; backend?: string | null; provenance?: ProvenanceFields },
 ): Promise<StartedAttempt | SkippedAttempt> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query(
@@ -48,10 +48,12 @@ export async function startAttempt(
       return { status: 'skipped', state, reason: `job is ${state}` } satisfies SkippedAttempt;
     }
     const attempt = (row.attempts as number) + 1;
+    // The job's provenance is its latest attempt's: an earlier attempt's record does not describe this result.
+    const provenance = worker.provenance === undefined ? null : JSON.stringify(worker.provenance);
     await client.query(
-      `UPDATE jobs SET state = 'running', attempts = $2, worker_id = $3, backend = $4, error = NULL,
+      `UPDATE jobs SET state = 'running', attempts = $2, worker_id = $3, backend = $4, provenance = $5::jsonb, error = NULL,
          started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now() WHERE id = $1`,
-      [jobId, attempt, worker.workerId, worker.backend ?? null],
+      [jobId, attempt, worker.workerId, worker.backend ?? null, provenance],
     );
     // An earlier attempt still marked running died without a word (process killed, lease lapsed).
     await client.query(
@@ -59,8 +61,8 @@ export async function startAttempt(
       [jobId],
     );
     await client.query(
-      `INSERT INTO job_attempts (job_id, attempt, worker_id, backend) VALUES ($1, $2, $3, $4)`,
-      [jobId, attempt, worker.workerId, worker.backend ?? null],
+      `INSERT INTO job_attempts (job_id, attempt, worker_id, backend, provenance) VALUES ($1, $2, $3, $4, $5::jsonb)`,
+      [jobId, attempt, worker.workerId, worker.backend ?? null, provenance],
     );
     // The new attempt's results replace everything earlier attempts wrote.
     await client.query('DELETE FROM point_results WHERE job_id = $1', [jobId]);
@@ -100,10 +102,30 @@ export async function writeResults(pool: pg.Pool, jobId: string, attempt: number
   });
 }
 
-/** The execution backend an attempt runs on (reported by its handler), on the job and the attempt. */
+/**
+ * The execution backend an attempt runs on (reported by its handler), on the job and the attempt, as a
+ * column and in their provenance. A stale attempt's report matches no job row (dropped, like its progress).
+ */
 export async function recordBackend(pool: pg.Pool, jobId: string, attempt: number, backend: string): Promise<void> {
-  await pool.query(`UPDATE jobs SET backend = $3 WHERE id = $1 AND attempts = $2`, [jobId, attempt, backend]);
-  await pool.query(`UPDATE job_attempts SET backend = $3 WHERE job_id = $1 AND attempt = $2`, [jobId, attempt, backend]);
+  const merge = `provenance = coalesce(provenance, '{}'::jsonb) || jsonb_build_object('backend', $3::text)`;
+  await pool.query(`UPDATE jobs SET backend = $3, ${merge} WHERE id = $1 AND attempts = $2`, [jobId, attempt, backend]);
+  await pool.query(`UPDATE job_attempts SET backend = $3, ${merge} WHERE job_id = $1 AND attempt = $2`, [jobId, attempt, backend]);
+}
+
+/**
+ * Shallow-merges `fields` into the attempt's and the job's provenance (a key written again is replaced).
+ * Throws StaleAttemptError when the attempt no longer owns the job: its record would describe no result.
+ */
+export async function recordProvenance(pool: pg.Pool, jobId: string, attempt: number, fields: ProvenanceFields): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    await assertCurrent(client, jobId, attempt);
+    const json = JSON.stringify(fields);
+    await client.query(`UPDATE jobs SET provenance = coalesce(provenance, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [jobId, json]);
+    await client.query(
+      `UPDATE job_attempts SET provenance = coalesce(provenance, '{}'::jsonb) || $3::jsonb WHERE job_id = $1 AND attempt = $2`,
+      [jobId, attempt, json],
+    );
+  });
 }
 
 /** Returns false when the attempt no longer owns the job (progress of a stale attempt is dropped). */

@@ -27,10 +27,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         id: job.id, sweepId: job.sweepId, gridIndex: job.gridIndex, name: job.name, state: job.state,
         attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, error: job.error,
         point: job.point, config: job.config, configHash: job.configHash, workdirKey: job.workdirKey,
-        backend: job.backend, workerId: job.workerId, summary: job.summary,
+        backend: job.backend, workerId: job.workerId, summary: job.summary, provenance: job.provenance,
         startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
         attemptLog: job.attemptLog.map((a) => ({
-          attempt: a.attempt, workerId: a.workerId, backend: a.backend, outcome: a.outcome, error: a.error,
+          attempt: a.attempt, workerId: a.workerId, backend: a.backend, outcome: a.outcome, error: a.error, provenance: a.provenance,
           startedAt: a.startedAt.toISOString(), finishedAt: iso(a.finishedAt),
         })),
         artifacts: job.artifacts.map((a) => ({ name: a.name, kind: a.kind, uri: a.uri, bytes: Number(a.bytes), sha256: a.sha256 })),

@@ -14,6 +14,7 @@ export function buildContext(request: RunRequest, host: ExecutionHost, signal: A
     signal,
     log,
     progress: (report) => host.progress(report),
+    provenance: (fields) => host.provenance(fields),
     results: { write: (rows) => host.writeResults(rows) },
     artifacts: {
       save: (name, kind) => host.saveArtifact(name, kind),

@@ -1,8 +1,11 @@
-import type { ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ResolvedModelDir, ResultRow } from '@dgm-ood/jobs';
+import type {
+  ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow,
+} from '@dgm-ood/jobs';
 
 /** What the worker (which owns the database, Redis and the lease) offers a running handler. */
 export interface ExecutionHost {
   progress(report: ProgressReport): Promise<void>;
+  provenance(fields: ProvenanceFields): Promise<void>;
   writeResults(rows: readonly ResultRow[]): Promise<number>;
   saveArtifact(name: string, kind?: string): Promise<ArtifactRecord>;
   removeArtifact(name: string): Promise<void>;

@@ -110,6 +110,31 @@ const fixtures: Record<string, Fixture> = {
     return { model: readFileSync(join(model.workdir, 'model.txt'), 'utf8'), from: model.jobId };
   },
 
+  /** Reports a backend and adds provenance in two calls (the second adds a key, the first's stay). */
+  async provenance(ctx) {
+    await ctx.progress({ backend: 'fixture-backend' });
+    await ctx.provenance({ seed: 7, datasets: [{ name: 'fixture', origin: 'generated', sha256: 'f'.repeat(64) }] });
+    await ctx.provenance({ device: 'fixture-device' });
+    await ctx.results.write(rows(1));
+    return { attempt: ctx.job.attempt };
+  },
+
+  /**
+   * Records provenance, writes `ready` in its working directory, waits for the test to hand the job to
+   * another attempt and write `go`, then tries again; the second try's outcome goes to `outcome.json`.
+   */
+  async 'provenance-stale'(ctx) {
+    await ctx.provenance({ seed: 1 });
+    writeFileSync(join(ctx.workdir, 'ready'), '');
+    while (!existsSync(join(ctx.workdir, 'go'))) await wait(50, ctx.signal);
+    const outcome = await ctx.provenance({ seed: 2, late: true }).then(
+      () => ({ written: true }),
+      (error: { code?: string; message?: string }) => ({ written: false, code: error.code ?? null, message: error.message ?? null }),
+    );
+    writeFileSync(join(ctx.workdir, 'outcome.json'), JSON.stringify(outcome));
+    return outcome;
+  },
+
   async nan(ctx) {
     await ctx.progress({ step: 3, loss: 1.5 });
     throw new DeterministicJobError('non-finite loss at step 4 (batch 4); last finite loss 1.5 at step 3');
