@@ -2,7 +2,7 @@ import type { Pool } from '@dgm-ood/db';
 import {
   createSweep, findModelReferences, resolveModelReference, type JobKind, type NewJob, type JsonValue as JobJson,
 } from '@dgm-ood/jobs';
-import { DEFAULT_RUN_NAME_CHANGER, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
+import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
 import { SweepInvalidError, type SubmissionIssue } from './errors.js';
 
@@ -47,20 +47,15 @@ export async function submitSweep(
   let kind = input.kind ?? inferJobKindFromSource(input.source, input.format);
   const warnings: string[] = [];
   const expand = (k: JobKind | undefined) => {
-    const run = (changer?: string) =>
-      expandMetaConfig(input.source, {
-        file: where,
-        format: input.format,
-        ...(input.maxJobs ? { maxJobs: input.maxJobs } : {}),
-        ...(changer ? { runNameChanger: changer } : {}),
-      });
-    const result = run(k ? DEFAULT_RUN_NAME_CHANGER[k] : undefined);
-    // The kind's default name changer (not asked for by the file) fails on configs without the sections
-    // it reads: use plain run names then, and say so.
-    if (!result.ok && k && result.errors.every((e) => e.path === '<option runNameChanger>')) {
-      warnings.push(`run names: ${DEFAULT_RUN_NAME_CHANGER[k]} does not apply (${result.errors[0]!.message}); plain names used`);
-      return run();
-    }
+    // The kind's name changer is only a default (the file did not ask for it): jobs it cannot name get
+    // generic names from the expansion, which says so in one warning that the sweep keeps.
+    const result = expandMetaConfig(input.source, {
+      file: where,
+      format: input.format,
+      ...(input.maxJobs ? { maxJobs: input.maxJobs } : {}),
+      ...(k ? { defaultRunNameChanger: DEFAULT_RUN_NAME_CHANGER[k] } : {}),
+    });
+    for (const w of result.warnings ?? []) if (w.code === RUN_NAME_FALLBACK) warnings.push(`run names: ${w.message}`);
     return result;
   };
   let expansion = expand(kind);

@@ -11,6 +11,7 @@ import { inferJobKind, type JobKind } from './job-kind.js';
 import { nameParameters } from './parameter-names.js';
 import { callSnippet, type CompiledSnippet } from './python/snippet.js';
 import { RESERVED_WORDS, findAllReservedWords, findUnknownDirectives } from './reserved-words.js';
+import { RUN_NAME_FALLBACK, genericRunName } from './generic-run-name.js';
 import { baseRunName } from './run-name.js';
 import { readTopLevel, unwrapSweepConfiguration, type TopLevel } from './schema.js';
 import { compileSpec, readEvalSpec, readInlineSpec, scanSnippets } from './snippet-spec.js';
@@ -33,7 +34,8 @@ export interface PreparedSweep {
   remaining: PyDict;
   treePath: string;
   runName?: string;
-  changer?: { snippet: CompiledSnippet; path: string };
+  /** `fallback`: a default changer the file did not ask for; jobs it cannot name get generic names. */
+  changer?: { snippet: CompiledSnippet; path: string; fallback?: { option: string } };
   source: LoadedSource;
   options: ExpandOptions;
 }
@@ -125,13 +127,15 @@ export function prepareMetaConfig(sourceText: string, options: ExpandOptions = {
     }
   }
   let changer: PreparedSweep['changer'];
-  const changerSource = top.runNameChanger ?? (options.runNameChanger !== undefined ? options.runNameChanger : undefined);
-  if (changerSource !== undefined) {
+  // The file's own changer wins, then one the caller insists on, then the kind's default.
+  const option = options.runNameChanger ?? options.defaultRunNameChanger;
+  if (top.runNameChanger !== undefined || option !== undefined) {
     const fromFile = top.runNameChanger !== undefined;
-    const path = fromFile ? 'run_name_changer' : '<option runNameChanger>';
-    const spec = fromFile ? changerSource : (changerSource as string).includes('.') ? changerSource : `meta_configurations.${changerSource as string}`;
+    const isDefault = !fromFile && options.runNameChanger === undefined;
+    const path = fromFile ? 'run_name_changer' : isDefault ? '<option defaultRunNameChanger>' : '<option runNameChanger>';
+    const spec = fromFile ? (top.runNameChanger as PyValue) : (option as string).includes('.') ? (option as string) : `meta_configurations.${option as string}`;
     try {
-      changer = { snippet: compileSpec(readEvalSpec(spec, path)), path };
+      changer = { snippet: compileSpec(readEvalSpec(spec, path)), path, ...(isDefault ? { fallback: { option: option as string } } : {}) };
     } catch (e) {
       if (e instanceof IssueError) errorAt(e);
       else throw e;
@@ -225,6 +229,8 @@ function run(snippet: CompiledSnippet, args: PyValue[], path: string): PyValue {
 export interface MaterialisedJob {
   job: ExpandedJob;
   warnings: MetaConfigIssue[];
+  /** Why the default run-name changer could not name this job (it got a generic name instead). */
+  nameFallback?: string;
 }
 
 /** Materialise grid point `index` of a prepared sweep. Throws IssueError on failure. */
@@ -284,14 +290,27 @@ export function materialiseJob(p: PreparedSweep, index: number): MaterialisedJob
   }
   const configHash = createHash('sha256').update(configJson).digest('hex');
   let name = baseRunName(configHash, p.runName);
+  let nameFallback: string | undefined;
   if (p.changer !== undefined) {
-    const renamed = run(p.changer.snippet, [root, name], p.changer.path);
-    if (typeof renamed !== 'string') {
-      throw new IssueError({ code: 'eval.runtime', path: p.changer.path, message: `the run-name changer returned ${renamed === null ? 'None' : typeof renamed}, not a string` });
+    try {
+      name = changeRunName(p.changer, root, name);
+    } catch (e) {
+      // A default the file did not ask for must not make a valid grid fail; a changer someone named does.
+      if (!(e instanceof IssueError) || p.changer.fallback === undefined) throw e;
+      nameFallback = e.issue.message;
+      name = genericRunName(root, point, configHash, p.runName);
     }
-    name = renamed;
   }
-  return { job: makeJob(index, name, point, `${pointJson}}`, configJson, configHash), warnings };
+  const job = makeJob(index, name, point, `${pointJson}}`, configJson, configHash);
+  return nameFallback === undefined ? { job, warnings } : { job, warnings, nameFallback };
+}
+
+function changeRunName(changer: NonNullable<PreparedSweep['changer']>, config: PyDict, name: string): string {
+  const renamed = run(changer.snippet, [config, name], changer.path);
+  if (typeof renamed !== 'string') {
+    throw new IssueError({ code: 'eval.runtime', path: changer.path, message: `the run-name changer returned ${renamed === null ? 'None' : typeof renamed}, not a string` });
+  }
+  return renamed;
 }
 
 /**
@@ -334,10 +353,16 @@ export function expandMetaConfig(source: string, options: ExpandOptions = {}): E
   const warnings = [...prep.warnings];
   const warningKeys = new Set(warnings.map((w) => `${w.code}|${w.path}|${w.message}`));
   let failed = 0;
+  let fallbacks = 0;
+  let firstFallback: { index: number; reason: string } | undefined;
   for (let index = 0; index < p.grid.jobCount; index++) {
     try {
       const m = materialiseJob(p, index);
       jobs.push(m.job);
+      if (m.nameFallback !== undefined) {
+        fallbacks++;
+        firstFallback ??= { index, reason: m.nameFallback };
+      }
       for (const w of m.warnings) {
         const key = `${w.code}|${w.path}|${w.message}`;
         if (!warningKeys.has(key)) {
@@ -363,8 +388,26 @@ export function expandMetaConfig(source: string, options: ExpandOptions = {}): E
       }
     }
   }
+  let sweep = p.sweep;
+  if (firstFallback !== undefined && p.changer?.fallback !== undefined) {
+    // One warning for the sweep, however many jobs it concerns.
+    const checked = jobs.length + failed;
+    warnings.push({
+      code: RUN_NAME_FALLBACK,
+      path: p.changer.path,
+      message:
+        `${p.changer.fallback.option} does not apply (${firstFallback.reason}; first in job ${firstFallback.index}, ${fallbacks} of ${checked} jobs): ` +
+        'those jobs are named <dataset>_<short id>, or <grid point>_<short id> where the config names no dataset',
+      ...(options.file !== undefined ? { file: options.file } : {}),
+    });
+    if (fallbacks === checked) {
+      // The changer named no job, so it is not in force.
+      sweep = { ...sweep };
+      delete sweep.runNameChanger;
+    }
+  }
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, sweep: p.sweep, jobs, warnings };
+  return { ok: true, sweep, jobs, warnings };
 }
 
 function describePoint(p: PreparedSweep, index: number): string {

@@ -21,4 +21,5 @@ export { DEFAULT_RUN_NAME_CHANGER, inferJobKind, inferJobKindFromPath, type JobK
 export { canonicalJson, compareCodePoints, pyFloatRepr, toJsonValue, fromJsonValue } from './canonical-json.js';
 export { RESERVED_WORDS, findReservedWord } from './reserved-words.js';
 export { RUN_NAME_WORDS, runWordFor } from './run-name.js';
+export { RUN_NAME_FALLBACK, genericRunName } from './generic-run-name.js';
 export { PyFloat } from './value.js';

@@ -66,9 +66,16 @@ export interface ExpandOptions {
   maxJobs?: number;
   /**
    * Run-name changer used when the file names none (the file's own `run_name_changer` wins):
-   * a helper name such as `change_name` / `ood_run_name_changer`, or a dotted path.
+   * a helper name such as `change_name` / `ood_run_name_changer`, or a dotted path. A job it cannot
+   * name is an error, as for the file's own changer.
    */
   runNameChanger?: string;
+  /**
+   * Like `runNameChanger`, but only a default (the job kind's usual changer, which the file did not ask
+   * for): a job it cannot name gets a generic name (`<dataset>_<short id>`, else `<grid point>_<short id>`)
+   * and the expansion gives one `run_name.fallback` warning. Ignored when `runNameChanger` is given.
+   */
+  defaultRunNameChanger?: string;
   /**
    * Quirk Q3: dysweep turns a freshly created empty mapping `{}` into `[]`. By default we keep `{}` and
    * report a warning; `strictCompat: true` replicates dysweep.

@@ -74,6 +74,31 @@ describe('dgm-ood expand', () => {
     expect(await runCli(['expand', 'm.yaml', '--frobnicate'], memoryIo({ 'm.yaml': GOOD }))).toBe(1);
   });
 
+  it("names jobs generically, with one warning, when the kind's default run-name changer does not apply", async () => {
+    // A plain dysweep training sweep: no trainer.writer, which change_name reads.
+    const plain = 'project: demo\nbase_config:\n  data: {dataset: mnist}\n  trainer: {max_epochs: 1}\nsweep_configuration:\n  trainer:\n    max_epochs: {sweep: true, values: [1, 2, 3]}\n';
+    const text = memoryIo({ 'plain.yaml': plain });
+    expect(await runCli(['expand', 'plain.yaml', '--kind', 'train'], text)).toBe(0);
+    expect(text.err).toBe('');
+    expect(text.out.match(/^warning: /gm)).toHaveLength(1);
+    expect(text.out).toMatch(/^warning: plain\.yaml: <option defaultRunNameChanger>: change_name does not apply \(KeyError: 'writer'.*3 of 3 jobs\).*\[run_name\.fallback\]$/m);
+    expect(text.out).toMatch(/^0\s+train\s+mnist_[0-9a-f]{8}\s+max_epochs=1$/m);
+
+    const json = memoryIo({ 'plain.yaml': plain });
+    expect(await runCli(['expand', 'plain.yaml', '--json'], json)).toBe(0);
+    const out = JSON.parse(json.out);
+    expect(out.kind).toBe('train');
+    expect(out.jobs.map((j: { name: string; configHash: string }) => j.name)).toEqual(out.jobs.map((j: { configHash: string }) => `mnist_${j.configHash.slice(0, 8)}`));
+    expect(out.warnings.map((w: { code: string }) => w.code)).toEqual(['run_name.fallback']);
+  });
+
+  it("still exits 2 when the file's own run-name changer cannot name a job", async () => {
+    const own = 'project: demo\nrun_name_changer: meta_configurations.change_name\nbase_config:\n  data: {dataset: mnist}\n  trainer: {max_epochs: 1}\nsweep_configuration:\n  trainer:\n    max_epochs: {sweep: true, values: [1, 2]}\n';
+    const io = memoryIo({ 'own.yaml': own });
+    expect(await runCli(['expand', 'own.yaml', '--kind', 'train'], io)).toBe(2);
+    expect(io.err).toMatch(/own\.yaml:2: run_name_changer: KeyError: 'writer'/);
+  });
+
   it('honours --max-jobs', async () => {
     const io = memoryIo({ 'm.yaml': GOOD });
     expect(await runCli(['expand', 'm.yaml', '--max-jobs', '1'], io)).toBe(2);

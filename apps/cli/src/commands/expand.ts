@@ -74,7 +74,8 @@ export const expandCommand: Command = {
       file,
       format,
       ...(maxJobs !== undefined ? { maxJobs } : {}),
-      ...(kind !== undefined ? { runNameChanger: DEFAULT_RUN_NAME_CHANGER[kind] } : {}),
+      // Only a default: jobs it cannot name get generic names and one warning, not an error.
+      ...(kind !== undefined ? { defaultRunNameChanger: DEFAULT_RUN_NAME_CHANGER[kind] } : {}),
       ...(flags.has('--strict-compat') ? { strictCompat: true } : {}),
     });
     if (!result.ok) return fail(result.errors);
