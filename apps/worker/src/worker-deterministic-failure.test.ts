@@ -7,6 +7,14 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+test('any error carrying deterministic: true fails at once, also when it comes from a handler process', async () => {
+  const { jobIds } = await h.submit([{ fixture: 'throws', code: 'DGM_DATA_CORRUPT', deterministic: true, message: 'mnist: bad magic number in t10k-images-idx3-ubyte' }], { maxAttempts: 5 });
+  const worker = await h.worker({ isolation: 'process' });
+  const job = await h.waitFor(jobIds[0]!, isTerminal, 60_000);
+  await worker.close();
+  expect(job).toMatchObject({ state: 'failed', attempts: 1, error: 'mnist: bad magic number in t10k-images-idx3-ubyte' });
+});
+
 test('a non-finite loss fails the job at once with the reason, without retrying', async () => {
   const { sweepId, jobIds } = await h.submit([{ fixture: 'nan' }], { maxAttempts: 5 });
   await h.worker();
@@ -18,6 +26,12 @@ test('a non-finite loss fails the job at once with the reason, without retrying'
   });
   const { rows } = await h.pool.query('SELECT status FROM sweeps WHERE id = $1', [sweepId]);
   expect(rows[0].status).toBe('failed');
+});
+
+test('the code alone decides nothing: an error without the property is retried, whatever its code says', async () => {
+  const { jobIds } = await h.submit([{ fixture: 'throws', code: 'FLOWS_NONFINITE_LOSS', message: 'loss is NaN' }], { maxAttempts: 2, backoffMs: 50 });
+  const job = await h.waitFor(jobIds[0]!, isTerminal);
+  expect(job).toMatchObject({ state: 'failed', attempts: 2, error: 'loss is NaN' });
 });
 
 test('a config no handler accepts fails at once, naming the kind and the known handlers', async () => {

@@ -6,7 +6,7 @@ import type { AppConfig, Logger } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import {
   appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
-  interruptAttempt, isDeterministicFailure, resolveModelReference, type ResolvedModelDir,
+  interruptAttempt, isDeterministicFailure, isStaleAttempt, resolveModelReference, type ResolvedModelDir,
   listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, recordCancelledAttempt, recordProvenance, reportProgress, restoreWorkdir, saveArtifact,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
@@ -154,7 +154,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await flushLogs();
       const message = error instanceof Error ? error.message : String(error);
       const reason = controller.signal.reason as string | undefined;
-      if ((error as { code?: string }).code === 'DGM_JOB_STALE_ATTEMPT') {
+      if (isStaleAttempt(error)) {
         log.warn({ err: error }, 'a newer attempt owns this job; dropping this one');
         throw new UnrecoverableError(message);
       }
@@ -169,7 +169,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await bullJob.moveToDelayed(Date.now() + 1000, token);
         throw new DelayedError();
       }
-      const deterministic = isDeterministicFailure(error) || (error as { code?: string }).code === 'DGM_NO_HANDLER';
+      const deterministic = isDeterministicFailure(error);
       const final = deterministic || job.attempt >= maxAttempts || bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
       await failAttempt(pool, jobId, job.attempt, message, final);
       log.warn({ err: error, final, deterministic }, final ? 'job failed' : 'attempt failed; will retry');

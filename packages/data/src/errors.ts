@@ -1,6 +1,11 @@
+// The errors module alone: loading this package does not load config's logger and environment parsing.
+import { CodedError } from '@dgm-ood/config/errors';
+
 /**
  * Coded, user-facing errors of the data package. Codes start with `DGM_` so that entry points print
  * them as one readable line (see `isUserFacingError` in @dgm-ood/config) instead of a stack trace.
+ * Every one is deterministic (`deterministic: true`): a missing or corrupt dataset file, an unknown
+ * dataset or a bad option fails the same way on a retry, so the job fails at once.
  */
 export type DataErrorCode =
   /** No location under DATA_DIR holds the files a dataset needs (and no embedded copy applies). */
@@ -22,8 +27,7 @@ export interface DataErrorDetails {
   file?: string;
 }
 
-export class DataError extends Error {
-  readonly code: DataErrorCode;
+export class DataError extends CodedError<DataErrorCode> {
   readonly dataset: string | undefined;
   readonly expected: string[];
   readonly searched: string[];
@@ -33,9 +37,8 @@ export class DataError extends Error {
     const parts = [message];
     if (details.expected?.length) parts.push(`expected: ${details.expected.join(', ')}`);
     if (details.searched?.length) parts.push(`looked in: ${details.searched.join(', ')}`);
-    super(parts.join('; '), options);
+    super(code, parts.join('; '), { deterministic: true, cause: options?.cause });
     this.name = 'DataError';
-    this.code = code;
     this.dataset = details.dataset;
     this.expected = details.expected ?? [];
     this.searched = details.searched ?? [];
@@ -48,6 +51,9 @@ export class DataError extends Error {
  * dataset or file they read; the dataset readers turn this into a `DGM_DATA_CORRUPT` DataError.
  */
 export class FormatError extends Error {
+  /** A file that does not parse will not parse on a retry either. */
+  readonly deterministic = true;
+
   constructor(message: string) {
     super(message);
     this.name = 'FormatError';

@@ -1,3 +1,6 @@
+// The errors module alone: loading this package does not load config's logger and environment parsing.
+import { CodedError } from '@dgm-ood/config/errors';
+
 /**
  * Coded, user-facing errors of the engine package. Codes start with `DGM_` so that entry points print
  * them as one readable line (see `isUserFacingError` in @dgm-ood/config) instead of a stack trace.
@@ -23,15 +26,26 @@ export interface EngineErrorDetails {
   source?: string;
 }
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
+/**
+ * Whether a retry (possibly on another machine, in a fresh handler process) can help, per code: a backend
+ * missing here may exist elsewhere and a fresh process initialises cleanly; the rest recur anywhere.
+ */
+const DETERMINISTIC: Record<EngineErrorCode, boolean> = {
+  DGM_ENGINE_UNKNOWN_BACKEND: true,
+  DGM_ENGINE_BACKEND_UNAVAILABLE: false,
+  DGM_ENGINE_ALREADY_INITIALISED: false,
+  DGM_ENGINE_TENSOR_LEAK: true,
+  DGM_ENGINE_INVALID_ARGUMENT: true,
+  DGM_ENGINE_GRADCHECK_FAILED: true,
+};
+
+export class EngineError extends CodedError<EngineErrorCode> {
   readonly backend: string | undefined;
   readonly source: string | undefined;
 
   constructor(code: EngineErrorCode, message: string, details: EngineErrorDetails = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, { deterministic: DETERMINISTIC[code], cause: options?.cause });
     this.name = 'EngineError';
-    this.code = code;
     this.backend = details.backend;
     this.source = details.source;
   }

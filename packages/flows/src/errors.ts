@@ -1,6 +1,7 @@
 /**
  * Coded errors (Fastify style: a stable `code`, a message that names what is wrong and where, structured
- * details for whoever records the failure).
+ * details for whoever records the failure). `deterministic` is data, the same property @dgm-ood/config's
+ * CodedError carries (this package does not depend on config): the worker fails a job at once on it.
  */
 export type FlowErrorCode =
   | 'FLOWS_CONFIG_INVALID'
@@ -15,6 +16,11 @@ export class FlowError extends Error {
   readonly details: Record<string, unknown>;
   /** Whether retrying the same work can help (false for deterministic failures such as a diverged loss). */
   readonly retryable: boolean;
+  /**
+   * A retry cannot help (`!retryable`): non-finite loss or gradient, an invalid config, class, checkpoint
+   * or data fail the same way every time.
+   */
+  readonly deterministic: boolean;
 
   constructor(code: FlowErrorCode, message: string, details: Record<string, unknown> = {}, retryable = false) {
     super(message);
@@ -22,6 +28,7 @@ export class FlowError extends Error {
     this.code = code;
     this.details = details;
     this.retryable = retryable;
+    this.deterministic = !retryable;
   }
 }
 

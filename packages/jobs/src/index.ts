@@ -3,7 +3,7 @@ export type {
   ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow, ResultWriter,
 } from './contract.js';
 export { objectLogger } from './contract.js';
-export { DeterministicJobError, isDeterministicFailure, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
+export { DeterministicJobError, isDeterministicFailure, isStaleAttempt, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {
   appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, recordProvenance, reportProgress,
   startAttempt, writeResults,

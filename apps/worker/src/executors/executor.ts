@@ -1,3 +1,4 @@
+import { isDeterministic } from '@dgm-ood/config';
 import type {
   ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow,
 } from '@dgm-ood/jobs';
@@ -26,21 +27,35 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** Errors cross process boundaries as plain data; `code` survives so deterministic failures stay so. */
+/**
+ * Errors cross process boundaries as plain data: `code` identifies them, and `deterministic` survives
+ * so that a failure a retry cannot fix stays so.
+ */
 export interface SerializedError {
   message: string;
   code?: string;
+  deterministic?: true;
   stack?: string;
 }
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(error.stack ? { stack: error.stack } : {}) };
+    return {
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(isDeterministic(error) ? { deterministic: true as const } : {}),
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
   }
   return { message: String(error) };
 }
 
 export function deserializeError(data: SerializedError): Error {
-  return Object.assign(new Error(data.message), data.code ? { code: data.code } : {}, data.stack ? { stack: data.stack } : {});
+  return Object.assign(
+    new Error(data.message),
+    data.code ? { code: data.code } : {},
+    data.deterministic ? { deterministic: true } : {},
+    data.stack ? { stack: data.stack } : {},
+  );
 }

@@ -19,8 +19,7 @@ function rows(count: number, start = 0) {
     dataset: 'fixture',
     split: 'test',
     pointIndex: start + i,
-    logLikelihood: -(start + i),
-    lid: (start + i) % 7,
+    scores: { log_likelihood: -(start + i), lid: (start + i) % 7 },
   }));
 }
 
@@ -96,8 +95,7 @@ const fixtures: Record<string, Fixture> = {
         dataset,
         split: data.out_of_distribution.pick_loader ?? 'test',
         pointIndex: i,
-        logLikelihood: i + (ood ? 100 : 0),
-        lid: 200 + i - (ood ? 100 : 0),
+        scores: { log_likelihood: i + (ood ? 100 : 0), lid: 200 + i - (ood ? 100 : 0) },
       })),
     );
     return { dataset, points };
@@ -115,7 +113,6 @@ const fixtures: Record<string, Fixture> = {
     await ctx.progress({ backend: 'fixture-backend' });
     await ctx.provenance({ seed: 7, datasets: [{ name: 'fixture', origin: 'generated', sha256: 'f'.repeat(64) }] });
     await ctx.provenance({ device: 'fixture-device' });
-    await ctx.results.write(rows(1));
     return { attempt: ctx.job.attempt };
   },
 
@@ -138,6 +135,15 @@ const fixtures: Record<string, Fixture> = {
   async nan(ctx) {
     await ctx.progress({ step: 3, loss: 1.5 });
     throw new DeterministicJobError('non-finite loss at step 4 (batch 4); last finite loss 1.5 at step 3');
+  },
+
+  /**
+   * Throws an error shaped like the packages' coded errors: `config.code`, and `deterministic: true`
+   * when `config.deterministic` is set (as DataError, EngineError or FlowError carry it).
+   */
+  async throws(_ctx, config) {
+    const error = Object.assign(new Error(String(config.message)), { code: config.code });
+    throw config.deterministic === true ? Object.assign(error, { deterministic: true }) : error;
   },
 
   /** Blocks the event loop of the process it runs in for `blockMs`, like a long tensor op. */
