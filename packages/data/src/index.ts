@@ -46,3 +46,5 @@ export type { Batch, BatchOptions } from './batches.js';
 export { nchwToNhwc, nhwcToNchw } from './layout.js';
 export { imagesToTensor, labelsToTensor, tensorToImages, toNchw, toNhwc } from './tensors.js';
 export type { Layout } from './tensors.js';
+export { datasetFingerprint } from './provenance.js';
+export type { DatasetFingerprint } from './provenance.js';

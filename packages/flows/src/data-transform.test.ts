@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applyDataTransform, invertDataTransform } from './data-transform.js';
 import { SeedStream } from './random.js';
 import { DEFAULT_DATA_TRANSFORM } from './spec.js';
-import { batchTensor } from './training/batches.js';
+import { batchTensor } from '@dgm-ood/training';
 import { useCpuBackend } from './test-helpers.js';
 
 beforeAll(useCpuBackend);

@@ -69,35 +69,10 @@ export { describeArchitecture, type ArchitectureSummary, type CouplingSummary, t
 export { bitsPerDim, natsToBits, nllToBitsPerDim } from './units.js';
 export { chwOf, flattenChw, nchwToNhwc, nhwcToNchw, toNhwc, unflattenChw, type ImageLayout } from './layout.js';
 export { deriveSeed, Rng, SeedStream } from './random.js';
-export { imageGrid, type ImageGrid } from './image-grid.js';
 
-// Checkpoints and training.
-export {
-  CHECKPOINT_FORMAT,
-  checkpointOptimizerState,
-  loadFlowModel,
-  readCheckpoint,
-  restoreModel,
-  saveCheckpoint,
-  type CheckpointContents,
-  type CheckpointManifest,
-  type LoadedCheckpoint,
-  type SavedCheckpoint,
-  type TensorEntry,
-  type TrainingProgressState,
-} from './checkpoint.js';
-export { AdamW, DEFAULT_ADAMW, type AdamWConfig, type AdamWState } from './training/adamw.js';
-export { ExponentialEpochSchedule, type EpochScheduleState } from './training/lr-schedule.js';
-export { clipGradNorm } from './training/clip-grad-norm.js';
-export { type BatchSource, type FlowBatch, type HostImageBatch } from './training/batches.js';
-export {
-  trainFlow,
-  type CheckpointEvent,
-  type EpochSummary,
-  type TrainFlowOptions,
-  type TrainFlowResult,
-  type TrainProgress,
-} from './training/train-flow.js';
+// The model family (registered in the catalog) and the exact LID spectrum it offers.
+export { flowFamily, isFlowModel } from './family.js';
+export { decoderGram, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS, type JacobianMethod, type SpectrumTiming } from './lid-spectrum.js';
 
 // Errors and checks.
 export { FlowConfigError, FlowError, isFlowError, type FlowErrorCode } from './errors.js';

@@ -6,7 +6,7 @@
  * all the whole list is one level.
  */
 import { FlowConfigError } from './errors.js';
-import { inferLevelShapes } from './build.js';
+import { inferLevelShapes } from './level-shapes.js';
 import {
   DEFAULT_DATA_TRANSFORM,
   describe,
@@ -16,7 +16,7 @@ import {
   type FlowModelSpec,
   type TransformSpec,
 } from './spec.js';
-import { DEFAULT_MIN_BIN_HEIGHT, DEFAULT_MIN_BIN_WIDTH, DEFAULT_MIN_DERIVATIVE } from './splines/rational-quadratic.js';
+import { DEFAULT_MIN_BIN_HEIGHT, DEFAULT_MIN_BIN_WIDTH, DEFAULT_MIN_DERIVATIVE } from './splines/defaults.js';
 
 export const UPSTREAM_CLASSES = {
   normalizingFlow: ['model_zoo.density_estimator.flow.NormalizingFlow'],

@@ -12,7 +12,9 @@ import { Rng } from './random.js';
 import { rationalQuadraticSpline } from './splines/rational-quadratic.js';
 import { rationalQuadraticSplineReference } from './splines/rational-quadratic-reference.js';
 import { perturbParameters } from './testing.js';
-import { trainFlow } from './training/train-flow.js';
+import { train } from '@dgm-ood/training';
+import { flowObjective } from './family-runtime.js';
+import { flowFamily } from './family.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -66,7 +68,7 @@ describe('on the wasm backend', () => {
       perturbParameters(model, 2, 0.05);
       const x = tf.tensor(batches[0]!.data, batches[0]!.shape);
       const lp = Array.from(await model.logProb(x, { seed: 5 }).data());
-      const res = await trainFlow({ model, data: { train: batches }, workdir: join(dir, backend), maxEpochs: 1, seed: 9 });
+      const res = await train({ family: flowFamily, model, objective: flowObjective(model), data: { train: batches }, workdir: join(dir, backend), maxEpochs: 1, seed: 9 });
       const after = Array.from(await model.logProb(x, { seed: 5 }).data());
       model.dispose();
       return { lp, after, res };

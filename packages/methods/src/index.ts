@@ -1,3 +1,11 @@
-export { isOodConfig, readOodPlan } from './ood-plan.js';
-export type { LidEstimator, MethodName, OodPlan } from './ood-plan.js';
-export { handlers, oodHandler } from './handlers.js';
+/**
+ * @dgm-ood/methods — the OOD-method contract, its registry (routing by class path and model family), the
+ * methods (one file each) and the one generic `ood` job handler.
+ */
+export type { AnyOodMethod, CalibrationContext, OodMethod, ScoredPoint } from './contract.js';
+export { MethodRegistry } from './registry.js';
+export { UNAVAILABLE_METHODS } from './unavailable-methods.js';
+export { likelihoodMethod } from './likelihood.js';
+export { lidMethod, type LidCalibration, type LidEstimator, type LidPlan } from './lid.js';
+export { isOodConfig, readModelSource, readOodPlan, type ModelSource, type OodPlan } from './ood-plan.js';
+export { checkOodConfig, createOodHandler, type CheckedOodConfig, type ConfigProblem } from './ood-handler.js';

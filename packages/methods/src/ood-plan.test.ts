@@ -1,23 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { ConfigReader, type JsonValue } from '@dgm-ood/jobs';
 import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
-import { isOodConfig, readOodPlan } from './ood-plan.js';
+import { lidMethod } from './lid.js';
+import { likelihoodMethod } from './likelihood.js';
+import { isOodConfig, readModelSource, readOodPlan } from './ood-plan.js';
+import { MethodRegistry } from './registry.js';
 
 const upstream = parse(readFileSync(upstreamFixture('configurations', 'ood', 'flows', 'lid_ood_1.yaml'), 'utf8'));
+const methods = new MethodRegistry([likelihoodMethod, lidMethod]);
+const lidPlan = (config: JsonValue) => lidMethod.readPlan(new ConfigReader(config, 'ood.method_args'));
 
-describe('readOodPlan', () => {
+describe('readOodPlan and the LID method plan', () => {
   test("the reference's LID_OOD config with a {sweep, job} model reference", () => {
     const config = { ...upstream, base_model: { sweep: 'flows', job: 0 } };
     expect(isOodConfig(config)).toBe(true);
+    expect(readModelSource(config)).toEqual({ reference: true });
     expect(readOodPlan(config)).toMatchObject({
-      method: 'lid', estimator: 'exact', seed: 100, model: { reference: true }, inDistribution: 'svhn', dataset: 'svhn', split: 'test',
-      points: 5 * 8, calibrationPoints: 16 * 8, target: 40, scaleRange: [-100, 100], bisectionSteps: 20, generated: null, checkpointEvery: 16,
+      classPath: 'ood.intrinsic_dimension.LID_OOD', seed: 100, inDistribution: 'svhn', dataset: 'svhn', split: 'test', points: 5 * 8, generated: null, checkpointEvery: 16,
     });
+    expect(methods.resolve(readOodPlan(config).classPath).id).toBe('lid');
+    expect(lidPlan(config)).toEqual({ estimator: 'exact', calibrationPoints: 16 * 8, target: 40, lpcaPoints: 10_000, scaleRange: [-100, 100], bisectionSteps: 20 });
   });
 
   test('the reference PyTorch checkpoint paths are refused with the reason', () => {
-    expect(() => readOodPlan(upstream)).toThrow(/is a PyTorch checkpoint of the reference project; importing those is not supported yet/);
+    expect(() => readModelSource(upstream)).toThrow(/^config base_model\.checkpoint_dir: .* is a PyTorch checkpoint of the reference project; importing those is not supported yet/);
   });
 
   test('generated samples of the referenced model; explicit points; lpca target by default', () => {
@@ -30,23 +38,34 @@ describe('readOodPlan', () => {
       ood: { seed: 1, method: 'lid', points: 100, method_args: { calibration_points: 64 } },
     };
     expect(readOodPlan(config)).toMatchObject({
-      dataset: 'dgm-generated', points: 100, calibrationPoints: 64, target: 'lpca',
+      dataset: 'dgm-generated', points: 100,
       generated: { seed: 10, length: 1000, modelPath: 'data.out_of_distribution.dataloader_args.dgm_args.model_loading_config' },
     });
+    expect(lidPlan(config)).toMatchObject({ calibrationPoints: 64, target: 'lpca' });
   });
 
-  test('unknown methods and missing seeds name their path', () => {
+  test('unknown, unavailable and older methods; missing seeds name their path', () => {
     const base = { base_model: { sweep: 's', job: 0 }, data: { in_distribution: { dataloader_args: { dataset: 'a' } }, out_of_distribution: { dataloader_args: { dataset: 'b' } } } };
-    expect(() => readOodPlan({ ...base, ood: { seed: 1, method: 'ood.likelihood_ratio.DiffusionCCLR' } })).toThrow(/config ood.method: ood.likelihood_ratio.DiffusionCCLR is not implemented/);
+    expect(() => methods.resolve('ood.likelihood_ratio.DiffusionCCLR')).toThrow(/^config ood\.method: ood\.likelihood_ratio\.DiffusionCCLR is not available: the diffusion CCLR baseline/);
+    expect(() => methods.resolve('ood.baselines.CompelxityBased')).toThrow(/^config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/);
+    expect(() => methods.resolve('my.own.Method')).toThrow(/^config ood\.method: my\.own\.Method is not a known OOD method \(implemented: likelihood = .*lid = ood\.intrinsic_dimension\.LID_OOD/);
+    expect(methods.resolve('ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection').id).toBe('lid');
     expect(() => readOodPlan({ ...base, ood: { method: 'lid' } })).toThrow('config ood.seed: missing');
   });
 
+  test('a method the model family cannot serve names both', () => {
+    const scoreOnly = { name: 'diffusion', capabilities: ['logLikelihood', 'score'] as const };
+    expect(methods.resolve('ood.likelihood.Likelihood', scoreOnly).id).toBe('likelihood');
+    expect(() => methods.resolve('ood.intrinsic_dimension.LID_OOD', scoreOnly)).toThrow(
+      'config ood.method: ood.intrinsic_dimension.LID_OOD cannot run on a diffusion model (lid needs jacobianSpectrum, which the diffusion family does not offer)',
+    );
+  });
+
   test('a fast LID estimator is refused with the reason, however it is asked for', () => {
-    const base = { base_model: { sweep: 's', job: 0 }, data: { in_distribution: { dataloader_args: { dataset: 'a' } }, out_of_distribution: { dataloader_args: { dataset: 'b' } } } };
-    const lid = (methodArgs: Record<string, string>) => ({ ...base, ood: { seed: 1, method: 'lid', method_args: methodArgs } });
-    expect(() => readOodPlan(lid({ estimator: 'fast' }))).toThrow(/config ood.method_args.estimator: no fast LID estimator is available .* use estimator: exact/);
-    expect(() => readOodPlan(lid({ lid_calculator_class: 'lid.flows.FastFlowLIDEstimator' }))).toThrow(/config ood.method_args.lid_calculator_class \(lid.flows.FastFlowLIDEstimator\): no fast LID estimator/);
-    expect(() => readOodPlan(lid({ estimator: 'approximate' }))).toThrow('config ood.method_args.estimator: must be exact (got "approximate")');
-    expect(readOodPlan(lid({ estimator: 'exact' })).estimator).toBe('exact');
+    const lid = (methodArgs: Record<string, string>) => ({ ood: { seed: 1, method: 'lid', method_args: methodArgs } });
+    expect(() => lidPlan(lid({ estimator: 'fast' }))).toThrow(/config ood.method_args.estimator: no fast LID estimator is available .* use estimator: exact/);
+    expect(() => lidPlan(lid({ lid_calculator_class: 'lid.flows.FastFlowLIDEstimator' }))).toThrow(/config ood.method_args.lid_calculator_class \(lid.flows.FastFlowLIDEstimator\): no fast LID estimator/);
+    expect(() => lidPlan(lid({ estimator: 'approximate' }))).toThrow('config ood.method_args.estimator: must be exact (got "approximate")');
+    expect(lidPlan(lid({ estimator: 'exact' })).estimator).toBe('exact');
   });
 });

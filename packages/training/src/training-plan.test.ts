@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
-import { isFlowModel, readTrainingPlan } from './training-plan.js';
+import { readTrainingPlan } from './training-plan.js';
 
 const upstream = upstreamFixture('configurations', 'training', 'flows', 'example_grayscale_train.yaml');
 
@@ -14,7 +14,6 @@ describe('readTrainingPlan', () => {
       dataset: 'fashion-mnist', batchSize: 128, validBatchSize: 128, validFraction: 0.1, lr: 0.001, weightDecay: 0.01,
       maxEpochs: 400, patience: 30, maxGradNorm: 1, sampleEveryEpochs: 1, lrGamma: null,
     });
-    expect(isFlowModel(config.model)).toBe(true);
   });
 
   test('our preset form and extensions', () => {
@@ -24,12 +23,21 @@ describe('readTrainingPlan', () => {
       trainer: { max_epochs: 3, max_minutes: 5, optimizer: { lr_scheduler: { class_path: 'torch.optim.lr_scheduler.ExponentialLR', init_args: { gamma: 0.99 } } } },
     });
     expect(plan).toMatchObject({ batchSize: 64, testBatchSize: 64, maxMinutes: 5, lrGamma: 0.99, patience: null });
-    expect(isFlowModel({ preset: 'rqnsf-grayscale-cpu' })).toBe(true);
-    expect(isFlowModel({ class_path: 'model_zoo.density_estimator.diffusions.VPSDE_Diffusion' })).toBe(false);
+  });
+
+  test('our keys that cut a reference config down: data and validation limits, EMA, micro-batches', () => {
+    const plan = readTrainingPlan({
+      data: { dataset: 'mnist', training_limit: 700, valid_limit: 50 },
+      model: { preset: 'rqnsf-grayscale-cpu' },
+      trainer: { max_epochs: 3, ema_decay: 0.999, micro_batch_size: 16 },
+    });
+    expect(plan).toMatchObject({ trainingLimit: 700, validLimit: 50, maxEpochs: 3, emaDecay: 0.999, microBatchSize: 16, validFraction: 0.1 });
+    expect(readTrainingPlan({ data: { dataset: 'mnist', make_valid_loader: false }, model: {} })).toMatchObject({ validFraction: 0, patience: null, emaDecay: null });
+    expect(() => readTrainingPlan({ data: { dataset: 'mnist' }, model: {}, trainer: { ema_decay: 1 } })).toThrow('config trainer.ema_decay: must be in (0, 1) (got 1)');
   });
 
   test('bad values name their path', () => {
-    expect(() => readTrainingPlan({ model: { preset: 'x' } })).toThrow('config data.dataset: missing');
+    expect(() => readTrainingPlan({ model: { preset: 'x' } })).toThrow('config data.dataset: missing (e.g. fashion-mnist)');
     expect(() => readTrainingPlan({ data: { dataset: 'mnist', batch_size: 0 }, model: {} })).toThrow('config data.batch_size: must be a positive integer (got 0)');
     expect(() => readTrainingPlan({ data: { dataset: 'mnist' }, model: {}, trainer: { optimizer: { class_path: 'torch.optim.SGD' } } })).toThrow(
       'config trainer.optimizer.class_path: only Adam/AdamW are supported (got torch.optim.SGD)',

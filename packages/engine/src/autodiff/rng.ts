@@ -106,3 +106,4 @@ export function probeValues(kind: ProbeKind, count: number, seed: number): Float
   const out = new Float32Array(count);
   return (kind === 'rademacher' ? rng.fillRademacher(out) : rng.fillNormal(out)) as Float32Array;
 }
+export { deriveSeed, mix32 } from './seeds.js';

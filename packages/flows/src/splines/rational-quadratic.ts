@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-export const DEFAULT_MIN_BIN_WIDTH = 1e-3;
-export const DEFAULT_MIN_BIN_HEIGHT = 1e-3;
-export const DEFAULT_MIN_DERIVATIVE = 1e-3;
+import { DEFAULT_MIN_BIN_HEIGHT, DEFAULT_MIN_BIN_WIDTH, DEFAULT_MIN_DERIVATIVE } from './defaults.js';
+
+export { DEFAULT_MIN_BIN_HEIGHT, DEFAULT_MIN_BIN_WIDTH, DEFAULT_MIN_DERIVATIVE };
 
 export interface RationalQuadraticSplineOptions {
   /** Evaluate the inverse map (inputs are then spline outputs). Default false. */

@@ -3,14 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFlowModel } from '../build.js';
-import { checkpointOptimizerState, readCheckpoint } from '../checkpoint.js';
-import { FlowError } from '../errors.js';
-import { multiscaleFlowSpec } from '../presets.js';
-import { Rng } from '../random.js';
-import { useCpuBackend } from '../test-helpers.js';
-import { trainFlow, type TrainProgress } from './train-flow.js';
-import type { HostImageBatch } from './batches.js';
+import { readCheckpoint, tensorsWithPrefix, type LoadedCheckpoint } from '@dgm-ood/models';
+import { AdamW, train, trainerState, TrainingError, type HostImageBatch, type TrainOptions, type TrainProgress } from '@dgm-ood/training';
+import { buildFlowModel } from './build.js';
+import { flowObjective } from './family-runtime.js';
+import { flowFamily } from './family.js';
+import type { FlowModel } from './model.js';
+import { multiscaleFlowSpec } from './presets.js';
+import { Rng } from './random.js';
+import { useCpuBackend } from './test-helpers.js';
+
+/** The generic trainer on a flow (what the train job does for the flow family). */
+const trainFlow = (opts: Omit<TrainOptions, 'family' | 'objective' | 'model'> & { model: FlowModel }) =>
+  train({ ...opts, family: flowFamily, objective: flowObjective(opts.model) });
+const optimizerMoments = (ckpt: LoadedCheckpoint) => ({
+  step: trainerState(ckpt)!.optimizer!.step,
+  m: tensorsWithPrefix(ckpt, 'adamw.m:'),
+  v: tensorsWithPrefix(ckpt, 'adamw.v:'),
+});
 
 beforeAll(useCpuBackend);
 const dirs: string[] = [];
@@ -61,7 +71,7 @@ async function parameterValues(model: ReturnType<typeof buildFlowModel>): Promis
   return Promise.all(model.parameters().map(async (v) => (await v.data()) as Float32Array));
 }
 
-describe('trainFlow', () => {
+describe('the generic trainer on flows', () => {
   it('decreases the loss on a tiny model, reports progress, writes best_valid and latest', async () => {
     const model = buildFlowModel(tinySpec());
     const train = syntheticBatches(4, 16, 1);
@@ -85,7 +95,7 @@ describe('trainFlow', () => {
     expect(res.history.map((h) => h.validLoss).every((v) => v !== null && Number.isFinite(v))).toBe(true);
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ phase: 'train', epoch: 2, maxEpochs: 3, step: 12, stepInEpoch: 4, stepsPerEpoch: 4 });
-    expect(last.bitsPerDim).toBeCloseTo(8 + last.loss / (64 * Math.LN2), 6);
+    expect(last.metrics.bits_per_dim).toBeCloseTo(8 + last.loss / (64 * Math.LN2), 6);
     expect(last.etaSeconds).toBe(0);
     expect(progress[0]!.etaSeconds).toBeGreaterThan(0);
     // lr: constant in epoch 0 and on the first step of epoch 1 (the reference's scheduler timing), then ×0.99
@@ -110,9 +120,10 @@ describe('trainFlow', () => {
     const part = await trainFlow({ ...common, model: first, workdir: dir, maxEpochs: 1 });
     expect(part.epochsCompleted).toBe(1);
     const saved = (await readCheckpoint(join(dir, 'checkpoints'), 'latest'))!;
-    expect(saved.manifest.training).toMatchObject({ epoch: 1, stepInEpoch: 0, globalStep: 3 });
-    expect(saved.manifest.optimizer?.step).toBe(3);
-    expect(saved.manifest.schedule).toMatchObject({ steps: 0, lastEpoch: 0 });
+    expect(saved.manifest.family).toBe('flow');
+    expect(trainerState(saved)!.progress).toMatchObject({ epoch: 1, stepInEpoch: 0, globalStep: 3 });
+    expect(trainerState(saved)!.optimizer?.step).toBe(3);
+    expect(trainerState(saved)!.schedule).toMatchObject({ steps: 0, lastEpoch: 0 });
 
     // A fresh process would rebuild the model from its spec (different init seed here, to show it is overwritten).
     const resumed = buildFlowModel({ ...tinySpec('affine'), seed: 5 });
@@ -124,7 +135,7 @@ describe('trainFlow', () => {
     const b = await parameterValues(resumed);
     a.forEach((v, i) => expect(Array.from(b[i]!)).toEqual(Array.from(v)));
     // The moments in the two runs' final checkpoints agree too.
-    const resumedMoments = checkpointOptimizerState((await readCheckpoint(join(dir, 'checkpoints'), 'latest'))!)!;
+    const resumedMoments = optimizerMoments((await readCheckpoint(join(dir, 'checkpoints'), 'latest'))!);
     expect(resumedMoments.step).toBe(6);
     [straight, first, resumed].forEach((m) => m.dispose());
   });
@@ -135,9 +146,8 @@ describe('trainFlow', () => {
     const train = syntheticBatches(2, 8, 5);
     await trainFlow({ model, data: { train }, workdir: dir, maxEpochs: 1, seed: 2 });
     const ckpt = (await readCheckpoint(join(dir, 'checkpoints'), 'latest'))!;
-    const moments = checkpointOptimizerState(ckpt)!;
+    const moments = optimizerMoments(ckpt);
     expect(moments.step).toBe(2);
-    const { AdamW } = await import('./adamw.js');
     const fresh = buildFlowModel(tinySpec());
     const opt = new AdamW(fresh.namedParameters());
     opt.setState(moments);
@@ -174,7 +184,7 @@ describe('trainFlow', () => {
     });
     expect(aborted.stopReason).toBe('aborted');
     const saved = (await readCheckpoint(join(dir, 'checkpoints'), 'latest'))!;
-    expect(saved.manifest.training).toMatchObject({ epoch: 1, stepInEpoch: 2, globalStep: 6, finished: false });
+    expect(trainerState(saved)!.progress).toMatchObject({ epoch: 1, stepInEpoch: 2, globalStep: 6, finished: false });
 
     const resumed = buildFlowModel(tinySpec());
     const res = await trainFlow({ ...common, model: resumed, workdir: dir });
@@ -244,10 +254,10 @@ describe('trainFlow', () => {
       workdir: await workdir(),
       maxEpochs: 1,
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FlowError);
-    const fe = err as FlowError;
-    expect(fe.code).toBe('FLOWS_NONFINITE_LOSS');
-    expect(fe.retryable).toBe(false);
+    expect(err).toBeInstanceOf(TrainingError);
+    const fe = err as TrainingError;
+    expect(fe.code).toBe('TRAINING_NONFINITE_LOSS');
+    expect(fe.deterministic).toBe(true);
     expect(fe.details).toMatchObject({ epoch: 0, step: 2, batchIndex: 2 });
     expect(typeof fe.details['lastFiniteLoss']).toBe('number');
     expect(fe.message).toMatch(/batch 2/);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { jacobian } from '@dgm-ood/engine';
-import type { FlowModel } from '@dgm-ood/flows';
+import type { FlowModel } from './model.js';
 import { gramSpectrum } from '@dgm-ood/lid';
 
 /** Copies of a point per reverse pass of the autodiff Jacobian (memory vs. per-pass overhead). */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFlowModel, multiscaleFlowSpec, perturbParameters, scaleCouplingOutputs } from '@dgm-ood/flows';
+import { buildFlowModel, multiscaleFlowSpec, perturbParameters, scaleCouplingOutputs } from './index.js';
 import { thresholdLid } from '@dgm-ood/lid';
-import { flowJacobianSpectrum, type SpectrumTiming } from './flow-lid.js';
+import { flowJacobianSpectrum, type SpectrumTiming } from './lid-spectrum.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -34,10 +34,13 @@ describe('exact flow LID spectrum', () => {
     expect(layered.length).toBe(64);
     const top = autodiff[63]!;
     for (let i = 0; i < 64; i++) expect(Math.abs(layered[i]! - autodiff[i]!)).toBeLessThanOrEqual(1e-5 * top);
-    // Thresholds between well-separated eigenvalues count the same.
+    // A threshold at the geometric mean of two well-separated eigenvalues (this seeded model's gaps at
+    // 8, 32, 56 are) counts the eigenvalues above it, 63 − i, on both spectra.
     for (const i of [8, 32, 56]) {
+      expect(autodiff[i + 1]! / autodiff[i]!).toBeGreaterThan(1.01);
       const scale = 0.25 * Math.log(autodiff[i]! * autodiff[i + 1]!);
-      if (autodiff[i + 1]! / autodiff[i]! > 1.01) expect(thresholdLid(layered, scale)).toBe(thresholdLid(autodiff, scale));
+      expect(thresholdLid(autodiff, scale)).toBe(63 - i);
+      expect(thresholdLid(layered, scale)).toBe(63 - i);
     }
     expect(timing.jacobianMs).toBeGreaterThan(0);
     // A different dequantization seed moves the point, and so the spectrum.

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCpuBackend } from '../test-helpers.js';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { ExponentialEpochSchedule } from './lr-schedule.js';
 
-beforeAll(useCpuBackend);
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 describe('AdamW', () => {
   it('follows torch.optim.AdamW step for step (decoupled decay, bias corrections)', () => {

@@ -1,22 +1,47 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '@dgm-ood/engine/rng';
 import {
-  checkpointOptimizerState,
   readCheckpoint,
   restoreModel,
   saveCheckpoint,
+  tensorsWithPrefix,
+  type JsonValue,
+  type LoadedCheckpoint,
   type SavedCheckpoint,
-  type TrainingProgressState,
-} from '../checkpoint.js';
-import { FlowError } from '../errors.js';
-import type { FlowModel } from '../model.js';
-import { deriveSeed } from '../random.js';
-import { ActNorm } from '../transforms/actnorm.js';
-import { nllToBitsPerDim } from '../units.js';
-import { AdamW, type AdamWConfig } from './adamw.js';
+  type TrainableModel,
+  type TrainingObjective,
+} from '@dgm-ood/models';
 import { batchesFor, batchTensor, iterate, knownLength, type BatchSource } from './batches.js';
-import { clipGradNorm } from './clip-grad-norm.js';
-import { ExponentialEpochSchedule } from './lr-schedule.js';
+import { TrainingError } from './errors.js';
+import { AdamW, type AdamWConfig } from './optim/adamw.js';
+import { clipGradNorm } from './optim/clip-grad-norm.js';
+import { WeightEma } from './optim/ema.js';
+import { ExponentialEpochSchedule, type EpochScheduleState } from './optim/lr-schedule.js';
+
+export interface TrainingProgressState {
+  /** Completed epochs. */
+  epoch: number;
+  /** Optimizer steps done in the current, unfinished epoch (0 at an epoch boundary). */
+  stepInEpoch: number;
+  globalStep: number;
+  bestValidLoss: number | null;
+  bestEpoch: number | null;
+  badEpochs: number;
+  lastFiniteLoss: number | null;
+  seed: number;
+  finished: boolean;
+  stopReason: string | null;
+  history: Array<{ epoch: number; trainLoss: number; validLoss: number | null; lr: number; seconds: number }>;
+}
+
+/** What the trainer keeps in a checkpoint's `trainer` field (its tensors are `adamw.m:`, `adamw.v:`, `ema:`). */
+export interface TrainerCheckpointState {
+  optimizer: { type: 'adamw'; config: AdamWConfig; step: number } | null;
+  schedule: EpochScheduleState | null;
+  progress: TrainingProgressState | null;
+  ema: { decay: number } | null;
+}
 
 export interface TrainProgress {
   phase: 'train' | 'valid';
@@ -27,9 +52,9 @@ export interface TrainProgress {
   step: number;
   stepInEpoch: number;
   stepsPerEpoch: number | null;
-  /** Loss of the last step (mean NLL in nats) and in bits/dim. */
+  /** Loss of the last step and the objective's metrics of it (e.g. bits/dim). */
   loss: number;
-  bitsPerDim: number;
+  metrics: Record<string, number>;
   lr: number;
   gradNorm: number;
   /** Seconds to reach maxEpochs at the current pace (null while unknown). Early stopping can end sooner. */
@@ -39,13 +64,12 @@ export interface TrainProgress {
 export interface EpochSummary {
   epoch: number;
   trainLoss: number;
-  trainBitsPerDim: number;
   validLoss: number | null;
-  validBitsPerDim: number | null;
+  /** The objective's metrics of the mean train and validation losses, prefixed `train_` and `valid_`. */
+  metrics: Record<string, number>;
   improved: boolean;
   lr: number;
   seconds: number;
-  model: FlowModel;
 }
 
 export interface CheckpointEvent {
@@ -56,8 +80,11 @@ export interface CheckpointEvent {
   globalStep: number;
 }
 
-export interface TrainFlowOptions {
-  model: FlowModel;
+export interface TrainOptions {
+  /** The family's name and format version, recorded in every checkpoint. */
+  family: { name: string; formatVersion: number };
+  model: TrainableModel;
+  objective: TrainingObjective;
   data: { train: BatchSource; valid?: BatchSource };
   /** Checkpoints go to `<workdir>/checkpoints/{latest,best_valid}.json` + blobs. */
   workdir: string;
@@ -73,7 +100,7 @@ export interface TrainFlowOptions {
   patience?: number | null;
   /** Also save `latest` every N optimizer steps (besides every epoch end). */
   checkpointEverySteps?: number;
-  /** Seed of dequantization and dropout noise (per step, so a resumed run draws the same noise). */
+  /** Seed of the objective's noise (per step, so a resumed run draws the same noise). */
   seed?: number;
   /**
    * Split each batch into micro-batches of this size and accumulate their gradients: the same update (the loss
@@ -82,6 +109,8 @@ export interface TrainFlowOptions {
   microBatchSize?: number;
   /** Validation in training mode (dropout, fresh noise) as the reference does (QUIRK), or in eval mode. */
   validationMode?: 'train' | 'eval';
+  /** EMA of the weights (decay in (0, 1)); null/undefined = off, as in the reference. */
+  emaDecay?: number | null;
   /** Steps per epoch, for the ETA when the training source has no length. */
   stepsPerEpoch?: number;
   onProgress?: (p: TrainProgress) => void | Promise<void>;
@@ -90,11 +119,11 @@ export interface TrainFlowOptions {
   onEpochEnd?: (s: EpochSummary) => void | Promise<void>;
   /** A checkpoint was committed (to register it as an artifact). */
   onCheckpoint?: (c: CheckpointEvent) => void | Promise<void>;
-  /** Abort: `latest` is saved at the next step boundary and trainFlow returns with stopReason 'aborted'. */
+  /** Abort: `latest` is saved at the next step boundary and train returns with stopReason 'aborted'. */
   signal?: AbortSignal;
 }
 
-export interface TrainFlowResult {
+export interface TrainResult {
   stopReason: 'max_epochs' | 'early_stopping' | 'aborted';
   epochsCompleted: number;
   globalStep: number;
@@ -105,23 +134,30 @@ export interface TrainFlowResult {
   checkpoints: { latest: string | null; bestValid: string | null };
 }
 
+/** The trainer's state stored in a checkpoint (null for a checkpoint that carries none). */
+export function trainerState(checkpoint: LoadedCheckpoint): TrainerCheckpointState | null {
+  const t = checkpoint.manifest.trainer;
+  return t && typeof t === 'object' && !Array.isArray(t) ? (t as unknown as TrainerCheckpointState) : null;
+}
+
 /**
- * Train a flow by maximum likelihood (algorithms.md §2.3): AdamW, ExponentialLR per epoch, global-norm
- * clipping, validation NLL each epoch, `best_valid` on improvement, `latest` every epoch (and every N steps),
- * early stopping with patience (then the best weights are reloaded), exact resume from `latest`.
- * A non-finite loss or gradient norm throws FlowError FLOWS_NONFINITE_LOSS / FLOWS_NONFINITE_GRADIENT
- * (retryable: false) with the epoch, the step, the batch index and the last finite loss.
+ * Train any model family by minimising its objective: AdamW, ExponentialLR per epoch, global-norm clipping,
+ * optional EMA, validation loss each epoch, `best_valid` on improvement, `latest` every epoch (and every N
+ * steps), early stopping with patience (then the best weights are reloaded), exact resume from `latest`.
+ * A non-finite loss or gradient norm throws a deterministic TrainingError (TRAINING_NONFINITE_LOSS /
+ * TRAINING_NONFINITE_GRADIENT) with the epoch, the step, the batch index and the last finite loss.
  */
-export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult> {
-  const { model, maxEpochs } = opts;
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { model, objective, maxEpochs } = opts;
   const ckptDir = `${opts.workdir}/checkpoints`;
   const seed = opts.seed ?? 0;
-  const dim = model.dim;
-  const dequantize = model.spec.dataTransform.dequantize;
-  const optimizer = new AdamW(model.namedParameters(), opts.optimizer);
+  const params = model.namedParameters();
+  const optimizer = new AdamW(params, opts.optimizer);
   const schedule = new ExponentialEpochSchedule(optimizer.config.lr, opts.lrGamma ?? null);
+  const ema = opts.emaDecay ? new WeightEma(params, opts.emaDecay) : null;
   const maxGradNorm = opts.maxGradNorm === undefined ? 1.0 : opts.maxGradNorm;
   const validationMode = opts.validationMode ?? 'train';
+  const metricsOf = (loss: number) => objective.metrics?.(loss) ?? {};
   let state: TrainingProgressState = {
     epoch: 0,
     stepInEpoch: 0,
@@ -135,25 +171,33 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     stopReason: null,
     history: [],
   };
-  let resumedFrom: TrainFlowResult['resumedFrom'] = null;
-  const checkpoints: TrainFlowResult['checkpoints'] = { latest: null, bestValid: null };
+  let resumedFrom: TrainResult['resumedFrom'] = null;
+  const checkpoints: TrainResult['checkpoints'] = { latest: null, bestValid: null };
+  let firstStepOfRun = true;
 
   try {
     if (opts.resume ?? true) {
       const latest = await readCheckpoint(ckptDir, 'latest');
       if (latest) {
         restoreModel(model, latest);
-        const optState = checkpointOptimizerState(latest);
-        if (optState) optimizer.setState(optState);
-        if (latest.manifest.schedule) schedule.setState(latest.manifest.schedule);
-        if (latest.manifest.training) state = { ...latest.manifest.training, history: [...latest.manifest.training.history] };
+        const saved = trainerState(latest);
+        if (saved?.optimizer) {
+          optimizer.setState({ step: saved.optimizer.step, m: tensorsWithPrefix(latest, 'adamw.m:'), v: tensorsWithPrefix(latest, 'adamw.v:') });
+        }
+        if (saved?.schedule) schedule.setState(saved.schedule);
+        if (saved?.progress) state = { ...saved.progress, history: [...saved.progress.history] };
+        if (ema) {
+          const values = tensorsWithPrefix(latest, 'ema:');
+          // A run that switched EMA on after it started averages from the restored weights.
+          if (values.size > 0) ema.setValues(values);
+        }
         checkpoints.latest = latest.manifestPath;
         if (await readCheckpoint(ckptDir, 'best_valid')) checkpoints.bestValid = `${ckptDir}/best_valid.json`;
         resumedFrom = { epoch: state.epoch, stepInEpoch: state.stepInEpoch, globalStep: state.globalStep };
         // A finished run is not trained again (a retried attempt of a completed job), unless it stopped at
         // max epochs and is now asked for more.
         if (state.finished && !(state.stopReason === 'max_epochs' && state.epoch < maxEpochs)) {
-          return result((state.stopReason ?? 'max_epochs') as TrainFlowResult['stopReason']);
+          return result((state.stopReason ?? 'max_epochs') as TrainResult['stopReason']);
         }
         state.finished = false;
         state.stopReason = null;
@@ -161,11 +205,27 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     }
 
     const save = async (kind: 'latest' | 'best_valid'): Promise<SavedCheckpoint> => {
-      const saved = await saveCheckpoint(ckptDir, kind, {
-        model,
-        optimizer: { config: optimizer.config, state: await optimizer.getState() },
+      const optState = await optimizer.getState();
+      const extra: Array<[string, { shape: number[]; data: Float32Array }]> = [];
+      const emaValues = ema ? await ema.values() : null;
+      for (const [name, v] of params) {
+        extra.push([`adamw.m:${name}`, { shape: v.shape, data: optState.m.get(name)! }]);
+        extra.push([`adamw.v:${name}`, { shape: v.shape, data: optState.v.get(name)! }]);
+        if (emaValues) extra.push([`ema:${name}`, { shape: v.shape, data: emaValues.get(name)! }]);
+      }
+      const trainer: TrainerCheckpointState = {
+        optimizer: { type: 'adamw', config: optimizer.config, step: optState.step },
         schedule: schedule.getState(),
-        training: state,
+        progress: state,
+        ema: ema ? { decay: ema.decay } : null,
+      };
+      const saved = await saveCheckpoint(ckptDir, kind, {
+        family: opts.family.name,
+        familyFormat: opts.family.formatVersion,
+        model,
+        extraTensors: extra,
+        weights: ema ? 'ema' : 'raw',
+        trainer: trainer as unknown as JsonValue,
       });
       if (kind === 'latest') checkpoints.latest = saved.manifestPath;
       else checkpoints.bestValid = saved.manifestPath;
@@ -222,7 +282,7 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
             stepInEpoch: state.stepInEpoch,
             stepsPerEpoch,
             loss,
-            bitsPerDim: nllToBitsPerDim(loss, dim, { dequantize }),
+            metrics: metricsOf(loss),
             lr: schedule.lr,
             gradNorm,
             etaSeconds: eta(),
@@ -233,13 +293,13 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
         await new Promise((r) => setImmediate(r));
       }
       if (stepsPerEpoch === null) stepsPerEpoch = batchIndex;
-      if (batchIndex === 0) throw new FlowError('FLOWS_DATA_INVALID', `the training data of epoch ${epoch} has no batches`, { epoch });
+      if (batchIndex === 0) throw new TrainingError('TRAINING_DATA_INVALID', `the training data of epoch ${epoch} has no batches`, { epoch });
 
       // Epoch boundary.
       state.epoch = epoch + 1;
       state.stepInEpoch = 0;
       const trainLoss = lossCount > 0 ? lossSum / lossCount : NaN;
-      const validLoss = opts.data.valid ? await validate(epoch) : null;
+      const validLoss = opts.data.valid ? await (ema ? ema.withAveragedWeights(() => validate(epoch)) : validate(epoch)) : null;
       let improved = false;
       if (validLoss !== null) {
         if (state.bestValidLoss === null || validLoss < state.bestValidLoss) {
@@ -261,17 +321,10 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
       if (improved) await save('best_valid');
       await save('latest');
       if (opts.signal?.aborted && !state.finished) return result('aborted');
-      await opts.onEpochEnd?.({
-        epoch,
-        trainLoss,
-        trainBitsPerDim: nllToBitsPerDim(trainLoss, dim, { dequantize }),
-        validLoss,
-        validBitsPerDim: validLoss === null ? null : nllToBitsPerDim(validLoss, dim, { dequantize }),
-        improved,
-        lr: schedule.lr,
-        seconds,
-        model,
-      });
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(metricsOf(trainLoss))) metrics[`train_${k}`] = v;
+      if (validLoss !== null) for (const [k, v] of Object.entries(metricsOf(validLoss))) metrics[`valid_${k}`] = v;
+      await opts.onEpochEnd?.({ epoch, trainLoss, validLoss, metrics, improved, lr: schedule.lr, seconds });
       if (earlyStop) {
         const best = await readCheckpoint(ckptDir, 'best_valid');
         if (best) restoreModel(model, best);
@@ -283,9 +336,10 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     return result('max_epochs');
   } finally {
     optimizer.dispose();
+    ema?.dispose();
   }
 
-  function result(stopReason: TrainFlowResult['stopReason']): TrainFlowResult {
+  function result(stopReason: TrainResult['stopReason']): TrainResult {
     return {
       stopReason,
       epochsCompleted: state.epoch,
@@ -302,18 +356,20 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     const stepSeed = deriveSeed(seed, state.globalStep);
     const b = x.shape[0];
     const micro = Math.min(opts.microBatchSize ?? b, b);
-    const params = model.namedParameters();
     const nameOf = new Map(params.map(([n, v]) => [v.name, n] as const));
-    // Split batches: initialise ActNorms on the whole first batch (as the reference does) before the first
-    // micro-batch, so the initialisation does not depend on the micro-batch size.
-    if (micro < b && hasUninitialisedActNorm(model)) tf.tidy(() => void model.logProb(x, { training: true, seed: deriveSeed(stepSeed, 0xac7) }));
+    // Data-dependent initialisation (e.g. ActNorm) sees the whole first batch, whatever the micro-batch size.
+    if (firstStepOfRun && objective.beforeFirstStep) tf.tidy(() => objective.beforeFirstStep!(x, { training: true, seed: deriveSeed(stepSeed, 0xac7) }));
+    firstStepOfRun = false;
     let grads = new Map<string, tf.Tensor>();
     const lossParts: tf.Scalar[] = [];
     for (let start = 0, part = 0; start < b; start += micro, part++) {
       const size = Math.min(micro, b - start);
       const xs = size === b ? x : tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
       const partSeed = micro < b ? deriveSeed(stepSeed, part) : stepSeed;
-      const { value, grads: g } = tf.variableGrads(() => tf.mul(model.loss(xs, { training: true, seed: partSeed }), size / b) as tf.Scalar, params.map(([, v]) => v));
+      const { value, grads: g } = tf.variableGrads(
+        () => tf.mul(objective.loss(xs, { training: true, seed: partSeed }), size / b) as tf.Scalar,
+        params.map(([, v]) => v),
+      );
       if (xs !== x) xs.dispose();
       lossParts.push(value);
       for (const [vname, gv] of Object.entries(g)) {
@@ -338,27 +394,29 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     try {
       const details = { epoch, step: state.globalStep, batchIndex, lastFiniteLoss: state.lastFiniteLoss };
       if (!Number.isFinite(loss)) {
-        throw new FlowError(
-          'FLOWS_NONFINITE_LOSS',
+        throw new TrainingError(
+          'TRAINING_NONFINITE_LOSS',
           `non-finite training loss (${loss}) at epoch ${epoch}, step ${state.globalStep}, batch ${batchIndex}; last finite loss ${state.lastFiniteLoss ?? 'none'}`,
           details,
         );
       }
       if (!Number.isFinite(gradNorm)) {
-        throw new FlowError(
-          'FLOWS_NONFINITE_GRADIENT',
+        throw new TrainingError(
+          'TRAINING_NONFINITE_GRADIENT',
           `non-finite gradient norm (${gradNorm}) at epoch ${epoch}, step ${state.globalStep}, batch ${batchIndex} (loss ${loss}); last finite loss ${state.lastFiniteLoss ?? 'none'}`,
           { ...details, loss },
         );
       }
       optimizer.apply(grads, schedule.lr);
       schedule.afterOptimizerStep(epoch);
+      ema?.update();
     } finally {
       for (const g of grads.values()) g.dispose();
     }
     return { loss, gradNorm };
   }
 
+  /** Mean validation loss per example (the objective's loss weighted by batch size). */
   async function validate(epoch: number): Promise<number> {
     let total = 0;
     let count = 0;
@@ -366,22 +424,19 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     for await (const batch of iterate(batchesFor(opts.data.valid!, epoch))) {
       const { x, owned } = batchTensor(batch, `validation batch ${index} of epoch ${epoch}`);
       try {
-        const lp = model.logProb(x, { training: validationMode === 'train', seed: deriveSeed(seed, 0x7a11d, epoch, index) });
-        const sum = tf.sum(lp);
-        const s = (await sum.data())[0]!;
-        sum.dispose();
-        lp.dispose();
-        total -= s;
+        const loss = tf.tidy(() => objective.loss(x, { training: validationMode === 'train', seed: deriveSeed(seed, 0x7a11d, epoch, index) }));
+        total += (await loss.data())[0]! * x.shape[0];
+        loss.dispose();
         count += x.shape[0];
       } finally {
         if (owned) x.dispose();
       }
       index++;
     }
-    if (count === 0) throw new FlowError('FLOWS_DATA_INVALID', `the validation data of epoch ${epoch} has no batches`, { epoch });
+    if (count === 0) throw new TrainingError('TRAINING_DATA_INVALID', `the validation data of epoch ${epoch} has no batches`, { epoch });
     const mean = total / count;
     if (!Number.isFinite(mean)) {
-      throw new FlowError('FLOWS_NONFINITE_LOSS', `non-finite validation loss (${mean}) after epoch ${epoch}; last finite training loss ${state.lastFiniteLoss ?? 'none'}`, {
+      throw new TrainingError('TRAINING_NONFINITE_LOSS', `non-finite validation loss (${mean}) after epoch ${epoch}; last finite training loss ${state.lastFiniteLoss ?? 'none'}`, {
         epoch,
         step: state.globalStep,
         batchIndex: null,
@@ -391,8 +446,4 @@ export async function trainFlow(opts: TrainFlowOptions): Promise<TrainFlowResult
     }
     return mean;
   }
-}
-
-function hasUninitialisedActNorm(model: FlowModel): boolean {
-  return model.modules().some((m) => m instanceof ActNorm && !m.initialized);
 }

@@ -1,0 +1,18 @@
+/**
+ * What this deployment runs: every model family and every OOD method, one line each. Adding a family or a
+ * method is one package (or one file) plus one line here; nothing else in the shared code changes.
+ */
+import { flowFamily } from '@dgm-ood/flows/family';
+import { lidMethod } from '@dgm-ood/methods/lid';
+import { likelihoodMethod } from '@dgm-ood/methods/likelihood';
+import type { AnyOodMethod } from '@dgm-ood/methods';
+import type { AnyModelFamily } from '@dgm-ood/models';
+
+export const MODEL_FAMILIES: readonly AnyModelFamily[] = [
+  flowFamily,
+];
+
+export const OOD_METHODS: readonly AnyOodMethod[] = [
+  likelihoodMethod,
+  lidMethod,
+];

@@ -1,0 +1,71 @@
+/**
+ * The one `ood` job handler, for every registered method and model family. This module loads no tensor
+ * library: the worker and the coordinator import it; scoring is imported when a job runs.
+ */
+import { ConfigReader, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
+import type { AnyModelFamily, FamilyRegistry } from '@dgm-ood/models';
+import type { AnyOodMethod } from './contract.js';
+import { isOodConfig, readModelSource, readOodPlan, type ModelSource, type OodPlan } from './ood-plan.js';
+import type { MethodRegistry } from './registry.js';
+
+export interface CheckedOodConfig {
+  plan: OodPlan;
+  source: ModelSource;
+  method: AnyOodMethod;
+  methodPlan: unknown;
+}
+
+/** A problem of one config, located by its dotted path (from the error's `config <path>:` prefix). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+function problemOf(error: unknown): ConfigProblem {
+  const message = (error as Error).message ?? String(error);
+  const located = /^config ([^\s:]+): /.exec(message);
+  return { path: located?.[1] ?? '', message };
+}
+
+/**
+ * Every check a worker would make before scoring, collected rather than thrown one at a time: the common plan,
+ * the model source, the method for the model's family (when the family is known) and the method's arguments.
+ */
+export function checkOodConfig(
+  config: JsonValue,
+  methods: MethodRegistry,
+  family?: Pick<AnyModelFamily, 'name' | 'capabilities'>,
+): { ok: true; checked: CheckedOodConfig } | { ok: false; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      problems.push(problemOf(error));
+      return undefined;
+    }
+  };
+  const plan = attempt(() => readOodPlan(config));
+  const source = attempt(() => readModelSource(config));
+  const method = plan ? attempt(() => methods.resolve(plan.classPath, family)) : undefined;
+  const methodPlan = method ? attempt(() => method.readPlan(new ConfigReader(config, 'ood.method_args'))) : undefined;
+  if (problems.length > 0 || !plan || !source || !method) return { ok: false, problems };
+  return { ok: true, checked: { plan, source, method, methodPlan } };
+}
+
+export function createOodHandler(families: FamilyRegistry, methods: MethodRegistry): JobHandler {
+  return {
+    name: 'ood',
+    kind: 'ood',
+    matches: isOodConfig,
+    async run(ctx) {
+      // The same reads as at submission, thrown one at a time (deterministic: a retry cannot fix a config).
+      const plan = readOodPlan(ctx.job.config);
+      const source = readModelSource(ctx.job.config);
+      methods.candidates(plan.classPath);
+      const { runOod } = await import('./run-ood.js');
+      // The method is chosen among the class path's candidates once the checkpoint names the model's family.
+      return runOod(ctx, { plan, source, methods, families });
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The reference's OOD class paths that dgm-ood does not run (yet), each with what it is: a config naming one
+ * is refused by name at submission instead of failing later on a worker.
+ */
+export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
+  'ood.baselines.CompelxityBased': 'the input-complexity baseline (compression length) is not implemented yet',
+  'ood.baselines.LikelihoodRatio': 'the likelihood-ratio baseline is not implemented yet',
+  'ood.baselines.JEMVol': 'the JEM volume baseline is not implemented',
+  'ood.likelihood_ratio.DiffusionCCLR': 'the diffusion CCLR baseline is not implemented yet (it needs diffusion models)',
+  'ood.likelihood_ratio.AvgLossTrend': 'the diffusion loss-trend method is not implemented (it needs diffusion models)',
+  'ood.reconstruction.DegradeDenoise': 'the diffusion reconstruction baseline is not implemented yet (it needs diffusion models)',
+  'ood.sampling.ProbabilityMassSampling': 'probability-mass sampling is not implemented',
+  'ood.methods.sampling.MetropolisHastingEstimator': 'the Metropolis–Hastings estimator is not implemented',
+  'ood.methods.sampling.GaussianConvTrend': 'the Gaussian-convolution trend is not implemented',
+  'ood.methods.intrinsic_dimension.RadiiTrend': 'the ρ–r trend (an older LID curve study, not a detector) is not implemented',
+  'ood.methods.intrinsic_dimension.ReconstructionCheck': 'the numerical-invertibility check is not implemented',
+  'ood.methods.intrinsic_dimension.diffusion_method.DiffusionIntrinsicDimensionOODDetection':
+    'diffusion LID is not implemented yet (it needs diffusion models)',
+  'ood.methods.intrinsic_dimension.diffusion_method.DiffusionScoreNormVsLikelihoodOODDetection':
+    'the diffusion score-norm method is not implemented yet (it needs diffusion models)',
+};

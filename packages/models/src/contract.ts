@@ -1,0 +1,120 @@
+/**
+ * The model-family contract: what a package implements so that the generic trainer trains its models and the
+ * OOD methods score with them. A family is one package plus one registration (see the catalog package).
+ *
+ * Images everywhere are raw NHWC tensors [B, H, W, C] with values 0..255 (the datasets' own scale); each
+ * family applies its own data transform (dequantization, scaling) inside.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** JSON-serialisable non-trainable state of a model (e.g. ActNorm `initialized`, permutations). */
+export type ModelStateValue = boolean | number | number[];
+
+/** What every trainable model offers the trainer and the checkpoint code. */
+export interface TrainableModel {
+  /** The family's validated spec: enough to rebuild the same architecture. Stored in checkpoints. */
+  readonly spec: unknown;
+  /** Trainable variables under stable dotted names (checkpoint keys). */
+  namedParameters(): Array<[string, tf.Variable]>;
+  stateDict(): Record<string, ModelStateValue>;
+  loadStateDict(state: Record<string, ModelStateValue>): void;
+  numParameters(): number;
+  dispose(): void;
+}
+
+/** Options of one training-mode pass. */
+export interface ObjectivePass {
+  /** Seed of this pass's noise (dequantization, dropout, diffusion time and noise). */
+  seed: number;
+  /** Training mode (dropout on). Validation passes may run in either mode. */
+  training: boolean;
+}
+
+/** How a family's models are trained: a loss per batch plus optional hooks and metrics. */
+export interface TrainingObjective {
+  /** Mean loss over the batch (a scalar the trainer differentiates). */
+  loss(images: tf.Tensor4D, pass: ObjectivePass): tf.Scalar;
+  /**
+   * Called once before the first optimizer step with the whole first batch (e.g. ActNorm data-dependent
+   * initialisation), so that the result does not depend on micro-batching.
+   */
+  beforeFirstStep?(images: tf.Tensor4D, pass: ObjectivePass): void;
+  /** Named metrics derived from a mean loss (e.g. bits/dim from a mean NLL in nats). */
+  metrics?(meanLoss: number): Record<string, number>;
+  /** Name of the loss in logs and metric series (e.g. `nll`). */
+  lossName: string;
+}
+
+/** Names of the capabilities a loaded model may offer; OOD methods declare which they require. */
+export type CapabilityName = 'logLikelihood' | 'sample' | 'jacobianSpectrum' | 'reconstruct' | 'score';
+
+/** What a loaded model can do for OOD methods. Each is optional; `capabilities` of the family lists them. */
+export interface ModelCapabilities {
+  /** log p(x) in nats per image, seeded noise (dequantization). */
+  logLikelihood?(images: tf.Tensor4D, seed: number): Promise<Float64Array>;
+  /** n raw NHWC samples (values 0..255), seeded. */
+  sample?(n: number, seed: number): Promise<tf.Tensor4D>;
+  /**
+   * Squared singular values of the decoder Jacobian at one image [1, H, W, C] (ascending or not; the LID
+   * code sorts): the spectrum the exact Jacobian-threshold LID needs.
+   */
+  jacobianSpectrum?(image: tf.Tensor4D, seed: number): Promise<Float64Array>;
+  /** Encode then decode: the reconstruction of each image, raw NHWC. */
+  reconstruct?(images: tf.Tensor4D, seed: number): Promise<tf.Tensor4D>;
+  /** ∇ₓ log p(x) for each image (the score), NHWC, in the model's data space. */
+  score?(images: tf.Tensor4D, seed: number): Promise<tf.Tensor4D>;
+}
+
+/** A model ready for OOD methods: its family, spec, shape and capabilities. */
+export interface LoadedModel {
+  family: string;
+  /** [C, H, W] of the images it models. */
+  dataShape: [number, number, number];
+  capabilities: ModelCapabilities;
+  /** Which checkpoint and which weights were loaded (`weights`: `raw` or `ema`). */
+  source: { checkpoint: string; weights: 'raw' | 'ema'; path: string };
+  dispose(): void;
+}
+
+/** Where a config problem is, for located errors: a dotted path from the job config's root. */
+export interface ReadSpecOptions {
+  /** Dotted path of the model section in the job config (e.g. `model`). */
+  path: string;
+  /** Seed for anything the spec draws (e.g. permutations). */
+  seed: number;
+}
+
+/**
+ * A model family. `matches`, `readSpec` and `validateSpec` must be cheap and import no tensor library: the
+ * coordinator calls them to validate submissions. `build` and `capabilities` may load heavy modules.
+ */
+export interface ModelFamily<Spec = unknown, Model extends TrainableModel = TrainableModel> {
+  /** Stable name, stored in checkpoints (e.g. `flow`). */
+  name: string;
+  /** Version of the family's spec and state layout in checkpoints; bump when they change incompatibly. */
+  formatVersion: number;
+  /** Capabilities every loaded model of this family offers. */
+  capabilities: readonly CapabilityName[];
+  /** Whether the `model` section of a training config describes a model of this family. */
+  matches(modelConfig: JsonValue | undefined): boolean;
+  /** The validated spec of a `model` section; throws a located, deterministic ModelError when invalid. */
+  readSpec(modelConfig: JsonValue, options: ReadSpecOptions): Spec;
+  /** Validate a spec read back from a checkpoint (`where` names the file). */
+  validateSpec(spec: unknown, where: string): Spec;
+  build(spec: Spec): Promise<Model>;
+  objective(model: Model): TrainingObjective;
+  /** Wrap a trained model for OOD methods (e.g. precompute inverses). */
+  capabilitiesOf(model: Model): Promise<ModelCapabilities>;
+  /** Data shape [C, H, W] of a spec. */
+  dataShape(spec: Spec): [number, number, number];
+  /** A short human description (architecture summary) for logs and job summaries. */
+  describe?(model: Model): JsonValue;
+  /** A sample grid for a person to look at, raw NHWC images (optional). */
+  sampleForGrid?(model: Model, n: number, seed: number): Promise<tf.Tensor4D>;
+}
+
+/** Any family, whatever its spec and model types (for registries). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModelFamily = ModelFamily<any, any>;

@@ -1,0 +1,34 @@
+/**
+ * @dgm-ood/models — the model-family contract (ModelFamily, TrainingObjective, capabilities), the registry,
+ * checkpoints that name their family, and loadModel(dir) that picks the family from the checkpoint.
+ */
+export type {
+  AnyModelFamily,
+  CapabilityName,
+  JsonValue,
+  LoadedModel,
+  ModelCapabilities,
+  ModelFamily,
+  ModelStateValue,
+  ObjectivePass,
+  ReadSpecOptions,
+  TrainableModel,
+  TrainingObjective,
+} from './contract.js';
+export { ModelError, type ModelErrorCode } from './errors.js';
+export { FamilyRegistry } from './registry.js';
+export {
+  CHECKPOINT_FORMAT,
+  LEGACY_FLOW_CHECKPOINT_FORMAT,
+  readCheckpoint,
+  restoreModel,
+  saveCheckpoint,
+  tensorsWithPrefix,
+  type CheckpointManifest,
+  type LoadedCheckpoint,
+  type SaveCheckpointInput,
+  type SavedCheckpoint,
+  type TensorEntry,
+  type WeightsKind,
+} from './checkpoint.js';
+export { loadModel, restoreFromCheckpoint, type LoadModelOptions } from './load-model.js';
