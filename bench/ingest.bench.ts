@@ -21,8 +21,7 @@ async function newJob(name: string): Promise<string> {
 function rows(jobId: string): PointResultRow[] {
   return Array.from({ length: count }, (_, i) => ({
     jobId, dataset: 'mnist', split: 'test', pointIndex: i,
-    logLikelihood: -1000 - Math.random() * 3000, lid: Math.floor(Math.random() * 784),
-    scores: { 'ref-log-likelihood': Math.random() },
+    scores: { log_likelihood: -1000 - Math.random() * 3000, lid: Math.floor(Math.random() * 784), ref_log_likelihood: Math.random() },
   }));
 }
 
@@ -36,7 +35,7 @@ async function timed(label: string, fn: () => Promise<unknown>): Promise<number>
 }
 
 try {
-  console.log(`ingesting ${count.toLocaleString('en-US')} point results (2 floats + JSONB scores each)`);
+  console.log(`ingesting ${count.toLocaleString('en-US')} point results (JSONB scores: 3 named floats each)`);
   const bulkJob = await newJob('bulk');
   const bulkRows = rows(bulkJob);
   const bulk = await timed('bulk upsert (COPY), fresh', () => ingestPointResults(pool, bulkRows));
@@ -45,7 +44,7 @@ try {
   const prismaRows = rows(prismaJob);
   const createMany = await timed('prisma createMany (10k chunks)', async () => {
     for (let i = 0; i < prismaRows.length; i += 10_000) {
-      const data = prismaRows.slice(i, i + 10_000).map((row) => ({ ...row, scores: row.scores ?? undefined }));
+      const data = prismaRows.slice(i, i + 10_000);
       await prisma.pointResult.createMany({ data, skipDuplicates: true });
     }
   });

@@ -23,9 +23,7 @@ function rowsFor(jobId: string, count: number, offset = 0): PointResultRow[] {
     dataset: i % 2 ? 'mnist' : 'fashion-mnist',
     split: 'test',
     pointIndex: i,
-    logLikelihood: -1000 - i / 7 - offset,
-    lid: (i * 13) % 784,
-    scores: i % 3 === 0 ? { 'ref-log-likelihood': i / 3 } : null,
+    scores: { log_likelihood: -1000 - i / 7 - offset, lid: (i * 13) % 784, ...(i % 3 === 0 ? { ref_log_likelihood: i / 3 } : {}) },
   }));
 }
 
@@ -43,31 +41,29 @@ describe('ingestPointResults', () => {
     expect(await countRows(jobId)).toBe(100_000);
   });
 
-  test('values round-trip exactly, and a re-ingest updates them in place', async () => {
+  test('scores round-trip exactly by name, null included, and a re-ingest replaces them in place', async () => {
     const jobId = await newJob();
     await ingestPointResults(database.pool, rowsFor(jobId, 10));
     const updated = rowsFor(jobId, 10, 0.5);
-    updated[4]!.scores = { weird: Number.NaN, 'quote"d': -Infinity };
-    updated[5]!.logLikelihood = null;
+    updated[4]!.scores = { log_likelihood: 1e-300, lid: null };
     await ingestPointResults(database.pool, updated);
     const { rows } = await database.pool.query(
-      'SELECT point_index, log_likelihood, lid, scores FROM point_results WHERE job_id = $1 ORDER BY dataset, point_index',
+      'SELECT point_index, scores FROM point_results WHERE job_id = $1 ORDER BY dataset, point_index',
       [jobId],
     );
     expect(rows).toHaveLength(10);
-    const byIndex = new Map(rows.map((r) => [r.point_index as number, r]));
-    expect(byIndex.get(3).log_likelihood).toBe(-1000 - 3 / 7 - 0.5);
-    expect(byIndex.get(3).scores).toEqual({ 'ref-log-likelihood': 1 });
-    expect(byIndex.get(4).scores).toEqual({ weird: 'NaN', 'quote"d': '-Infinity' });
-    expect(byIndex.get(5).log_likelihood).toBeNull();
+    const byIndex = new Map(rows.map((r) => [r.point_index as number, r.scores]));
+    expect(byIndex.get(3)).toEqual({ log_likelihood: -1000 - 3 / 7 - 0.5, lid: 39, ref_log_likelihood: 1 });
+    expect(byIndex.get(4)).toEqual({ log_likelihood: 1e-300, lid: null });
+    expect(byIndex.get(5)).toEqual({ log_likelihood: -1000 - 5 / 7 - 0.5, lid: 65 });
   });
 
   test('duplicate keys within one call: the last row wins', async () => {
     const jobId = await newJob();
     const base = { jobId, dataset: 'mnist', split: 'test', pointIndex: 1 };
-    expect(await ingestPointResults(database.pool, [{ ...base, lid: 1 }, { ...base, lid: 2 }])).toEqual({ rows: 1 });
-    const { rows } = await database.pool.query('SELECT lid FROM point_results WHERE job_id = $1', [jobId]);
-    expect(rows).toEqual([{ lid: 2 }]);
+    expect(await ingestPointResults(database.pool, [{ ...base, scores: { lid: 1 } }, { ...base, scores: { lid: 2 } }])).toEqual({ rows: 1 });
+    const { rows } = await database.pool.query('SELECT scores FROM point_results WHERE job_id = $1', [jobId]);
+    expect(rows).toEqual([{ scores: { lid: 2 } }]);
   });
 
   test('replaceJobId drops the rows of earlier attempts in the same transaction', async () => {
@@ -83,7 +79,23 @@ describe('ingestPointResults', () => {
     (rows[3] as { pointIndex: number }).pointIndex = -1;
     await expect(ingestPointResults(database.pool, rows)).rejects.toMatchObject({
       code: 'DGM_RESULT_INVALID',
-      message: 'invalid point result: row 3, field pointIndex: must be a non-negative 32-bit integer (got -1)',
+      message: 'invalid point result: row 3 (mnist/test point -1), field pointIndex: must be a non-negative 32-bit integer (got -1)',
+    });
+    expect(await countRows(jobId)).toBe(0);
+  });
+
+  test.each([
+    [{ lid: Number.NaN }, 'scores.lid: must be a finite number or null (got NaN)'],
+    [{ lid: -Infinity }, 'scores.lid: must be a finite number or null (got -Infinity)'],
+    [{ lid: '3' }, 'scores.lid: must be a finite number or null (got "3")'],
+    [{ 'log-likelihood': 1 }, 'scores.log-likelihood: score names must be snake_case ([a-z][a-z0-9_]*)'],
+  ])('a bad score %o is rejected with its row, point and name', async (scores, why) => {
+    const jobId = await newJob();
+    const rows = rowsFor(jobId, 3);
+    rows[2]!.scores = scores as PointResultRow['scores'];
+    await expect(ingestPointResults(database.pool, rows)).rejects.toMatchObject({
+      code: 'DGM_RESULT_INVALID',
+      message: `invalid point result: row 2 (fashion-mnist/test point 2), field ${why}`,
     });
     expect(await countRows(jobId)).toBe(0);
   });

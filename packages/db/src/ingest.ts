@@ -12,10 +12,8 @@ export interface PointResultRow {
   dataset: string;
   split: string;
   pointIndex: number;
-  logLikelihood?: number | null;
-  lid?: number | null;
-  /** Further named scores. */
-  scores?: Record<string, number> | null;
+  /** The point's scores by name (snake_case, e.g. log_likelihood, lid): a finite number, or null when not computed. */
+  scores: Record<string, number | null>;
 }
 
 export interface IngestOptions {
@@ -29,24 +27,23 @@ export interface IngestResult {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Score names double as CSV column names (the evaluation package's SCORE_NAME_PATTERN). */
+const SCORE_NAME = /^[a-z][a-z0-9_]*$/;
 
 function validate(row: PointResultRow, at: number): void {
   const fail = (field: string, why: string) => {
-    throw new ResultInvalidError(`row ${at}, field ${field}: ${why}`);
+    throw new ResultInvalidError(`row ${at}${typeof row.dataset === 'string' ? ` (${row.dataset}/${row.split} point ${row.pointIndex})` : ''}, field ${field}: ${why}`);
   };
   if (typeof row.jobId !== 'string' || !UUID.test(row.jobId)) fail('jobId', `not a UUID (${JSON.stringify(row.jobId)})`);
   if (typeof row.dataset !== 'string' || row.dataset === '') fail('dataset', 'must be a non-empty string');
   if (typeof row.split !== 'string' || row.split === '') fail('split', 'must be a non-empty string');
   if (!Number.isInteger(row.pointIndex) || row.pointIndex < 0 || row.pointIndex > 2_147_483_647)
     fail('pointIndex', `must be a non-negative 32-bit integer (got ${row.pointIndex})`);
-  for (const field of ['logLikelihood', 'lid'] as const) {
-    const value = row[field];
-    if (value !== undefined && value !== null && typeof value !== 'number') fail(field, 'must be a number or null');
-  }
-  if (row.scores != null) {
-    for (const [name, value] of Object.entries(row.scores)) {
-      if (typeof value !== 'number') fail(`scores.${name}`, 'must be a number');
-    }
+  if (typeof row.scores !== 'object' || row.scores === null || Array.isArray(row.scores)) fail('scores', 'must be an object {name: number | null}');
+  for (const [name, value] of Object.entries(row.scores)) {
+    if (!SCORE_NAME.test(name)) fail(`scores.${name}`, 'score names must be snake_case ([a-z][a-z0-9_]*)');
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value)))
+      fail(`scores.${name}`, `must be a finite number or null (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`);
   }
 }
 
@@ -55,19 +52,8 @@ function quote(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** NaN/±Infinity are valid doubles in Postgres; JSON cannot carry them, so scores store them as strings. */
-function scoresJson(scores: Record<string, number>): string {
-  return JSON.stringify(scores, (_key, value) =>
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
-  );
-}
-
 function toCsvLine(row: PointResultRow): string {
-  const num = (v: number | null | undefined) => (v === undefined || v === null ? '' : String(v));
-  return (
-    `${row.jobId},${quote(row.dataset)},${quote(row.split)},${row.pointIndex},` +
-    `${num(row.logLikelihood)},${num(row.lid)},${row.scores == null ? '' : quote(scoresJson(row.scores))}\n`
-  );
+  return `${row.jobId},${quote(row.dataset)},${quote(row.split)},${row.pointIndex},${quote(JSON.stringify(row.scores))}\n`;
 }
 
 /** Last write wins for duplicate keys within one call (ON CONFLICT cannot touch a row twice). */
@@ -96,20 +82,18 @@ function* csvChunks(rows: readonly PointResultRow[], linesPerChunk = 2000): Gene
 export async function copyPointResults(client: pg.PoolClient | pg.Client, input: readonly PointResultRow[]): Promise<number> {
   const rows = dedupe(input);
   if (rows.length === 0) return 0;
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS point_results_incoming (
-    job_id uuid, dataset text, split text, point_index integer,
-    log_likelihood double precision, lid double precision, scores jsonb) ON COMMIT DELETE ROWS`);
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS point_scores_incoming (
+    job_id uuid, dataset text, split text, point_index integer, scores jsonb) ON COMMIT DELETE ROWS`);
   const copy = client.query(
     copyFrom(
-      'COPY point_results_incoming (job_id, dataset, split, point_index, log_likelihood, lid, scores) FROM STDIN (FORMAT csv)',
+      'COPY point_scores_incoming (job_id, dataset, split, point_index, scores) FROM STDIN (FORMAT csv)',
     ),
   );
   await pipeline(Readable.from(csvChunks(rows)), copy);
-  await client.query(`INSERT INTO point_results (job_id, dataset, split, point_index, log_likelihood, lid, scores)
-    SELECT job_id, dataset, split, point_index, log_likelihood, lid, scores FROM point_results_incoming
-    ON CONFLICT (job_id, dataset, split, point_index) DO UPDATE SET
-      log_likelihood = EXCLUDED.log_likelihood, lid = EXCLUDED.lid, scores = EXCLUDED.scores`);
-  await client.query('TRUNCATE point_results_incoming');
+  await client.query(`INSERT INTO point_results (job_id, dataset, split, point_index, scores)
+    SELECT job_id, dataset, split, point_index, scores FROM point_scores_incoming
+    ON CONFLICT (job_id, dataset, split, point_index) DO UPDATE SET scores = EXCLUDED.scores`);
+  await client.query('TRUNCATE point_scores_incoming');
   return rows.length;
 }
 

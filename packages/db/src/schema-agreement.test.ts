@@ -102,7 +102,7 @@ describe('schema.prisma and the migrations agree', () => {
       data: { jobId: job.id, kind: 'checkpoint', name: 'checkpoints/latest', uri: 'file:///tmp/x', bytes: 12345678901n, sha256: 'cd'.repeat(32) },
     });
     const point = await prisma.pointResult.create({
-      data: { jobId: job.id, dataset: 'mnist', split: 'test', pointIndex: 7, logLikelihood: -1234.5, lid: 42, scores: { 'ref-log-likelihood': 1.5 } },
+      data: { jobId: job.id, dataset: 'mnist', split: 'test', pointIndex: 7, scores: { log_likelihood: -1234.5, lid: 42 } },
     });
     const other = await prisma.job.create({
       data: { sweepId: sweep.id, gridIndex: 1, name: 'ood', point: {}, config: {}, configHash: 'ef', workdirKey: `${sweep.id}/1` },
@@ -110,7 +110,7 @@ describe('schema.prisma and the migrations agree', () => {
     const dependency = await prisma.jobDependency.create({ data: { jobId: other.id, dependsOnId: job.id } });
     const log = await prisma.jobLog.create({ data: { jobId: job.id, attempt: 1, level: 'info', message: 'epoch 1', data: { loss: 3.2 } } });
     const evaluation = await prisma.evaluation.create({
-      data: { sweepId: sweep.id, positiveJobId: job.id, negativeJobId: job.id, metric: 'auc.likelihood', value: 0.12, protocol: { exact: true } },
+      data: { sweepId: sweep.id, positiveJobId: job.id, negativeJobId: job.id, metric: 'auc:log_likelihood', value: 0.12, protocol: { exact: true } },
     });
 
     const read = await prisma.sweep.findUniqueOrThrow({
@@ -129,7 +129,7 @@ describe('schema.prisma and the migrations agree', () => {
     expect(readJob.state).toBe('pending');
     expect(readJob.attemptLog[0]!.id).toBe(attempt.id);
     expect(readJob.artifacts[0]!.bytes).toBe(12345678901n);
-    expect(readJob.results[0]).toMatchObject({ id: point.id, logLikelihood: -1234.5, lid: 42 });
+    expect(readJob.results[0]).toMatchObject({ id: point.id, scores: { log_likelihood: -1234.5, lid: 42 } });
     expect(readJob.positiveEvaluations[0]!.id).toBe(evaluation.id);
 
     await prisma.evaluation.delete({ where: { id: evaluation.id } });

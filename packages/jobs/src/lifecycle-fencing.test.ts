@@ -20,7 +20,7 @@ test('an attempt whose lease was taken over can no longer write results, progres
   expect(first.status === 'started' && first.job.attempt).toBe(1);
   expect(second.status === 'started' && second.job.attempt).toBe(2);
 
-  const row = { dataset: 'mnist', split: 'test', pointIndex: 0, lid: 1 };
+  const row = { dataset: 'mnist', split: 'test', pointIndex: 0, scores: { lid: 1 } };
   await expect(writeResults(database.pool, jobId, 1, [row])).rejects.toMatchObject({
     code: 'DGM_JOB_STALE_ATTEMPT',
     message: `job ${jobId}: attempt 1 is stale (the job is now on attempt 2); its writes are refused`,
