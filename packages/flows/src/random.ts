@@ -3,69 +3,44 @@
  * Everything that must be reproducible (weights at construction, the 1×1-conv permutations, the dropout and
  * dequantization noise of a given training step) derives from explicit integer seeds through these helpers,
  * so a run can be repeated, and resumed, bit for bit.
+ * The generator and the seed hashing (`deriveSeed`, `mix32`) are the engine's (one PRNG for the whole
+ * project); this module keeps the flows-facing API on top of them.
  */
+import { deriveSeed, Rng as Xoshiro128 } from '@dgm-ood/engine/rng';
 
-/** 32-bit mixing hash (splitmix32 finaliser): turns structured inputs into well-spread seeds. */
-export function mix32(a: number): number {
-  let z = (a + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
+// Seed hashing is the engine's too (same functions the flows had, so derived seeds are unchanged).
+export { deriveSeed, mix32 } from '@dgm-ood/engine/rng';
 
-/** Combine several integers (seed, step, tag, …) into one 32-bit seed. */
-export function deriveSeed(...parts: number[]): number {
-  let h = 0x2545f491;
-  for (const p of parts) {
-    if (!Number.isFinite(p)) throw new RangeError(`deriveSeed: non-finite part ${p}`);
-    // Fold in both halves so that values above 2^32 (e.g. large step counts) still matter.
-    h = mix32(h ^ mix32(p >>> 0));
-    h = mix32(h ^ Math.floor(p / 4294967296));
-  }
-  return h;
-}
-
-/** Small, fast PRNG (mulberry32). Not cryptographic; plenty for weights and permutations. */
+/**
+ * Seeded generator for weights and permutations, running on the engine's xoshiro128** core (seeded by the
+ * engine through SplitMix32). Not cryptographic. Uniforms carry 53 random bits; normals are Box–Muller.
+ */
 export class Rng {
-  private state: number;
-  private spareNormal: number | null = null;
+  private readonly core: Xoshiro128;
 
+  /** `seed` must be finite (the engine's core rejects NaN and ±Infinity with a RangeError). */
   constructor(seed: number) {
-    this.state = mix32(seed >>> 0) | 0;
+    this.core = new Xoshiro128(seed);
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.core.uniform();
   }
 
   /** Uniform in [lo, hi). */
   uniformIn(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.uniform();
+    return lo + (hi - lo) * this.core.uniform();
   }
 
-  /** Standard normal (Box–Muller). */
+  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
   normal(): number {
-    if (this.spareNormal !== null) {
-      const s = this.spareNormal;
-      this.spareNormal = null;
-      return s;
-    }
-    let u = 0;
-    while (u <= 1e-300) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    return this.core.normal();
   }
 
   /** Integer in [0, n). */
   int(n: number): number {
-    return Math.floor(this.uniform() * n);
+    return Math.floor(this.core.uniform() * n);
   }
 
   /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
@@ -86,6 +61,7 @@ export class Rng {
     return out;
   }
 
+  /** Note the argument order (std before mean), unlike the engine's `fillNormal(out, mean, std)`. */
   fillNormal(out: Float32Array, std = 1, mean = 0): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
     return out;
