@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, runMain } from '@dgm-ood/config';
 import { ensureDatabase, migrate, migrationsDir } from '@dgm-ood/db';
-import { formatEvaluationTable, scatterSvg, type EvaluationRow } from '@dgm-ood/evaluation';
+import { dualMetric, formatEvaluationTable, rowMetric, scatterSvg, singleMetric, type EvaluationRow, type MetricEstimate } from '@dgm-ood/evaluation';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
@@ -153,8 +153,11 @@ await runMain(async () => {
       await new Promise((r) => setTimeout(r, 3000));
     }
 
-    const evaluation = await api<{ rows: EvaluationRow[] }>(`/sweeps/${ood.id}/evaluation`);
-    say('AUC table (positive = in-distribution; naive = likelihood alone; dual = likelihood AND LID thresholds):');
+    const evaluation = await api<{ rows: EvaluationRow[]; bootstrap: { resamples: number; level: number } }>(`/sweeps/${ood.id}/evaluation`);
+    say(
+      `AUC table (positive = in-distribution; per score alone; dual = both thresholds; max = what the reference reports; ` +
+        `[${Math.round(evaluation.bootstrap.level * 100)}% bootstrap interval, ${evaluation.bootstrap.resamples} resamples]):`,
+    );
     process.stdout.write(`\n${formatEvaluationTable(evaluation.rows)}\n\n`);
 
     // Per-point scores: all in Postgres, also served as CSV; the scatter plot is drawn from them.
@@ -162,7 +165,7 @@ await runMain(async () => {
     mkdirSync(outDir, { recursive: true });
     const csv = await fetch(`${base}/sweeps/${ood.id}/results`, { headers: { accept: 'text/csv' } }).then((r) => r.text());
     writeFileSync(join(outDir, 'results.csv'), csv);
-    const points: { dataset: string; logLikelihood: number | null; lid: number | null }[] = [];
+    const points: { dataset: string; scores: Record<string, number | null> }[] = [];
     for (let after = 0; ; ) {
       const page = await api<{ items: typeof points & { id: string }[]; next: number | null }>(`/sweeps/${ood.id}/results?limit=10000&after=${after}`);
       points.push(...page.items);
@@ -171,8 +174,11 @@ await runMain(async () => {
     }
     const labels: Record<string, string> = { 'fashion-mnist': 'FMNIST test (in-distribution)', 'dgm-generated': 'FMNIST model samples', mnist: 'MNIST (OOD)' };
     const series = [...new Set(points.map((p) => p.dataset))].map((dataset) => {
-      const own = points.filter((p) => p.dataset === dataset && p.logLikelihood !== null && p.lid !== null);
-      return { label: labels[dataset] ?? dataset, x: own.map((p) => p.logLikelihood!), y: own.map((p) => p.lid!) };
+      const xy = points.flatMap((p) => {
+        const { log_likelihood: x, lid: y } = p.scores;
+        return p.dataset === dataset && typeof x === 'number' && typeof y === 'number' ? [{ x, y }] : [];
+      });
+      return { label: labels[dataset] ?? dataset, x: xy.map((p) => p.x), y: xy.map((p) => p.y) };
     });
     writeFileSync(
       join(outDir, 'lid_vs_likelihood.svg'),
@@ -182,9 +188,12 @@ await runMain(async () => {
     say(`scatter plot: ${join(outDir, 'lid_vs_likelihood.svg')}`);
 
     const main = evaluation.rows.find((r) => r.positive === 'test' && r.negative === 'mnist');
-    if (main) {
-      say(`FMNIST test vs MNIST: naive likelihood AUC ${main.naiveAuc.toFixed(3)} (${main.naiveAuc < 0.5 ? 'the paradox: MNIST looks more likely' : 'no paradox at this scale'}), ` +
-        `dual threshold AUC ${main.dualAuc?.toFixed(3) ?? '—'} (${(main.dualAuc ?? 0) >= 0.85 ? 'fixed by LID' : 'below 0.85'})`);
+    const naive = main && rowMetric(main, singleMetric('log_likelihood'));
+    const dual = main && rowMetric(main, dualMetric('log_likelihood', 'lid'));
+    const withCi = (m: MetricEstimate) => `${m.value.toFixed(3)}${m.ci ? ` [${m.ci.low.toFixed(3)}, ${m.ci.high.toFixed(3)}]` : ''}`;
+    if (naive) {
+      say(`FMNIST test vs MNIST: naive likelihood AUC ${withCi(naive)} (${naive.value < 0.5 ? 'the paradox: MNIST looks more likely' : 'no paradox at this scale'}), ` +
+        `dual threshold AUC ${dual ? `${withCi(dual)} (${dual.value >= 0.85 ? 'fixed by LID' : 'below 0.85'})` : '—'}`);
     }
     say(`done in ${elapsed()}`);
   } finally {

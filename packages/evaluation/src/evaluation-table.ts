@@ -1,5 +1,5 @@
 import { dualThresholdFrontier } from './dual-threshold.js';
-import { referenceDualThresholdAuc, type ReferenceProtocolOptions } from './reference-protocol.js';
+import { REFERENCE_COMPUTE_LIMIT, REFERENCE_SEED, referenceDualThresholdAuc, type ReferenceProtocolOptions } from './reference-protocol.js';
 import { rocAuc } from './roc-auc.js';
 
 export interface ScoredSet {
@@ -8,6 +8,17 @@ export interface ScoredSet {
 }
 
 export type Protocol = { name: 'exact' } | ({ name: 'reference-randomised' } & ReferenceProtocolOptions);
+export const PROTOCOL_NAMES = ['exact', 'reference-randomised'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+export function isProtocolName(name: string): name is ProtocolName {
+  return (PROTOCOL_NAMES as readonly string[]).includes(name);
+}
+
+/** The protocol of that name, with the reference's own compute limit and seed for the randomised one. */
+export function protocolNamed(name: ProtocolName): Protocol {
+  return name === 'exact' ? { name } : { name, computeLimit: REFERENCE_COMPUTE_LIMIT, seed: REFERENCE_SEED };
+}
 
 export interface PairEvaluation {
   /** ROC-AUC of log-likelihood alone (the paradox: below ½ when OOD data is more likely). */

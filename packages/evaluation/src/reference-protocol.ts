@@ -2,10 +2,15 @@ import { rocAuc } from './roc-auc.js';
 import type { Scores2D } from './dual-threshold.js';
 import { mulberry32, sampleWithoutReplacement } from './random.js';
 
+/** Threshold pairs the reference evaluates from the full grid for its tables (its ablations use 10,000). */
+export const REFERENCE_COMPUTE_LIMIT = 100_000;
+/** The reference seeds NumPy with 111 before subsampling; our generator differs, so the subset does too. */
+export const REFERENCE_SEED = 111;
+
 export interface ReferenceProtocolOptions {
-  /** Threshold pairs kept from the full grid (the reference tables use 100,000; ablations 10,000). */
+  /** Threshold pairs kept from the full grid (default REFERENCE_COMPUTE_LIMIT). */
   computeLimit?: number;
-  /** Subsampling seed (the reference seeds NumPy with 111; our generator differs, so the subset does too). */
+  /** Subsampling seed (default REFERENCE_SEED). */
   seed?: number;
 }
 
@@ -70,8 +75,8 @@ export function referenceDualThresholdAuc(positive: Scores2D, negative: Scores2D
   const xs = candidates(positive.x, negative.x);
   const ys = candidates(positive.y, negative.y);
   const grid = xs.length * ys.length;
-  const limit = options.computeLimit ?? 100_000;
-  const picks = sampleWithoutReplacement(grid, Math.min(limit, grid), mulberry32(options.seed ?? 111));
+  const limit = options.computeLimit ?? REFERENCE_COMPUTE_LIMIT;
+  const picks = sampleWithoutReplacement(grid, Math.min(limit, grid), mulberry32(options.seed ?? REFERENCE_SEED));
   const queries = picks.map((p) => ({ a: xs[Math.floor(p / ys.length)]!, b: ys[p % ys.length]! }));
   const tp = dominanceCounts(positive, queries);
   const fp = dominanceCounts(negative, queries);

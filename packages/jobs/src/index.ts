@@ -16,5 +16,5 @@ export { reconcileQueues, settleWaitingJobs } from './reconcile.js';
 export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
 export type { ModelReference, ResolvedModel } from './model-refs.js';
 export * from './artifacts/index.js';
-export { evaluateSweep, loadScoredJobs, storedEvaluation } from './sweep-evaluation.js';
-export type { SweepEvaluation } from './sweep-evaluation.js';
+export { evaluateSweep, jobScoring, loadScoredJobs, ScoreSchemaInvalidError, storedEvaluation } from './sweep-evaluation.js';
+export type { JobScoring, SweepEvaluation } from './sweep-evaluation.js';

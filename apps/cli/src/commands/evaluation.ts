@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
-import { formatEvaluationTable } from '@dgm-ood/evaluation';
+import { formatEvaluationTable, isProtocolName, protocolNamed } from '@dgm-ood/evaluation';
 import { evaluateSweep, storedEvaluation } from '@dgm-ood/jobs';
 import { parseArgs, type Command } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -15,7 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const evaluationCommand: Command = {
   name: 'evaluation',
-  summary: 'print the AUC table of an OOD sweep (naive likelihood, dual threshold, max)',
+  summary: 'print the AUC table of an OOD sweep per model and method (each score, dual thresholds, max; bootstrap intervals)',
   usage: USAGE,
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const parsed = parseArgs(args, { booleans: ['--json', '--refresh'], values: ['--protocol'] });
@@ -24,7 +24,7 @@ export const evaluationCommand: Command = {
       return EXIT.usage;
     }
     const protocolName = parsed.flags.get('--protocol') ?? 'exact';
-    if (protocolName !== 'exact' && protocolName !== 'reference-randomised') {
+    if (typeof protocolName !== 'string' || !isProtocolName(protocolName)) {
       io.stderr(`dgm-ood evaluation: --protocol must be exact or reference-randomised\n`);
       return EXIT.usage;
     }
@@ -51,7 +51,7 @@ export const evaluationCommand: Command = {
         return EXIT.invalidInput;
       }
       const sweep = rows[0];
-      const protocol = protocolName === 'exact' ? ({ name: 'exact' } as const) : ({ name: 'reference-randomised', computeLimit: 100_000, seed: 111 } as const);
+      const protocol = protocolNamed(protocolName);
       const evaluation =
         (!parsed.flags.has('--refresh') && protocol.name === 'exact' ? await storedEvaluation(pool, sweep.id) : undefined) ??
         (await evaluateSweep(pool, sweep.id, protocol));
@@ -59,9 +59,16 @@ export const evaluationCommand: Command = {
         io.stdout(`${JSON.stringify({ sweep: { id: sweep.id, name: sweep.name }, ...evaluation }, null, 2)}\n`);
         return EXIT.ok;
       }
-      io.stdout(`sweep ${sweep.name} (${sweep.id}), ${evaluation.complete ? 'finished' : 'still running: provisional'}; protocol ${evaluation.protocol.name}\n`);
+      const { bootstrap } = evaluation;
+      // Dual-threshold intervals of large sets use fewer resamples (see DUAL_THRESHOLD_BOOTSTRAP_BUDGET): say so.
+      const fewer = evaluation.rows.flatMap((r) => r.metrics.flatMap((m) => (m.ci && m.ci.resamples < bootstrap.resamples ? [m.ci.resamples] : [])));
+      const resamples = `${bootstrap.resamples} resamples${fewer.length ? `, ${Math.min(...fewer)}–${Math.max(...fewer)} for dual thresholds on large sets` : ''}`;
+      io.stdout(
+        `sweep ${sweep.name} (${sweep.id}), ${evaluation.complete ? 'finished' : 'still running: provisional'}; protocol ${evaluation.protocol.name}; ` +
+          `AUC [${Math.round(bootstrap.level * 100)}% percentile bootstrap interval, ${resamples}]; ±: std over seeds\n`,
+      );
       if (evaluation.rows.length === 0) {
-        io.stdout(`no pairs to evaluate: a model needs its own test split (or samples) and another dataset scored, with results\n`);
+        io.stdout(`no pairs to evaluate: a model and method need its test split (or samples) and another dataset scored, with results\n`);
         return EXIT.ok;
       }
       io.stdout(`${formatEvaluationTable(evaluation.rows)}\n`);
