@@ -23,12 +23,13 @@ test('results come as JSON pages and as CSV with every per-point score', async (
   const page2 = (await h.app.inject({ url: `/sweeps/${sweepId}/results?limit=4&after=${page1.next}` })).json();
   expect(page2.items).toHaveLength(3);
   expect(page2.next).toBeNull();
-  expect(page1.items[1]).toMatchObject({ dataset: 'fixture', split: 'test', pointIndex: 1, logLikelihood: -1, lid: 1 });
+  expect(page1.items[1]).toMatchObject({ dataset: 'fixture', split: 'test', pointIndex: 1, scores: { log_likelihood: -1, lid: 1 } });
 
   const csv = await h.app.inject({ url: `/sweeps/${sweepId}/results`, headers: { accept: 'text/csv' } });
   expect(csv.headers['content-type']).toMatch(/^text\/csv/);
   const lines = csv.body.trim().split('\n');
-  expect(lines[0]).toBe('job_id,grid_index,job_name,dataset,split,point_index,log_likelihood,lid,scores');
+  expect(lines[0]).toBe('job_id,grid_index,job_name,method,code_version,backend,dataset,split,point_index,log_likelihood,lid');
+  expect(lines[2]!.split(',').slice(3)).toEqual(['unspecified', expect.any(String), 'fixture', 'fixture', 'test', '1', '-1', '1']);
   expect(lines).toHaveLength(1 + 7);
   expect(lines.slice(1).map((l) => l.split(',')[1]).sort()).toEqual(['0', '0', '0', '1', '1', '1', '1']);
 });

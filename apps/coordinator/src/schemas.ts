@@ -98,9 +98,8 @@ export const PointResultSchema = z.object({
   dataset: z.string(),
   split: z.string(),
   pointIndex: z.number(),
-  logLikelihood: z.number().nullable(),
-  lid: z.number().nullable(),
-  scores: Json,
+  /** Every score of the point by name (snake_case), null where not computed. */
+  scores: z.record(z.string(), z.number().nullable()),
 });
 
 /** Dates as ISO strings (JSON has none). */
