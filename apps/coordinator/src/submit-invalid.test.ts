@@ -30,7 +30,15 @@ test('a config whose kind cannot be inferred asks for kind', async () => {
   const response = await post('project: x\nbase_config:\n  a: 1\nsweep_configuration:\n  a: {sweep: true, values: [1, 2]}\n');
   expect(response.statusCode).toBe(400);
   expect(response.json().errors).toEqual([expect.objectContaining({ path: 'base_config', message: expect.stringMatching(/kind=train or kind=ood/) })]);
-  const ok = await post('project: x\nbase_config:\n  a: 1\nsweep_configuration:\n  a: {sweep: true, values: [1, 2]}\n', '/sweeps?kind=train');
+  // With the kind given, the jobs are checked as training jobs: this one has no data or model.
+  const checked = await post('project: x\nbase_config:\n  a: 1\nsweep_configuration:\n  a: {sweep: true, values: [1, 2]}\n', '/sweeps?kind=train');
+  expect(checked.statusCode).toBe(400);
+  expect(checked.json().errors).toEqual([
+    expect.objectContaining({ path: 'jobs[0].data.dataset' }),
+    expect.objectContaining({ path: 'jobs[1].data.dataset' }),
+  ]);
+  // A fixture job (run by the test worker's fixture handlers) is accepted under the kind given.
+  const ok = await post('project: x\nbase_config:\n  a: 1\n  fixture: succeed\nsweep_configuration:\n  a: {sweep: true, values: [1, 2]}\n', '/sweeps?kind=train');
   expect(ok.statusCode).toBe(201);
 });
 
@@ -42,7 +50,7 @@ test('bad query parameters are named', async () => {
 
 test('configs the default run-name changer cannot read get plain run names, with a warning', async () => {
   const response = await post(
-    'project: x\nbase_config:\n  base_model: {path: m.pt}\n  ood: {seed: 1}\nsweep_configuration:\n  ood:\n    seed: {sweep: true, values: [1, 2]}\n',
+    'project: x\nbase_config:\n  fixture: succeed\n  base_model: {path: m.pt}\n  ood: {seed: 1}\nsweep_configuration:\n  ood:\n    seed: {sweep: true, values: [1, 2]}\n',
   );
   expect(response.statusCode).toBe(201);
   const sweep = (await h.app.inject({ url: `/sweeps/${response.json().id}` })).json();

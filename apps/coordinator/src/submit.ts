@@ -1,10 +1,13 @@
 import type { Pool } from '@dgm-ood/db';
 import {
-  createSweep, findModelReferences, resolveModelReference, type JobKind, type NewJob, type JsonValue as JobJson,
+  createSweep, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, findModelReferences, resolveModelReference, type JobKind, type NewJob,
+  type JsonValue as JobJson,
 } from '@dgm-ood/jobs';
 import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
+import { checkJobConfig } from '@dgm-ood/catalog';
 import { SweepInvalidError, type SubmissionIssue } from './errors.js';
+import type { JobChecker } from './plugins/services.js';
 
 export interface SubmissionInput {
   source: string;
@@ -16,16 +19,25 @@ export interface SubmissionInput {
   maxAttempts?: number;
   backoffMs?: number;
   maxJobs?: number;
+  /** Validate and count only: nothing is stored or enqueued. */
+  dryRun?: boolean;
+}
+
+function sweepName(input: SubmissionInput, fromFile: string | undefined): string {
+  return input.name ?? fromFile ?? input.file?.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '') ?? 'sweep';
 }
 
 export interface SubmissionResult {
-  id: string;
+  /** Null for a dry run. */
+  id: string | null;
   name: string;
   kind: JobKind;
   jobCount: number;
   queued: number;
   waiting: number;
   failed: number;
+  dryRun?: boolean;
+  warnings?: string[];
 }
 
 /** A rejected submission: the message plus every located issue (YAML paths, job indices). */
@@ -40,7 +52,7 @@ export class SubmissionRejected extends SweepInvalidError {
  * sweep and its jobs in one transaction, then enqueues the runnable jobs in grid order.
  */
 export async function submitSweep(
-  services: { pool: Pool; queues: Queues },
+  services: { pool: Pool; queues: Queues; checkJob?: JobChecker },
   input: SubmissionInput,
 ): Promise<SubmissionResult> {
   const where = input.file ?? 'request body';
@@ -77,17 +89,37 @@ export async function submitSweep(
   // Model references: resolved once per distinct reference, errors collected per job and path.
   const issues: SubmissionIssue[] = [];
   const resolved = new Map<string, string>();
+  const trainingConfigs = new Map<string, JobJson>();
   const jobs: NewJob[] = [];
+  let jobsWithProblems = 0;
   for (const job of expansion.jobs) {
     const dependsOn: string[] = [];
+    const referenced = new Map<string, string>();
     for (const ref of findModelReferences(job.config as JobJson)) {
       const key = JSON.stringify([ref.sweep, ref.job]);
       try {
         if (!resolved.has(key)) resolved.set(key, (await resolveModelReference(services.pool, ref)).jobId);
         dependsOn.push(resolved.get(key)!);
+        referenced.set(ref.path, resolved.get(key)!);
       } catch (error) {
         issues.push({ path: `jobs[${job.index}].${ref.path}`, message: (error as Error).message, code: (error as { code?: string }).code });
       }
+    }
+    // The same plan readers the worker runs, with this deployment's families and methods: a job that would
+    // fail on a worker hours later fails here, located.
+    for (const jobId of referenced.values()) {
+      if (!trainingConfigs.has(jobId)) {
+        const { rows } = await services.pool.query('SELECT config FROM jobs WHERE id = $1', [jobId]);
+        trainingConfigs.set(jobId, (rows[0]?.config ?? null) as JobJson);
+      }
+    }
+    const check = (services.checkJob ?? checkJobConfig)(kind, job.config as JobJson, (path) => {
+      const jobId = referenced.get(path);
+      return jobId === undefined ? undefined : trainingConfigs.get(jobId);
+    });
+    if (check.problems.length > 0) jobsWithProblems++;
+    for (const problem of check.problems) {
+      issues.push({ path: `jobs[${job.index}]${problem.path ? `.${problem.path}` : ''}`, message: `job ${job.index} (${job.name}): ${problem.message}`, code: 'DGM_JOB_CONFIG_INVALID' });
     }
     jobs.push({
       gridIndex: job.index,
@@ -98,11 +130,19 @@ export async function submitSweep(
       ...(dependsOn.length ? { dependsOn } : {}),
     });
   }
-  if (issues.length > 0) throw new SubmissionRejected(`${where}: ${issues.length} model reference(s) cannot be resolved`, issues);
+  if (issues.length > 0) {
+    throw new SubmissionRejected(
+      `${where}: ${jobsWithProblems > 0 ? `${jobsWithProblems} of ${jobs.length} job(s) cannot run` : `${issues.length} model reference(s) cannot be resolved`} (${issues.length} problem(s))`,
+      issues,
+    );
+  }
+  if (input.dryRun) {
+    return { id: null, name: sweepName(input, expansion.sweep.sweepName), kind, jobCount: jobs.length, queued: 0, waiting: 0, failed: 0, dryRun: true, warnings };
+  }
 
-  const maxAttempts = input.maxAttempts ?? 3;
-  const backoffMs = input.backoffMs ?? 5000;
-  const name = input.name ?? expansion.sweep.sweepName ?? input.file?.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '') ?? 'sweep';
+  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const backoffMs = input.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const name = sweepName(input, expansion.sweep.sweepName);
   const { sweepId, jobs: created } = await createSweep(services.pool, {
     name,
     kind,
@@ -133,5 +173,6 @@ export async function submitSweep(
     queued: queued.length,
     waiting: created.filter((j) => j.state === 'waiting').length,
     failed: created.filter((j) => j.state === 'failed').length,
+    ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -21,6 +21,40 @@ export interface LidPlan {
   bisectionSteps: number;
 }
 
+/**
+ * The earlier snapshot's `FlowIntrinsicDimensionOODDetection` arguments (the paper's flow sweeps). Mapped where
+ * they describe our computation: the Jacobian-threshold LID (`submethod: thresholding`) with the threshold
+ * calibrated so the training points get a given mean LID (`adaptive_setting_mode: given`, `given_mean_lid`,
+ * `bin_search_iteration_count`, `adaptive_train_data_buffer_size` batches). The other variants are refused by
+ * name: the Taylor-approximation estimator, the percentile rule and a fixed `evaluate_r` (whose scale
+ * convention in that snapshot we cannot check against ours).
+ */
+function readOlderArguments(args: ConfigReader): LidPlan | null {
+  const keys = ['submethod', 'adaptive_measurement', 'adaptive_setting_mode', 'given_mean_lid', 'evaluate_r'];
+  if (!keys.some((k) => args.get(k) !== undefined)) return null;
+  const submethod = args.get('submethod') ?? 'thresholding';
+  if (submethod !== 'thresholding') {
+    args.fail('submethod', `${JSON.stringify(submethod)} is not available: only the Jacobian-threshold LID (submethod: thresholding) is implemented`);
+  }
+  if (args.get('adaptive_measurement') !== true) {
+    args.fail('adaptive_measurement', 'a fixed evaluate_r is not available: only the threshold calibrated to a given mean LID (adaptive_measurement: true, adaptive_setting_mode: given) is mapped');
+  }
+  const mode = args.get('adaptive_setting_mode');
+  if (typeof mode !== 'string' || mode.trim() !== 'given') {
+    args.fail('adaptive_setting_mode', `${JSON.stringify(mode ?? null)} is not available: only "given" (calibrate to given_mean_lid) is mapped`);
+  }
+  const target = args.requiredNumber('given_mean_lid', (n) => n > 0, 'a positive mean LID to calibrate to');
+  const bufferBatches = args.number('adaptive_train_data_buffer_size', 15, positiveInt, 'a positive integer');
+  return {
+    estimator: 'exact',
+    calibrationPoints: bufferBatches * inDistributionTrainBatchSize(args.root),
+    target,
+    lpcaPoints: 10_000,
+    scaleRange: [-100, 100],
+    bisectionSteps: args.number('bin_search_iteration_count', 20, positiveInt, 'a positive integer'),
+  };
+}
+
 export interface LidCalibration {
   target: { dimension: number; source: string };
   scale: number;
@@ -58,6 +92,8 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
       );
     }
     if (estimator !== 'exact') args.fail('estimator', `must be exact (got ${JSON.stringify(estimator)})`);
+    const older = readOlderArguments(args);
+    if (older) return older;
     const algorithm = args.get('scale_selection_algorithm') ?? 'given_from_model_free';
     if (algorithm !== 'given_from_model_free') {
       args.fail('scale_selection_algorithm', 'only given_from_model_free is supported (the reference\'s other modes are broken, see docs/methods.md)');

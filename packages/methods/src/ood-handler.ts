@@ -2,7 +2,7 @@
  * The one `ood` job handler, for every registered method and model family. This module loads no tensor
  * library: the worker and the coordinator import it; scoring is imported when a job runs.
  */
-import { ConfigReader, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
+import { ConfigReader, valueAt, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
 import type { AnyModelFamily, FamilyRegistry } from '@dgm-ood/models';
 import type { AnyOodMethod } from './contract.js';
 import { isOodConfig, readModelSource, readOodPlan, type ModelSource, type OodPlan } from './ood-plan.js';
@@ -47,7 +47,9 @@ export function checkOodConfig(
   };
   const plan = attempt(() => readOodPlan(config));
   const source = attempt(() => readModelSource(config));
-  const method = plan ? attempt(() => methods.resolve(plan.classPath, family)) : undefined;
+  // The method is checked even when other parts of the plan are wrong, so every problem shows at once.
+  const classPath = valueAt(config, 'ood.method');
+  const method = typeof classPath === 'string' ? attempt(() => methods.resolve(classPath, family)) : undefined;
   const methodPlan = method ? attempt(() => method.readPlan(new ConfigReader(config, 'ood.method_args'))) : undefined;
   if (problems.length > 0 || !plan || !source || !method) return { ok: false, problems };
   return { ok: true, checked: { plan, source, method, methodPlan } };

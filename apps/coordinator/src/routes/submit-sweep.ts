@@ -11,6 +11,8 @@ const SubmitQuery = z.object({
   format: z.enum(['yaml', 'json']).optional(),
   maxAttempts: z.coerce.number().int().min(1).max(100).optional(),
   backoffMs: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  /** Validate every job and count them; nothing is stored or enqueued. */
+  dryRun: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
 });
 
 const Envelope = z.object({
@@ -24,13 +26,15 @@ const Envelope = z.object({
 });
 
 const SubmissionResultSchema = z.object({
-  id: z.string(),
+  id: z.string().nullable(),
   name: z.string(),
   kind: KindSchema,
   jobCount: z.number(),
   queued: z.number(),
   waiting: z.number(),
   failed: z.number(),
+  dryRun: z.boolean().optional(),
+  warnings: z.array(z.string()).optional(),
 });
 
 interface RawJson {
@@ -61,10 +65,11 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
     '/sweeps',
     {
       schema: {
-        summary: 'Submit a meta-configuration (dysweep language); it is expanded, stored and enqueued',
+        summary:
+          'Submit a meta-configuration (dysweep language); it is expanded, every job is checked by the plan readers the workers use, then stored and enqueued (dryRun=true: checked and counted only)',
         querystring: SubmitQuery,
         consumes: ['application/yaml', 'text/yaml', 'text/plain', 'application/json', 'multipart/form-data'],
-        response: { 201: SubmissionResultSchema, 400: ErrorSchema },
+        response: { 200: SubmissionResultSchema, 201: SubmissionResultSchema, 400: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -114,8 +119,9 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
         ...(query.name ? { name: query.name } : {}),
         ...(query.maxAttempts ? { maxAttempts: query.maxAttempts } : {}),
         ...(query.backoffMs !== undefined ? { backoffMs: query.backoffMs } : {}),
+        ...(query.dryRun ? { dryRun: true } : {}),
       });
-      return reply.status(201).send(result);
+      return reply.status(result.dryRun ? 200 : 201).send(result);
     },
   );
 };

@@ -7,7 +7,9 @@ import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@d
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
 import { upstreamFixture } from '../../../../test/fixtures/upstream-fixtures.js';
+import { checkJobConfig } from '@dgm-ood/catalog';
 import { buildApp, type CoordinatorApp } from '../app.js';
+import type { JobChecker } from '../plugins/services.js';
 
 export const upstreamFile = (path: string) => readFileSync(upstreamFixture('meta_configurations', path), 'utf8');
 
@@ -34,7 +36,13 @@ export async function createCoordinatorHarness(): Promise<CoordinatorHarness> {
   const prisma = createPrismaClient(db.url);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
-  const app = await buildApp({ services: { config, pool, prisma, redis, queues }, logger: false });
+  // Jobs of the worker's named fixtures (`config.fixture`) are runnable by the fixture handlers; every other
+  // config is checked by the catalog, as in a deployment.
+  const checkJob: JobChecker = (kind, jobConfig, lookup) =>
+    typeof jobConfig === 'object' && jobConfig !== null && !Array.isArray(jobConfig) && typeof jobConfig.fixture === 'string'
+      ? { problems: [] }
+      : checkJobConfig(kind, jobConfig, lookup);
+  const app = await buildApp({ services: { config, pool, prisma, redis, queues, checkJob }, logger: false });
   return {
     app, db, pool, prisma, redis, queues, config,
     async close() {

@@ -1,0 +1,92 @@
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createCoordinatorHarness, upstreamFile, type CoordinatorHarness } from './testing/harness.js';
+
+let h: CoordinatorHarness;
+beforeAll(async () => {
+  h = await createCoordinatorHarness();
+});
+afterAll(async () => h?.close());
+
+const post = async (payload: string, query = '') => {
+  const response = await h.app.inject({ method: 'POST', url: `/sweeps${query}`, headers: { 'content-type': 'application/yaml' }, payload });
+  return { status: response.statusCode, body: response.json() };
+};
+type Issue = { path: string; message: string };
+type Block = { sweep_identifier: string; values: Array<Record<string, unknown>> };
+
+/** The paper's flow LID sweep, with its models as references to our training sweep and the given variants kept. */
+function lidSweepOnOurModels(keep: { r: string[]; criterion: string[] }): string {
+  const meta = parse(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'));
+  const blocks = meta.sweep_configuration.dy__upsert as Block[];
+  const block = (id: string) => blocks.find((b) => b.sweep_identifier === id)!;
+  block('B_in_distribution_model').values.forEach((v, k) => (v.base_model = { sweep: 'flows', job: k }));
+  const pick = (id: string, aliases: string[]) => {
+    const b = block(id) as Block & { sweep_alias: string[] };
+    const idx = aliases.map((a) => b.sweep_alias.indexOf(a));
+    b.values = idx.map((i) => b.values[i]!);
+    b.sweep_alias = aliases;
+  };
+  pick('Y_r_selection', keep.r);
+  pick('Z_inner_criterion', keep.criterion);
+  return stringify(meta);
+}
+
+describe('POST /sweeps checks every job with the plan readers the workers use', () => {
+  test('a method that is not implemented: 400 naming the class path, for every job', async () => {
+    const { status, body } = await post(upstreamFile('ood/complexity/grayscale_complexity.yaml'));
+    expect(status).toBe(400);
+    const methodIssues = (body.errors as Issue[]).filter((e) => /^jobs\[\d+\]\.ood\.method$/.test(e.path));
+    expect(methodIssues.length).toBeGreaterThan(0);
+    expect(methodIssues[0]!.message).toMatch(/^job 0 \(.+\): config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/);
+    const jobs = new Set((body.errors as Issue[]).map((e) => /^jobs\[(\d+)\]/.exec(e.path)![1]));
+    expect(new Set(methodIssues.map((e) => /^jobs\[(\d+)\]/.exec(e.path)![1]))).toEqual(jobs);
+    expect(body.message).toMatch(new RegExp(`${jobs.size} of ${jobs.size} job\\(s\\) cannot run`));
+  });
+
+  test("the paper's flow LID sweep as it is: each job names base_model.checkpoint_dir, none its (older) class path", async () => {
+    const { status, body } = await post(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'));
+    expect(status).toBe(400);
+    const errors = body.errors as Issue[];
+    const jobsWithCheckpointIssue = new Set(errors.filter((e) => /\.base_model\.checkpoint_dir$/.test(e.path)).map((e) => e.path));
+    expect(jobsWithCheckpointIssue.size).toBe(4 * 5 * 3 * 2 * 3);
+    expect(errors.find((e) => /\.base_model\.checkpoint_dir$/.test(e.path))!.message).toMatch(/is a PyTorch checkpoint of the reference project/);
+    expect(errors.some((e) => /\.ood\.method$/.test(e.path))).toBe(false);
+    // The variants that are not our computation are refused by name.
+    expect(errors.some((e) => e.path.endsWith('.ood.method_args.submethod') && /"taylor_approximation" is not available/.test(e.message))).toBe(true);
+    expect(errors.some((e) => e.path.endsWith('.ood.method_args.adaptive_setting_mode') && /"percentile" is not available/.test(e.message))).toBe(true);
+  });
+
+  test('with base_model as {sweep, job} references and the mapped variants: dry run 200, then 201', async () => {
+    const training = await post(upstreamFile('training/flows/grayscale_flows.yaml'), '?name=flows');
+    expect(training.status).toBe(201);
+    const source = lidSweepOnOurModels({ r: ['LPCA'], criterion: ['thresholding'] });
+    const dry = await post(source, '?dryRun=true');
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 4 * 5 * 3 });
+    expect((await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total).toBe(1);
+    const created = await post(source);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'ood', jobCount: 60, waiting: 60 });
+    // The taylor-approximation variant is still refused, located.
+    const taylor = await post(lidSweepOnOurModels({ r: ['LPCA'], criterion: ['taylor_approximation'] }));
+    expect(taylor.status).toBe(400);
+    expect((taylor.body.errors as Issue[]).every((e) => e.path.endsWith('.ood.method_args.submethod'))).toBe(true);
+  });
+
+  test('a training job whose model no family builds: 400 at its path', async () => {
+    const { status, body } = await post(`
+project: t
+base_config:
+  data: {dataset: mnist}
+  model: {class_path: model_zoo.density_estimator.diffusions.VPSDE_Diffusion}
+  trainer: {max_epochs: 1}
+sweep_configuration:
+  trainer: {max_epochs: {sweep: true, values: [1, 2]}}
+`, '?kind=train');
+    expect(status).toBe(400);
+    expect(body.errors).toHaveLength(2);
+    expect(body.errors[1]).toMatchObject({ path: 'jobs[1].model' });
+    expect(body.errors[1].message).toMatch(/no registered model family builds this model \(class_path model_zoo\.density_estimator\.diffusions\.VPSDE_Diffusion; families: flow\)/);
+  });
+});
