@@ -1,5 +1,5 @@
-// `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1).
-import { ConfigInvalidError, createLogger, loadConfig, runMain } from '@dgm-ood/config';
+// `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1; see the README's Configuration).
+import { createLogger, loadConfig, runMain } from '@dgm-ood/config';
 import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
 import { evaluateSweep, reconcileQueues } from '@dgm-ood/jobs';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
@@ -7,9 +7,6 @@ import { buildApp } from './app.js';
 
 await runMain(async () => {
   const config = loadConfig();
-  const port = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigInvalidError(`PORT must be a port number (got ${JSON.stringify(process.env.PORT)})`);
-  const host = process.env.HOST ?? '127.0.0.1';
   const logger = createLogger('coordinator', { level: config.logLevel });
   await Promise.all([checkDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
   const pool = createPool(config.databaseUrl);
@@ -37,9 +34,9 @@ await runMain(async () => {
     }
   };
   await reconcile();
-  const timer = setInterval(reconcile, Number(process.env.DGM_OOD_RECONCILE_MS ?? 15_000));
+  const timer = setInterval(reconcile, config.reconcileMs);
 
-  await app.listen({ port, host });
+  await app.listen({ port: config.port, host: config.host });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -37,7 +37,8 @@ await runMain(async () => {
   if (values.isolation !== 'process' && values.isolation !== 'inline') {
     throw new ConfigInvalidError(`--isolation must be process or inline (got ${JSON.stringify(values.isolation)})`);
   }
-  const handlerList = values.handlers ?? process.env.DGM_OOD_HANDLERS;
+  const handlerModules = values.handlers !== undefined ? values.handlers.split(',').map((m) => m.trim()).filter(Boolean) : config.handlerModules;
+  if (handlerModules?.length === 0) throw new ConfigInvalidError(`--handlers must name at least one module (got ${JSON.stringify(values.handlers)})`);
   await Promise.all([checkDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
   const shutdownTimeoutMs = positiveInt('shutdown-timeout', values['shutdown-timeout'], 60_000);
   const worker = await startWorker({
@@ -45,7 +46,7 @@ await runMain(async () => {
     logger,
     queues: queues as QueueName[],
     concurrency: positiveInt('concurrency', values.concurrency, 1),
-    handlerModules: handlerList ? handlerList.split(',').map((m) => m.trim()).filter(Boolean) : DEFAULT_HANDLER_MODULES,
+    handlerModules: handlerModules ?? DEFAULT_HANDLER_MODULES,
     isolation: values.isolation,
     lockDurationMs: positiveInt('lock-duration', values['lock-duration'], 30_000),
     stalledIntervalMs: positiveInt('stalled-interval', values['stalled-interval'], 30_000),

@@ -145,7 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await flushLogs();
       const released = await completeAttempt(pool, jobId, job.attempt, summary ?? null);
       if (released.length > 0) {
-        await enqueueJobs(queues, released.map((r) => ({ jobId: r.jobId, sweepId: r.sweepId, kind: r.kind })));
+        await enqueueJobs(queues, released.map((r) => ({ jobId: r.jobId, sweepId: r.sweepId, kind: r.kind, retry: r.retry })));
         log.info({ released: released.length }, 'released dependent jobs');
       }
       log.info('job succeeded');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadConfig, redactUrl } from './env.js';
+import { loadConfig, loadSetting, redactUrl } from './env.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'dgm-config-'));
@@ -56,5 +56,58 @@ describe('loadConfig', () => {
 
   test('passwords are redacted from messages', () => {
     expect(redactUrl('postgresql://u:secret@h/db')).toBe('postgresql://u:***@h/db');
+  });
+});
+
+describe('service settings', () => {
+  test('defaults: port 8080 on 127.0.0.1, reconcile every 15 s, Jacobian chunks of 196; handlers and wasm threads unset', () => {
+    const config = loadConfig({ env: {}, cwd: tempDir(), envFile: false });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', reconcileMs: 15_000, jacobianChunkRows: 196 });
+    expect(config).not.toHaveProperty('handlerModules');
+    expect(config).not.toHaveProperty('wasmThreads');
+  });
+
+  test('values are parsed: integers, and the handler list split on commas', () => {
+    const env = {
+      PORT: '9090', HOST: '0.0.0.0', DGM_OOD_RECONCILE_MS: '500', DGM_OOD_HANDLERS: ' ./a.ts, ./b.ts ,',
+      DGM_OOD_JACOBIAN_CHUNK: '64', DGM_OOD_WASM_THREADS: '4',
+    };
+    expect(loadConfig({ env, cwd: tempDir(), envFile: false })).toMatchObject({
+      port: 9090, host: '0.0.0.0', reconcileMs: 500, handlerModules: ['./a.ts', './b.ts'], jacobianChunkRows: 64, wasmThreads: 4,
+    });
+  });
+
+  test.each([
+    ['PORT', '80a', /PORT: must be an integer from 0 to 65535 \(got "80a"\)/],
+    ['PORT', '70000', /PORT: must be an integer from 0 to 65535 \(got "70000"\)/],
+    ['DGM_OOD_RECONCILE_MS', '1e3', /DGM_OOD_RECONCILE_MS: must be an integer from 100 to 86400000/],
+    ['DGM_OOD_HANDLERS', ' , ', /DGM_OOD_HANDLERS: must name at least one entry/],
+    ['DGM_OOD_JACOBIAN_CHUNK', '0', /DGM_OOD_JACOBIAN_CHUNK: must be an integer from 1 to 1000000 \(got "0"\)/],
+    ['DGM_OOD_WASM_THREADS', 'two', /DGM_OOD_WASM_THREADS: must be an integer from 1 to 64 \(got "two"\)/],
+  ])('an invalid %s (%j) is one coded error naming the variable', (variable, value, message) => {
+    const load = () => loadConfig({ env: { [variable]: value }, cwd: tempDir(), envFile: false });
+    expect(load).toThrowError(message);
+    expect(load).toThrowError(expect.objectContaining({ code: 'DGM_CONFIG_INVALID', variables: [variable] }));
+  });
+});
+
+describe('loadSetting', () => {
+  test('reads one variable by the same rule and default as loadConfig, ignoring the others', () => {
+    const env = { DATABASE_URL: 'mysql://x@h/db', DGM_OOD_WASM_THREADS: '3' };
+    expect(loadSetting('DGM_OOD_WASM_THREADS', { env, cwd: tempDir(), envFile: false })).toBe(3);
+    expect(loadSetting('DGM_OOD_JACOBIAN_CHUNK', { env, cwd: tempDir(), envFile: false })).toBe(196);
+    expect(() => loadSetting('DGM_OOD_WASM_THREADS', { env: { DGM_OOD_WASM_THREADS: '65' }, cwd: tempDir(), envFile: false })).toThrowError(
+      /^invalid environment: DGM_OOD_WASM_THREADS: must be an integer from 1 to 64 \(got "65"\)$/,
+    );
+  });
+
+  test('reads the .env file too, and returns directories absolute, against the workspace root', () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages: []\n');
+    writeFileSync(join(root, '.env'), 'DATA_DIR=datasets\nDGM_OOD_BACKEND=wasm\n');
+    const sub = join(root, 'apps');
+    mkdirSync(sub);
+    expect(loadSetting('DATA_DIR', { env: {}, cwd: sub })).toBe(join(root, 'datasets'));
+    expect(loadSetting('DGM_OOD_BACKEND', { env: {}, cwd: sub })).toBe('wasm');
   });
 });

@@ -22,6 +22,25 @@ function urlWithProtocols(variable: string, protocols: string[]) {
   );
 }
 
+/** An integer in [min, max] written in decimal digits (e.g. `8080`; not `8e3`, `0x10` or `1.5`). */
+function integer(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+}
+
+/** A comma-separated list of non-empty entries (blanks around commas ignored). */
+function list() {
+  return z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((entries) => entries.length > 0, 'must name at least one entry (comma-separated)');
+}
+
 export const envSchema = z.object({
   DATABASE_URL: urlWithProtocols('DATABASE_URL', ['postgresql:', 'postgres:']).default(
     'postgresql://root@127.0.0.1:5432/root',
@@ -35,8 +54,17 @@ export const envSchema = z.object({
   DGM_OOD_QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'DGM_OOD_QUEUE_PREFIX must be letters, digits, _ or -').default('dgm-ood'),
   /** The code version a worker records as provenance (e.g. `git describe --always --dirty` at deploy time). */
   DGM_OOD_CODE_VERSION: z.string().trim().min(1).optional(),
+  PORT: integer(0, 65535).default(8080),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DGM_OOD_RECONCILE_MS: integer(100, 86_400_000).default(15_000),
+  DGM_OOD_HANDLERS: list().optional(),
+  DGM_OOD_JACOBIAN_CHUNK: integer(1, 1_000_000).default(196),
+  DGM_OOD_WASM_THREADS: integer(1, 64).optional(),
   NODE_ENV: z.string().optional(),
 });
+
+/** The validated value of every variable (defaults applied), by variable name. */
+export type EnvSettings = z.output<typeof envSchema>;
 
 export interface AppConfig {
   databaseUrl: string;
@@ -56,6 +84,17 @@ export interface AppConfig {
    * A value ending in `-dirty` (git describe --dirty) marks a modified tree.
    */
   codeVersion?: string;
+  /** Coordinator: the port (PORT) and interface (HOST) it listens on. */
+  port: number;
+  host: string;
+  /** Coordinator: how often it reconciles Postgres with the queues and evaluates finished sweeps. */
+  reconcileMs: number;
+  /** Worker: the handler modules it loads (DGM_OOD_HANDLERS; `--handlers` wins); unset: the built-in list. */
+  handlerModules?: string[];
+  /** Rows (copies of a point) per reverse pass of the autodiff decoder Jacobian: memory vs. per-pass overhead. */
+  jacobianChunkRows: number;
+  /** Threads of the wasm backend's large convolutions (DGM_OOD_WASM_THREADS); unset: the engine's default. */
+  wasmThreads?: number;
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -85,11 +124,15 @@ function locateEnvFile(cwd: string, root: string | undefined): string | undefine
   return undefined;
 }
 
-/**
- * Reads the environment (process env wins over the .env file, as with dotenv) and validates it.
- * Throws one ConfigInvalidError naming every offending variable.
- */
-export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+interface Environment {
+  values: Record<string, string | undefined>;
+  envFile: string | undefined;
+  /** Relative directories resolve against this: the workspace root, else the cwd. */
+  base: string;
+}
+
+/** The process environment over the .env file (as with dotenv); an empty variable counts as unset. */
+function readEnvironment(options: LoadConfigOptions): Environment {
   const cwd = options.cwd ?? process.cwd();
   const root = findWorkspaceRoot(cwd);
   const envFile =
@@ -102,23 +145,41 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       throw new ConfigInvalidError(`cannot read ${envFile}: ${(error as Error).message}`);
     }
   }
-  const merged: Record<string, string | undefined> = { ...fileValues };
+  const values: Record<string, string | undefined> = { ...fileValues };
   for (const [key, value] of Object.entries(options.env ?? process.env)) {
     // An empty variable counts as unset, so `DATABASE_URL= pnpm …` falls back to the default.
-    if (value !== undefined && value !== '') merged[key] = value;
+    if (value !== undefined && value !== '') values[key] = value;
   }
-  const parsed = envSchema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.join('.');
-      const got = merged[variable];
-      return `${variable}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(redactUrl(got))})`}`;
-    });
-    throw new ConfigInvalidError(`${problems.join('; ')}${envFile ? ` [.env: ${envFile}]` : ''}`);
-  }
-  const base = root ?? cwd;
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const env = parsed.data;
+  return { values, envFile, base: root ?? cwd };
+}
+
+/**
+ * Parses with `schema`, or throws one ConfigInvalidError naming every offending variable and its value;
+ * the error's `variables` lists them (as data, for callers that report a variable in their own terms).
+ */
+function parseOrThrow<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
+  const parsed = schema.safeParse(env.values);
+  if (parsed.success) return parsed.data;
+  const variables = parsed.error.issues.map((issue) => issue.path.join('.'));
+  const problems = parsed.error.issues.map((issue, i) => {
+    const got = env.values[variables[i]!];
+    return `${variables[i]}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(redactUrl(got))})`}`;
+  });
+  const error = new ConfigInvalidError(`${problems.join('; ')}${env.envFile ? ` [.env: ${env.envFile}]` : ''}`);
+  throw Object.assign(error, { variables });
+}
+
+/** Directory variables come back absolute, resolved against the workspace root (else the cwd). */
+const DIRECTORY_VARIABLES = new Set<keyof EnvSettings>(['DATA_DIR', 'MODEL_DIR']);
+
+/**
+ * Reads the environment (process env wins over the .env file, as with dotenv) and validates it.
+ * Throws one ConfigInvalidError naming every offending variable.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const source = readEnvironment(options);
+  const env = parseOrThrow(envSchema, source);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(source.base, p));
   return {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -130,8 +191,29 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     queuePrefix: env.DGM_OOD_QUEUE_PREFIX,
     production: env.NODE_ENV === 'production',
     ...(env.DGM_OOD_CODE_VERSION ? { codeVersion: env.DGM_OOD_CODE_VERSION } : {}),
-    ...(envFile ? { envFile } : {}),
+    port: env.PORT,
+    host: env.HOST,
+    reconcileMs: env.DGM_OOD_RECONCILE_MS,
+    ...(env.DGM_OOD_HANDLERS ? { handlerModules: env.DGM_OOD_HANDLERS } : {}),
+    jacobianChunkRows: env.DGM_OOD_JACOBIAN_CHUNK,
+    ...(env.DGM_OOD_WASM_THREADS !== undefined ? { wasmThreads: env.DGM_OOD_WASM_THREADS } : {}),
+    ...(source.envFile ? { envFile: source.envFile } : {}),
   };
+}
+
+/**
+ * One variable, read and validated exactly as loadConfig does (same sources, rule, default and error),
+ * without judging the others: for a library's default where no entry point passed the value in.
+ * DATA_DIR and MODEL_DIR come back absolute.
+ */
+export function loadSetting<K extends keyof EnvSettings>(name: K, options: LoadConfigOptions = {}): EnvSettings[K] {
+  const source = readEnvironment(options);
+  const schema = z.object({ [name]: envSchema.shape[name] } as Record<string, z.ZodType>);
+  const value = (parseOrThrow(schema, source) as Record<string, unknown>)[name] as EnvSettings[K];
+  if (DIRECTORY_VARIABLES.has(name) && typeof value === 'string' && !isAbsolute(value)) {
+    return resolve(source.base, value) as EnvSettings[K];
+  }
+  return value;
 }
 
 /** Hides a password in a connection URL, for messages and logs. */

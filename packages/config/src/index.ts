@@ -1,5 +1,5 @@
-export { BACKENDS, envSchema, findWorkspaceRoot, loadConfig, redactUrl } from './env.js';
-export type { AppConfig, BackendChoice, LoadConfigOptions } from './env.js';
+export { BACKENDS, envSchema, findWorkspaceRoot, loadConfig, loadSetting, redactUrl } from './env.js';
+export type { AppConfig, BackendChoice, EnvSettings, LoadConfigOptions } from './env.js';
 export {
   CodedError, ConfigInvalidError, createError, deterministicError, isDeterministic, isUserFacingError, ServiceUnavailableError,
 } from './errors.js';

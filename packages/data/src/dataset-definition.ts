@@ -22,7 +22,7 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
 export type EmbeddedMode = 'fallback' | 'never' | 'only';
 
 export interface LoadDatasetOptions {
-  /** Root of the dataset files. Default: `process.env.DATA_DIR`, else `./data`, resolved against the cwd. */
+  /** Root of the dataset files (relative: to the cwd). Default: DATA_DIR (@dgm-ood/config: relative to the workspace root), else `./data`. */
   dataDir?: string;
   /** Share of the training pool held out as role `valid`. Default 0.1 (upstream training configs; OOD configs use 0). */
   validFraction?: number;

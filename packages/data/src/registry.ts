@@ -1,4 +1,6 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+// A subpath, not the root: this package has no use for config's logger (pino).
+import { loadSetting } from '@dgm-ood/config/env';
 import {
   DATASET_NAMES,
   type DatasetContext,
@@ -90,8 +92,8 @@ export async function loadDataset(name: string, role: Role, options: LoadDataset
   if (!Number.isSafeInteger(splitSeed)) throw invalidOption(`splitSeed must be an integer, got ${splitSeed}`, name);
   const size = options.size ?? def.defaultSize;
   if (size !== undefined) checkSize(size, name);
-  const dataDirRaw = options.dataDir ?? process.env.DATA_DIR ?? './data';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(dataDirRaw);
+  // The option resolves against the cwd; DATA_DIR comes validated and absolute from the config module.
+  const dataDir = options.dataDir !== undefined ? resolve(options.dataDir) : loadSetting('DATA_DIR');
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dataDir, '.cache'));
   const logger = options.logger ?? silentLogger;
   const ctx: DatasetContext = {

@@ -1,4 +1,4 @@
-// The errors module alone: loading this package does not load config's logger and environment parsing.
+// A subpath, not the root: this package has no use for config's logger (pino).
 import { CodedError } from '@dgm-ood/config/errors';
 
 /**

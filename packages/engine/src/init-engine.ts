@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+// A subpath, not the root: the engine has no use for config's logger (pino).
+import { loadSetting } from '@dgm-ood/config/env';
 import { parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { BackendLoaderOptions } from './backends/loader-options.js';
 import { EngineError } from './errors.js';
@@ -8,8 +10,8 @@ import { activateBackend, type BackendSelection, type SkippedBackend } from './s
 
 export interface InitEngineOptions extends BackendLoaderOptions {
   /**
-   * auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu. Default: process.env.DGM_OOD_BACKEND,
-   * else auto. Services pass `loadConfig().backend` (@dgm-ood/config), which validated the same variable.
+   * auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu. Default: DGM_OOD_BACKEND as the config module
+   * reads it (process env over .env), else auto. Services pass `loadConfig().backend` (@dgm-ood/config).
    */
   backend?: string;
   /** Where the choice is logged (one info line with the reason and the skipped backends). Default: stderr. */
@@ -43,7 +45,7 @@ let current: { requested: BackendRequest; engine: Promise<Engine> } | undefined;
  */
 export async function initEngine(options: InitEngineOptions = {}): Promise<Engine> {
   const source = options.backend !== undefined ? 'initEngine({ backend })' : 'DGM_OOD_BACKEND';
-  const requested = parseBackendRequest(options.backend ?? process.env.DGM_OOD_BACKEND, source);
+  const requested = parseBackendRequest(options.backend ?? configuredBackend(), source);
   if (current !== undefined) {
     const previous = current;
     const engine = await previous.engine;
@@ -57,8 +59,8 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
   tf.enableProdMode();
   // Services get the multi-threaded wasm kernels by default (PyTorch, the reference, uses the cores
   // too); DGM_OOD_WASM_THREADS=1 turns them off where several workers share a machine.
-  const threads = options.wasm?.threads ?? (process.env.DGM_OOD_WASM_THREADS?.trim() ? undefined : Math.min(2, availableParallelism()));
-  const wasm = { ...options.wasm, ...(threads === undefined ? {} : { threads }) };
+  const threads = options.wasm?.threads ?? loadSetting('DGM_OOD_WASM_THREADS') ?? Math.min(2, availableParallelism());
+  const wasm = { ...options.wasm, threads };
   const attempt = activateBackend(requested, { ...options, wasm, source, logger: options.logger ?? stderrLogger }).then(
     (selection: BackendSelection): Engine => ({ tf, ...selection }),
   );
@@ -68,6 +70,19 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
   } catch (error) {
     current = undefined;
     throw error;
+  }
+}
+
+/**
+ * DGM_OOD_BACKEND through the config module (process env over .env, validated there). An invalid value stays
+ * the engine's unknown-backend error, naming the variable, as when the option is invalid.
+ */
+function configuredBackend(): string {
+  try {
+    return loadSetting('DGM_OOD_BACKEND');
+  } catch (error) {
+    if (!(error as { variables?: string[] }).variables?.includes('DGM_OOD_BACKEND')) throw error;
+    throw new EngineError('DGM_ENGINE_UNKNOWN_BACKEND', (error as Error).message, { source: 'DGM_OOD_BACKEND' }, { cause: error });
   }
 }
 

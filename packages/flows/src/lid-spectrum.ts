@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { jacobian } from '@dgm-ood/engine';
 import type { FlowModel } from './model.js';
 import { gramSpectrum } from '@dgm-ood/lid';
+import { loadSetting } from '@dgm-ood/config/env';
 
 /** Copies of a point per reverse pass of the autodiff Jacobian (memory vs. per-pass overhead). */
-export const JACOBIAN_CHUNK_ROWS = Number(process.env.DGM_OOD_JACOBIAN_CHUNK ?? 196);
+export const JACOBIAN_CHUNK_ROWS = loadSetting('DGM_OOD_JACOBIAN_CHUNK');
 
 /**
  * How the decoder Jacobian is built. `layered` (default): the flow's inverse linearised at the point, layer by

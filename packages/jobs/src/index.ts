@@ -9,6 +9,7 @@ export {
   startAttempt, writeResults,
 } from './lifecycle.js';
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';
+export { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, sweepRetryPolicy } from './policy.js';
 export { cancelSweep, createSweep, requeueJobs, workdirKeyFor } from './sweeps.js';
 export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
 export { markSweepRunning, refreshSweepStatus, settleSweepIfDone } from './sweep-status.js';

@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { copyPointResults, withTransaction } from '@dgm-ood/db';
+import type { RetryPolicy } from '@dgm-ood/queue';
 import type { JobInfo, JobKind, JsonValue, ProgressReport, ProvenanceFields, ResultRow } from './contract.js';
 import { JobNotFoundError, StaleAttemptError } from './errors.js';
+import { sweepRetryPolicy } from './policy.js';
 import { markSweepRunning, settleSweepIfDone } from './sweep-status.js';
 
 /**
@@ -27,6 +29,8 @@ export interface ReleasedJob {
   jobId: string;
   sweepId: string;
   kind: JobKind;
+  /** Its sweep's retry policy, to enqueue it with. */
+  retry: RetryPolicy;
 }
 
 
@@ -182,11 +186,13 @@ export async function completeAttempt(
          AND d.id IN (SELECT job_id FROM job_dependencies WHERE depends_on_id = $1)
          AND NOT EXISTS (SELECT 1 FROM job_dependencies x JOIN jobs p ON p.id = x.depends_on_id
                          WHERE x.job_id = d.id AND p.state <> 'succeeded')
-       RETURNING d.id AS job_id, d.sweep_id, s.kind`,
+       RETURNING d.id AS job_id, d.sweep_id, s.kind, s.options`,
       [jobId],
     );
     await settleSweepIfDone(client, sweepId);
-    return rows.map((r) => ({ jobId: r.job_id as string, sweepId: r.sweep_id as string, kind: r.kind as JobKind }));
+    return rows.map((r) => ({
+      jobId: r.job_id as string, sweepId: r.sweep_id as string, kind: r.kind as JobKind, retry: sweepRetryPolicy(r.options),
+    }));
   });
 }
 

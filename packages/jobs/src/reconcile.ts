@@ -3,6 +3,7 @@ import { withTransaction } from '@dgm-ood/db';
 import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
 import { failDependents } from './lifecycle.js';
+import { DEFAULT_BACKOFF_MS } from './policy.js';
 import { refreshSweepStatus } from './sweep-status.js';
 
 /**
@@ -33,7 +34,7 @@ export async function reconcileQueues(
       jobId: row.id as string,
       sweepId: row.sweep_id as string,
       kind,
-      retry: { attempts: Math.max(1, (row.max_attempts as number) - (row.attempts as number)), backoffMs: 2000 },
+      retry: { attempts: Math.max(1, (row.max_attempts as number) - (row.attempts as number)), backoffMs: DEFAULT_BACKOFF_MS },
     });
   }
   await enqueueJobs(queues, missing);

@@ -17,7 +17,8 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 2000 };
+/** The one place of the default retry numbers (@dgm-ood/jobs' policy builds on them). */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 5000 };
 
 export type Queues = Record<QueueName, Queue<QueuedJobData>>;
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requeueJobs } from '@dgm-ood/jobs';
+import { requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
 import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema } from '../schemas.js';
@@ -80,11 +80,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const job = await prisma.job.findUnique({ where: { id: request.params.id }, include: { sweep: true } });
       if (!job) throw new CoordinatorJobNotFoundError(request.params.id);
       if (!['failed', 'cancelled', 'succeeded'].includes(job.state)) throw new JobNotRetryableError(job.id, job.state);
-      const options = job.sweep.options as { maxAttempts?: number; backoffMs?: number };
-      const attempts = options.maxAttempts ?? 3;
-      const ids = await requeueJobs(pool, { jobId: job.id }, ['failed', 'cancelled', 'succeeded'], attempts);
+      const retry = sweepRetryPolicy(job.sweep.options);
+      const ids = await requeueJobs(pool, { jobId: job.id }, ['failed', 'cancelled', 'succeeded'], retry.attempts);
       await clearCancellation(redis, [job.id]);
-      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: job.sweepId, kind: job.sweep.kind, retry: { attempts, backoffMs: options.backoffMs ?? 5000 } })));
+      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: job.sweepId, kind: job.sweep.kind, retry })));
       const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       return { id: job.id, state: after.state };
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cancelSweep, requeueJobs } from '@dgm-ood/jobs';
+import { cancelSweep, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
 import { clearCancellation, removeQueuedJobs, requestCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { SweepNotFoundError } from '../errors.js';
 import {
@@ -137,11 +137,10 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const sweep = await findSweep(request.params.id);
-      const options = sweep.options as { maxAttempts?: number; backoffMs?: number };
-      const attempts = options.maxAttempts ?? 3;
-      const ids = await requeueJobs(pool, { sweepId: sweep.id }, ['failed'], attempts);
+      const retry = sweepRetryPolicy(sweep.options);
+      const ids = await requeueJobs(pool, { sweepId: sweep.id }, ['failed'], retry.attempts);
       await clearCancellation(redis, ids);
-      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: sweep.id, kind: sweep.kind, retry: { attempts, backoffMs: options.backoffMs ?? 5000 } })));
+      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: sweep.id, kind: sweep.kind, retry })));
       return { requeued: ids.length };
     },
   );

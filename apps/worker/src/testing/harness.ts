@@ -53,13 +53,15 @@ export async function createHarness(): Promise<Harness> {
     db, pool, redis, queues, config,
     async submit(configs, options = {}) {
       const kind = options.kind ?? 'train';
+      // Stored with the sweep as the coordinator stores them: jobs released later are enqueued with them.
+      const retry = { attempts: options.maxAttempts ?? 3, backoffMs: options.backoffMs ?? 100 };
       const { sweepId, jobs } = await createSweep(pool, {
         name: `fixtures-${randomBytes(3).toString('hex')}`,
         kind,
         sourceText: '# fixtures\n',
         sourceFormat: 'yaml',
-        options: {},
-        maxAttempts: options.maxAttempts ?? 3,
+        options: { maxAttempts: retry.attempts, backoffMs: retry.backoffMs },
+        maxAttempts: retry.attempts,
         jobs: configs.map((c, i) => ({
           gridIndex: i,
           name: `fixture-${i}`,
@@ -72,7 +74,7 @@ export async function createHarness(): Promise<Harness> {
       await enqueueJobs(
         queues,
         jobs.filter((j) => j.state === 'queued').map((j) => ({
-          jobId: j.id, sweepId, kind, retry: { attempts: options.maxAttempts ?? 3, backoffMs: options.backoffMs ?? 100 },
+          jobId: j.id, sweepId, kind, retry,
         })),
       );
       return { sweepId, jobIds: jobs.map((j) => j.id) };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadSetting } from '@dgm-ood/config/env';
 import { EngineError } from '../errors.js';
 import { convHelperThreads, startConvHelpers, stopConvHelpers } from '../kernels/parallel-conv.js';
 import { registerWasmKernels } from '../kernels/register-wasm-kernels.js';
@@ -16,14 +17,16 @@ export function defaultWasmDir(): string {
 
 const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 
-/** Threads for large convolutions: the option, else DGM_OOD_WASM_THREADS, else 1. */
-export function wasmThreads(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
-  const source = option !== undefined ? 'wasm.threads option' : 'DGM_OOD_WASM_THREADS';
-  const raw = option ?? (env.DGM_OOD_WASM_THREADS?.trim() ? Number(env.DGM_OOD_WASM_THREADS) : 1);
-  if (!Number.isInteger(raw) || raw < 1 || raw > 64) {
-    throw new EngineError('DGM_ENGINE_INVALID_ARGUMENT', `${source}: expected an integer from 1 to 64, got ${JSON.stringify(option ?? env.DGM_OOD_WASM_THREADS)}`, { source });
+/**
+ * Threads for large convolutions: the option, else DGM_OOD_WASM_THREADS as the config module reads and
+ * validates it (`env` replaces the process environment and the .env file, for tests), else 1.
+ */
+export function wasmThreads(option: number | undefined, env?: NodeJS.ProcessEnv): number {
+  if (option === undefined) return loadSetting('DGM_OOD_WASM_THREADS', env ? { env, envFile: false } : {}) ?? 1;
+  if (!Number.isInteger(option) || option < 1 || option > 64) {
+    throw new EngineError('DGM_ENGINE_INVALID_ARGUMENT', `wasm.threads option: expected an integer from 1 to 64, got ${JSON.stringify(option)}`, { source: 'wasm.threads option' });
   }
-  return raw;
+  return option;
 }
 
 /** `wasm`: tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node) plus the project's kernels. */

@@ -88,7 +88,7 @@ describe('wasmThreads', () => {
     expect(wasmThreads(undefined, {})).toBe(1);
     expect(wasmThreads(undefined, { DGM_OOD_WASM_THREADS: '2' })).toBe(2);
     expect(wasmThreads(3, { DGM_OOD_WASM_THREADS: '2' })).toBe(3);
-    expect(() => wasmThreads(undefined, { DGM_OOD_WASM_THREADS: 'two' })).toThrow(/DGM_OOD_WASM_THREADS: expected an integer from 1 to 64, got "two"/);
+    expect(() => wasmThreads(undefined, { DGM_OOD_WASM_THREADS: 'two' })).toThrow(/DGM_OOD_WASM_THREADS: must be an integer from 1 to 64 \(got "two"\)/);
     expect(() => wasmThreads(0)).toThrow(expect.objectContaining({ code: 'DGM_ENGINE_INVALID_ARGUMENT' }));
   });
 });
