@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { loadSetting } from './env.js';
 
 export type { Logger } from 'pino';
 
@@ -14,9 +15,9 @@ export interface LoggerOptions {
  * Logs go to stderr so that commands can print results on stdout.
  */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
-  const usePretty =
-    options.pretty ?? (process.stderr.isTTY === true && process.env.NODE_ENV !== 'production');
+  // Unless the entry point passed them from loadConfig: LOG_LEVEL and NODE_ENV validated the same way.
+  const level = options.level ?? loadSetting('LOG_LEVEL');
+  const usePretty = options.pretty ?? (process.stderr.isTTY === true && loadSetting('NODE_ENV') !== 'production');
   if (usePretty) {
     return pino({ name, level }, pretty({ destination: 2, sync: true, ignore: 'pid,hostname' }));
   }
