@@ -130,13 +130,19 @@ function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64A
 
 /** Implicit QL with Wilkinson shifts on the symmetric tridiagonal (d, e); eigenvalues land in d. */
 function tridiagonalQl(d: Float64Array, e: Float64Array, n: number): void {
+  // An off-diagonal entry also counts as zero when it is negligible against the whole matrix: rank-deficient
+  // inputs (a covariance of fewer images than pixels, blank border pixels) leave blocks of zeros whose
+  // rounding residues would never pass the purely local test.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i] ?? 0));
+  const negligible = Number.EPSILON * norm;
   for (let l = 0; l < n; l++) {
     let iterations = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const scale = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * scale) break;
+        if (Math.abs(e[m]!) <= Number.EPSILON * scale || Math.abs(e[m]!) <= negligible) break;
       }
       if (m === l) break;
       if (++iterations > 60) throw new Error('symmetricEigenvalues: QL did not converge');
