@@ -129,7 +129,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
       emaDecay: plan.emaDecay,
       ...(plan.microBatchSize ? { microBatchSize: plan.microBatchSize } : {}),
       stepsPerEpoch,
-      progressEverySteps: 10,
+      progressEverySteps: plan.progressEverySteps,
       signal: AbortSignal.any([ctx.signal, budget.signal]),
       onProgress: async (p) => {
         await ctx.progress({

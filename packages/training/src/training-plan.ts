@@ -38,6 +38,8 @@ export interface TrainingPlan {
   emaDecay: number | null;
   /** Ours: accumulate gradients over micro-batches of this size (`trainer.micro_batch_size`). */
   microBatchSize: number | null;
+  /** Ours: report progress every N steps (`trainer.progress_every_steps`, default 10). */
+  progressEverySteps: number;
   seed: number;
 }
 
@@ -86,6 +88,7 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     testPoints: r.number('trainer.test_points', null, positiveInt, 'a positive integer'),
     emaDecay: r.number('trainer.ema_decay', null, (n) => n > 0 && n < 1, 'in (0, 1)'),
     microBatchSize: r.number('trainer.micro_batch_size', null, positiveInt, 'a positive integer'),
+    progressEverySteps: int('trainer.progress_every_steps', 10),
     seed: r.number('trainer.seed', 0, Number.isInteger, 'an integer'),
   };
 }
