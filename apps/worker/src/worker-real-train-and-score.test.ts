@@ -26,7 +26,8 @@ let trainJob = '';
 
 test('a tiny flow trains 3 epochs with validation every epoch, surviving a kill -9 mid-epoch', async () => {
   ({ sweepId: trainSweep, jobIds: [trainJob] } = (await h.submit([TRAIN], { kind: 'train' })) as { sweepId: string; jobIds: [string] });
-  const first = h.spawnWorker(['--handlers', HANDLERS, '--isolation', 'inline', '--lock-duration', '2000', '--stalled-interval', '1000']);
+  // Inline, so SIGKILL takes the training with it; a lease long enough for engine start-up on a busy machine.
+  const first = h.spawnWorker(['--handlers', HANDLERS, '--isolation', 'inline', '--lock-duration', '10000', '--stalled-interval', '1000']);
   // 4 steps per epoch: step 6 is the middle of the second epoch, and a checkpoint is written every 2 steps.
   await h.waitFor(trainJob, (j) => ((j.progress as { step?: number } | null)?.step ?? 0) >= 6, 180_000);
   first.kill('SIGKILL');
@@ -45,6 +46,18 @@ test('a tiny flow trains 3 epochs with validation every epoch, surviving a kill 
   expect(typeof summary.testBitsPerDim).toBe('number');
   const attempts = await h.attempts(trainJob);
   expect(attempts.map((a) => a.outcome)).toEqual(['interrupted', 'succeeded']);
+  // The metric series: every step once (the steps redone after the kill replaced theirs), every epoch validated.
+  const { rows: series } = await h.pool.query(
+    `SELECT name, scope, array_agg(step ORDER BY step) AS steps, array_agg(DISTINCT attempt) AS attempts FROM job_metrics WHERE job_id = $1 GROUP BY name, scope`,
+    [trainJob],
+  );
+  const seriesOf = (name: string, scope: string) => series.find((r) => r.name === name && r.scope === scope);
+  expect(seriesOf('nll', 'step')!.steps).toEqual([...Array(12).keys()].map((i) => i + 1));
+  expect(seriesOf('bits_per_dim', 'step')!.steps).toHaveLength(12);
+  expect(seriesOf('nll', 'step')!.attempts).toEqual([1, 2]);
+  expect(seriesOf('valid_nll', 'epoch')!.steps).toEqual([0, 1, 2]);
+  expect(seriesOf('valid_bits_per_dim', 'epoch')!.steps).toEqual([0, 1, 2]);
+  expect(seriesOf('test_bits_per_dim', 'epoch')!.steps).toEqual([3]);
   // Provenance: the worker's base record plus the datasets the job used, with content hashes.
   const provenance = job.provenance as { family: string; datasets: Array<{ dataset: string; role: string; count: number; sha256: string }> };
   expect(provenance.family).toBe('flow');

@@ -62,6 +62,16 @@ export interface ProgressReport {
   [key: string]: JsonValue | undefined;
 }
 
+/** One value of a logged metric: per optimizer step (`scope: 'step'`, `step` global) or per epoch (`step` = epoch). */
+export interface MetricPoint {
+  name: string;
+  scope: 'step' | 'epoch';
+  step: number;
+  epoch: number | null;
+  /** Null for a value that was not finite. */
+  value: number | null;
+}
+
 /** Top-level provenance keys and their JSON values; a key written again replaces the earlier value. */
 export type ProvenanceFields = { [key: string]: JsonValue };
 
@@ -97,6 +107,11 @@ export interface JobContext {
    * Throws StaleAttemptError when another attempt has taken the job over.
    */
   provenance(fields: ProvenanceFields): Promise<void>;
+  /**
+   * Appends metric values to the job's series (served by GET /jobs/:id/metrics). A point written again (a
+   * resumed attempt redoing a step) replaces the earlier value. Throws StaleAttemptError like every write.
+   */
+  metrics(points: readonly MetricPoint[]): Promise<void>;
   results: ResultWriter;
   log: JobLogger;
   /**

@@ -1,11 +1,11 @@
 export type {
   ArtifactRecord, HandlerModule, ObjectLogger, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
-  ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow, ResultWriter,
+  MetricPoint, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow, ResultWriter,
 } from './contract.js';
 export { objectLogger } from './contract.js';
 export { DeterministicJobError, isDeterministicFailure, isStaleAttempt, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {
-  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, recordProvenance, reportProgress,
+  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, recordMetrics, recordProvenance, reportProgress,
   startAttempt, writeResults,
 } from './lifecycle.js';
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';

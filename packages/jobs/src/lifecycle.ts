@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { copyPointResults, withTransaction } from '@dgm-ood/db';
 import type { RetryPolicy } from '@dgm-ood/queue';
-import type { JobInfo, JobKind, JsonValue, ProgressReport, ProvenanceFields, ResultRow } from './contract.js';
+import type { JobInfo, JobKind, JsonValue, MetricPoint, ProgressReport, ProvenanceFields, ResultRow } from './contract.js';
 import { JobNotFoundError, StaleAttemptError } from './errors.js';
 import { sweepRetryPolicy } from './policy.js';
 import { markSweepRunning, settleSweepIfDone } from './sweep-status.js';
@@ -128,6 +128,30 @@ export async function recordProvenance(pool: pg.Pool, jobId: string, attempt: nu
     await client.query(
       `UPDATE job_attempts SET provenance = coalesce(provenance, '{}'::jsonb) || $3::jsonb WHERE job_id = $1 AND attempt = $2`,
       [jobId, attempt, json],
+    );
+  });
+}
+
+/** Upserts metric points of an attempt on (job, name, scope, step); refused for a stale attempt. */
+export async function recordMetrics(pool: pg.Pool, jobId: string, attempt: number, points: readonly MetricPoint[]): Promise<void> {
+  if (points.length === 0) return;
+  await withTransaction(pool, async (client) => {
+    await assertCurrent(client, jobId, attempt);
+    await client.query(
+      `INSERT INTO job_metrics (job_id, attempt, name, scope, step, epoch, value)
+       SELECT $1, $2, m.name, m.scope, m.step, m.epoch, m.value
+         FROM unnest($3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS m(name, scope, step, epoch, value)
+       ON CONFLICT (job_id, name, scope, step)
+       DO UPDATE SET attempt = EXCLUDED.attempt, epoch = EXCLUDED.epoch, value = EXCLUDED.value, recorded_at = now()`,
+      [
+        jobId,
+        attempt,
+        points.map((p) => p.name),
+        points.map((p) => p.scope),
+        points.map((p) => p.step),
+        points.map((p) => p.epoch),
+        points.map((p) => (p.value !== null && Number.isFinite(p.value) ? p.value : null)),
+      ],
     );
   });
 }

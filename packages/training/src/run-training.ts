@@ -7,7 +7,7 @@ import { loadConfig } from '@dgm-ood/config';
 import { datasetFingerprint, iterateBatches, loadDataset, type ImageArray, type LoadedDataset, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
 import { deriveSeed } from '@dgm-ood/engine/rng';
-import { objectLogger, type JobContext, type JsonValue } from '@dgm-ood/jobs';
+import { objectLogger, type JobContext, type JsonValue, type MetricPoint } from '@dgm-ood/jobs';
 import { readCheckpoint, restoreModel, type AnyModelFamily, type TrainableModel, type TrainingObjective } from '@dgm-ood/models';
 import type { ImageBatch } from './batches.js';
 import { imageGrid } from './image-grid.js';
@@ -107,6 +107,12 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
   const timer = budgetLeftMs === null ? undefined : setTimeout(() => budget.abort('time budget'), Math.max(0, budgetLeftMs));
   const stepsPerEpoch = Math.floor(train_.shape[0] / plan.batchSize);
   await mkdir(join(ctx.workdir, 'samples'), { recursive: true });
+  // The metric series: buffered per step, written with each progress report, epoch end and checkpoint (so
+  // every step up to a checkpoint is recorded before a crash could lose it; redone steps replace theirs).
+  const series: MetricPoint[] = [];
+  const flushSeries = async () => {
+    if (series.length > 0) await ctx.metrics(series.splice(0));
+  };
   let result;
   try {
     result = await train({
@@ -131,7 +137,13 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
       stepsPerEpoch,
       progressEverySteps: plan.progressEverySteps,
       signal: AbortSignal.any([ctx.signal, budget.signal]),
+      onStep: (p) => {
+        const at = { scope: 'step' as const, step: p.step, epoch: p.epoch };
+        series.push({ ...at, name: objective.lossName, value: p.loss }, { ...at, name: 'lr', value: p.lr }, { ...at, name: 'grad_norm', value: p.gradNorm });
+        for (const [name, value] of Object.entries(p.metrics)) series.push({ ...at, name, value });
+      },
       onProgress: async (p) => {
+        await flushSeries();
         await ctx.progress({
           phase: p.phase,
           epoch: p.epoch + 1,
@@ -145,6 +157,11 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
         });
       },
       onEpochEnd: async (s) => {
+        const at = { scope: 'epoch' as const, step: s.epoch, epoch: s.epoch };
+        series.push({ ...at, name: `train_${objective.lossName}`, value: s.trainLoss }, { ...at, name: 'lr', value: s.lr }, { ...at, name: 'seconds', value: s.seconds });
+        if (s.validLoss !== null) series.push({ ...at, name: `valid_${objective.lossName}`, value: s.validLoss });
+        for (const [name, value] of Object.entries(s.metrics)) series.push({ ...at, name, value });
+        await flushSeries();
         const shown = Object.entries(s.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
         ctx.log.info(`epoch ${s.epoch + 1}: train ${objective.lossName} ${s.trainLoss.toFixed(4)}, valid ${s.validLoss?.toFixed(4) ?? '—'}${shown ? ` (${shown})` : ''}`, {
           trainLoss: s.trainLoss, validLoss: s.validLoss, seconds: s.seconds, improved: s.improved, ...s.metrics,
@@ -158,6 +175,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
         }
       },
       onCheckpoint: async (c) => {
+        await flushSeries();
         writeFileSync(join(ctx.workdir, 'training-time.json'), JSON.stringify({ ms: spent + (Date.now() - attemptStart) }));
         for (const file of [c.manifestPath, c.blobPath]) await ctx.artifacts.save(relative(ctx.workdir, file), 'checkpoint');
         await ctx.artifacts.save('training-time.json', 'other');
@@ -185,6 +203,10 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
   const testMetrics = objective.metrics?.(loss) ?? {};
   const shown = Object.entries(testMetrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
   ctx.log.info(`test ${objective.lossName} ${loss.toFixed(4)}${shown ? ` (${shown})` : ''} after ${result.epochsCompleted} epochs (${result.stopReason})`);
+  await ctx.metrics([
+    { name: `test_${objective.lossName}`, scope: 'epoch', step: result.epochsCompleted, epoch: result.epochsCompleted, value: loss },
+    ...Object.entries(testMetrics).map(([k, v]) => ({ name: `test_${k}`, scope: 'epoch' as const, step: result.epochsCompleted, epoch: result.epochsCompleted, value: v })),
+  ]);
   await ctx.progress({ fraction: 1, message: `test ${shown || `${objective.lossName} ${loss.toFixed(4)}`}` });
   const summary: { [key: string]: JsonValue } = {
     backend: engine.backend,

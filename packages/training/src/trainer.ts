@@ -114,6 +114,8 @@ export interface TrainOptions {
   /** Steps per epoch, for the ETA when the training source has no length. */
   stepsPerEpoch?: number;
   onProgress?: (p: TrainProgress) => void | Promise<void>;
+  /** Called after every optimizer step, whatever progressEverySteps (e.g. to record the metric series). */
+  onStep?: (p: TrainProgress) => void;
   /** Report progress every N steps (default 1). */
   progressEverySteps?: number;
   onEpochEnd?: (s: EpochSummary) => void | Promise<void>;
@@ -273,21 +275,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         state.lastFiniteLoss = loss;
         const dt = (performance.now() - t0) / 1000;
         secondsPerStep = secondsPerStep === null ? dt : 0.9 * secondsPerStep + 0.1 * dt;
-        if (opts.onProgress && state.globalStep % (opts.progressEverySteps ?? 1) === 0) {
-          await opts.onProgress({
-            phase: 'train',
-            epoch,
-            maxEpochs,
-            step: state.globalStep,
-            stepInEpoch: state.stepInEpoch,
-            stepsPerEpoch,
-            loss,
-            metrics: metricsOf(loss),
-            lr: schedule.lr,
-            gradNorm,
-            etaSeconds: eta(),
-          });
-        }
+        const report: TrainProgress = {
+          phase: 'train',
+          epoch,
+          maxEpochs,
+          step: state.globalStep,
+          stepInEpoch: state.stepInEpoch,
+          stepsPerEpoch,
+          loss,
+          metrics: metricsOf(loss),
+          lr: schedule.lr,
+          gradNorm,
+          etaSeconds: eta(),
+        };
+        opts.onStep?.(report);
+        if (opts.onProgress && state.globalStep % (opts.progressEverySteps ?? 1) === 0) await opts.onProgress(report);
         if (opts.checkpointEverySteps && state.globalStep % opts.checkpointEverySteps === 0) await save('latest');
         // Let timers (lock renewal, progress writes) run between steps.
         await new Promise((r) => setImmediate(r));

@@ -67,6 +67,47 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.get(
+    '/jobs/:id/metrics',
+    {
+      schema: {
+        summary:
+          "A job's logged metric series (training loss, bits/dim, learning rate, gradient norm per step; train and validation per epoch), optionally one name or scope",
+        params: IdParams,
+        querystring: z.object({ name: z.string().min(1).optional(), scope: z.enum(['step', 'epoch']).optional() }),
+        response: {
+          200: z.object({
+            series: z.array(
+              z.object({
+                name: z.string(),
+                scope: z.enum(['step', 'epoch']),
+                points: z.array(z.object({ step: z.number(), epoch: z.number().nullable(), value: z.number().nullable(), attempt: z.number() })),
+              }),
+            ),
+          }),
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const exists = await prisma.job.count({ where: { id: request.params.id } });
+      if (!exists) throw new CoordinatorJobNotFoundError(request.params.id);
+      const { rows } = await pool.query(
+        `SELECT name, scope, step, epoch, value, attempt FROM job_metrics
+          WHERE job_id = $1 AND ($2::text IS NULL OR name = $2) AND ($3::text IS NULL OR scope = $3)
+          ORDER BY scope DESC, name, step`,
+        [request.params.id, request.query.name ?? null, request.query.scope ?? null],
+      );
+      const series = new Map<string, { name: string; scope: 'step' | 'epoch'; points: Array<{ step: number; epoch: number | null; value: number | null; attempt: number }> }>();
+      for (const r of rows) {
+        const key = `${r.scope}/${r.name}`;
+        if (!series.has(key)) series.set(key, { name: r.name, scope: r.scope, points: [] });
+        series.get(key)!.points.push({ step: r.step, epoch: r.epoch, value: r.value, attempt: r.attempt });
+      }
+      return { series: [...series.values()] };
+    },
+  );
+
   app.post(
     '/jobs/:id/retry',
     {

@@ -1,6 +1,6 @@
 // Entry point of a handler process: loads the handler modules once, then runs jobs one at a time,
 // reaching the database and artifact store only through its parent worker.
-import type { JsonValue, ProgressReport, ProvenanceFields, ResultRow } from '@dgm-ood/jobs';
+import type { JsonValue, MetricPoint, ProgressReport, ProvenanceFields, ResultRow } from '@dgm-ood/jobs';
 import { HandlerRegistry } from '../registry.js';
 import { buildContext } from './context.js';
 import { deserializeError, serializeError, type ExecutionHost } from './executor.js';
@@ -28,6 +28,7 @@ async function run(runId: number, message: Extract<ToChild, { t: 'run' }>): Prom
   const host: ExecutionHost = {
     progress: (report: ProgressReport) => call(runId, 'progress', report),
     provenance: (fields: ProvenanceFields) => call(runId, 'provenance', fields),
+    metrics: (points: readonly MetricPoint[]) => call(runId, 'metrics', points),
     writeResults: (rows: readonly ResultRow[]) => call(runId, 'writeResults', rows),
     saveArtifact: (name, kind) => call(runId, 'saveArtifact', name, kind),
     removeArtifact: (name) => call(runId, 'removeArtifact', name),

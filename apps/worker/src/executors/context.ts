@@ -15,6 +15,7 @@ export function buildContext(request: RunRequest, host: ExecutionHost, signal: A
     log,
     progress: (report) => host.progress(report),
     provenance: (fields) => host.provenance(fields),
+    metrics: (points) => host.metrics(points),
     results: { write: (rows) => host.writeResults(rows) },
     artifacts: {
       save: (name, kind) => host.saveArtifact(name, kind),

@@ -1,12 +1,13 @@
 import { isDeterministic } from '@dgm-ood/config';
 import type {
-  ArtifactRecord, JobInfo, JsonValue, LogLine, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow,
+  ArtifactRecord, JobInfo, JsonValue, LogLine, MetricPoint, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow,
 } from '@dgm-ood/jobs';
 
 /** What the worker (which owns the database, Redis and the lease) offers a running handler. */
 export interface ExecutionHost {
   progress(report: ProgressReport): Promise<void>;
   provenance(fields: ProvenanceFields): Promise<void>;
+  metrics(points: readonly MetricPoint[]): Promise<void>;
   writeResults(rows: readonly ResultRow[]): Promise<number>;
   saveArtifact(name: string, kind?: string): Promise<ArtifactRecord>;
   removeArtifact(name: string): Promise<void>;
