@@ -1,4 +1,4 @@
-// Flow training benchmark (issue 6, acceptance point 5): our RQ-NSF flow (packages/flows, trained by trainFlow
+// Flow training benchmark (issue 6, acceptance point 5): our RQ-NSF flow (packages/flows, trained by the generic trainer
 // on the engine's backend, wasm here) against the same architecture in PyTorch CPU (bench/flows_torch.py,
 // Debian python3-torch, 2 threads), in one run:
 //   1. parameters of both (they must match) and a parity check: our weights copied into the PyTorch model give
@@ -30,15 +30,16 @@ import { iterateBatches, loadDataset, type ImageArray } from '../packages/data/s
 import {
   buildFlowModel,
   deriveSeed,
+  flowFamily,
+  flowObjective,
   flowPreset,
   nllToBitsPerDim,
   perturbParameters,
   toNhwc,
-  trainFlow,
-  type FlowBatch,
   type FlowModel,
   type FlowModelSpec,
 } from '../packages/flows/src/index.js';
+import { train as trainModel, type ImageBatch as FlowBatch } from '../packages/training/src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -268,7 +269,7 @@ const SLOW_FACTOR = 4;
 
 /**
  * Warm-up, then N timed steps each, in turns of `turn` steps: ours, then each PyTorch server. Our steps run
- * inside trainFlow (what the train job runs), timed from handing over the host batch to the step's progress report.
+ * inside the generic trainer (what the train job runs), timed from handing over the host batch to the step's progress report.
  */
 async function measureThroughput(args: Args, spec: FlowModelSpec, widths: number[], train: ImageArray, torches: TorchReference[], workdir: string): Promise<Throughput> {
   for (const torch of torches) await torch.call({ cmd: 'build', widths, seed: args.seed });
@@ -301,7 +302,9 @@ async function measureThroughput(args: Args, spec: FlowModelSpec, widths: number
     }
   }
   try {
-    await trainFlow({
+    await trainModel({
+      family: flowFamily,
+      objective: flowObjective(model),
       model,
       data: { train: () => batches() },
       workdir,
@@ -366,7 +369,9 @@ async function budgetRun(args: Args, spec: FlowModelSpec, widths: number[], trai
     }
   }
   try {
-    await trainFlow({
+    await trainModel({
+      family: flowFamily,
+      objective: flowObjective(model),
       model,
       data: { train: () => batches() },
       workdir,

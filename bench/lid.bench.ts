@@ -27,7 +27,7 @@ import { evaluatePair } from '@dgm-ood/evaluation';
 import { loadDataset, type ImageArray } from '../packages/data/src/index.js';
 import { buildFlowModel, flowPreset, loadFlowModel, perturbParameters, scaleCouplingOutputs, type FlowModel } from '../packages/flows/src/index.js';
 import { calibrateScale, gramSpectrum, thresholdLid } from '../packages/lid/src/index.js';
-import { decoderGram, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS } from '../packages/methods/src/flow-lid.js';
+import { decoderGram, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS } from '../packages/flows/src/index.js';
 import { lpcaTarget } from '../packages/methods/src/lpca-target.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

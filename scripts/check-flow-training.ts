@@ -1,13 +1,18 @@
-// On demand (not CI): the training acceptance run of issue 6. Submits meta_configurations/flows/
-// fmnist_cpu_flows.yaml (or FILE) through the coordinator, runs a worker process, kills it with SIGKILL after
-// --kill-after minutes, starts another, and reports per job: attempts, where it resumed, test bits/dim.
-// Usage: pnpm check:flow-training [FILE] [--kill-after 5] [--concurrency 2]
+// On demand (not CI): a training run through the coordinator and a worker process. Submits
+// meta_configurations/flows/fmnist_cpu_flows.yaml (or FILE) through the coordinator, runs a worker process,
+// kills it with SIGKILL after --kill-after minutes, starts another, and reports per job: attempts, where it
+// resumed, validated epochs, test bits/dim.
+// FILE may also be a plain training config (no base_config), e.g. the reference's
+// test/fixtures/upstream/configurations/training/flows/example_grayscale_train.yaml: it is submitted as a
+// one-job sweep, with `--set path=value` overrides (YAML values) such as --set trainer.max_epochs=3.
+// Usage: pnpm check:flow-training [FILE] [--set path=value …] [--kill-after 5] [--concurrency 2]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createLogger, loadConfig, runMain } from '@dgm-ood/config';
 import { createPool, createPrismaClient } from '@dgm-ood/db';
 import { createTestDatabase } from '@dgm-ood/db/testing';
@@ -15,12 +20,31 @@ import { buildApp } from '@dgm-ood/coordinator';
 import { closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A meta-configuration as it is, or a plain config as a one-job sweep with `path=value` overrides. */
+function sweepSource(file: string, overrides: string[]): string {
+  const text = readFileSync(file, 'utf8');
+  const parsed = parseYaml(text) as Record<string, unknown>;
+  if ('base_config' in parsed) {
+    if (overrides.length) throw new Error('--set applies to a plain config, not to a meta-configuration');
+    return text;
+  }
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq < 1) throw new Error(`--set ${o}: expected path=value`);
+    const path = o.slice(0, eq).split('.');
+    let node = parsed;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = parseYaml(o.slice(eq + 1));
+  }
+  return stringifyYaml({ project: 'dgm-ood', sweep_name: basename(file).replace(/\.ya?ml$/, ''), base_config: parsed });
+}
 const t0 = Date.now();
 const say = (line: string) => process.stdout.write(`[${((Date.now() - t0) / 60000).toFixed(1)} min] ${line}\n`);
 
 await runMain(async () => {
   const { values, positionals } = parseArgs({
-    options: { 'kill-after': { type: 'string', default: '5' }, concurrency: { type: 'string', default: '2' } },
+    options: { 'kill-after': { type: 'string', default: '5' }, concurrency: { type: 'string', default: '2' }, set: { type: 'string', multiple: true } },
     allowPositionals: true,
   });
   const file = positionals[0] ?? join(ROOT, 'meta_configurations/flows/fmnist_cpu_flows.yaml');
@@ -39,7 +63,7 @@ await runMain(async () => {
     });
   let current = worker();
   try {
-    const response = await app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: readFileSync(file, 'utf8') });
+    const response = await app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: sweepSource(file, values.set ?? []) });
     if (response.statusCode !== 201) throw new Error(`POST /sweeps: ${response.body}`);
     const { id, jobCount } = response.json() as { id: string; jobCount: number };
     say(`sweep ${id}: ${jobCount} training jobs; worker pid ${current.pid}; MODEL_DIR ${config.modelDir}`);

@@ -72,6 +72,8 @@ export { deriveSeed, Rng, SeedStream } from './random.js';
 
 // The model family (registered in the catalog) and the exact LID spectrum it offers.
 export { flowFamily, isFlowModel } from './family.js';
+export { flowObjective, flowCapabilities } from './family-runtime.js';
+export { loadFlowModel } from './load.js';
 export { decoderGram, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS, type JacobianMethod, type SpectrumTiming } from './lid-spectrum.js';
 
 // Errors and checks.
