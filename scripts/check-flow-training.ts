@@ -29,15 +29,18 @@ function sweepSource(file: string, overrides: string[]): string {
     if (overrides.length) throw new Error('--set applies to a plain config, not to a meta-configuration');
     return text;
   }
+  // The overrides become the sweep's (non-swept) configuration, upserted onto the config as it is.
+  const sweepConfiguration: Record<string, unknown> = {};
   for (const o of overrides) {
     const eq = o.indexOf('=');
     if (eq < 1) throw new Error(`--set ${o}: expected path=value`);
     const path = o.slice(0, eq).split('.');
-    let node = parsed;
+    let node = sweepConfiguration;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
     node[path.at(-1)!] = parseYaml(o.slice(eq + 1));
   }
-  return stringifyYaml({ project: 'dgm-ood', sweep_name: basename(file).replace(/\.ya?ml$/, ''), base_config: parsed });
+  if (overrides.length === 0) throw new Error('a plain config needs at least one --set (it becomes the sweep configuration)');
+  return stringifyYaml({ project: 'dgm-ood', sweep_name: basename(file).replace(/\.ya?ml$/, ''), base_config: parsed, sweep_configuration: sweepConfiguration });
 }
 const t0 = Date.now();
 const say = (line: string) => process.stdout.write(`[${((Date.now() - t0) / 60000).toFixed(1)} min] ${line}\n`);

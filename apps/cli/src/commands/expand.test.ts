@@ -104,4 +104,26 @@ describe('dgm-ood expand', () => {
     expect(await runCli(['expand', 'm.yaml', '--max-jobs', '1'], io)).toBe(2);
     expect(io.err).toContain('grid.too_large');
   });
+
+  it('reports the jobs that cannot run here, located; --check makes them exit 2', async () => {
+    const sweep = `
+project: demo
+base_config:
+  base_model: {sweep: flows, job: 0}
+  data:
+    in_distribution: {dataloader_args: {dataset: fashion-mnist}}
+    out_of_distribution: {dataloader_args: {dataset: mnist}}
+  ood: {seed: 1, method: ood.intrinsic_dimension.LID_OOD}
+sweep_configuration:
+  ood:
+    method: {sweep: true, values: [ood.intrinsic_dimension.LID_OOD, ood.baselines.CompelxityBased]}
+`;
+    const text = memoryIo({ 's.yaml': sweep });
+    expect(await runCli(['expand', 's.yaml', '--kind', 'ood'], text)).toBe(0);
+    expect(text.out).toMatch(/^1 of 2 jobs cannot run here:$/m);
+    expect(text.out).toMatch(/^ {2}jobs\[1\]\.ood\.method \(.+\): config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/m);
+    const json = memoryIo({ 's.yaml': sweep });
+    expect(await runCli(['expand', 's.yaml', '--kind', 'ood', '--json', '--check'], json)).toBe(2);
+    expect(JSON.parse(json.out).problems).toEqual([expect.objectContaining({ job: 1, path: 'ood.method' })]);
+  });
 });

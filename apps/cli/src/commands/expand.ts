@@ -1,7 +1,10 @@
 /**
- * `dgm-ood expand FILE [--json] [--kind train|ood] [--max-jobs N] [--strict-compat]`: expand a
- * meta-configuration into its jobs. Exit 2 with the error list when the file is invalid.
+ * `dgm-ood expand FILE [--json] [--kind train|ood] [--max-jobs N] [--strict-compat] [--check]`: expand a
+ * meta-configuration into its jobs, and report the jobs that would not run here: each job goes through the
+ * plan readers the coordinator and the workers use (families, methods, arguments). Exit 2 with the error list
+ * when the file is invalid, and with `--check` also when a job cannot run (as POST /sweeps answers 400).
  */
+import { checkJobConfig } from '@dgm-ood/catalog';
 import {
   DEFAULT_RUN_NAME_CHANGER,
   expandMetaConfig,
@@ -14,7 +17,7 @@ import {
 import { parseArgs, type Command } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 
-const USAGE = 'dgm-ood expand FILE [--json] [--kind train|ood] [--max-jobs N] [--strict-compat]';
+const USAGE = 'dgm-ood expand FILE [--json] [--kind train|ood] [--max-jobs N] [--strict-compat] [--check]';
 
 export function formatIssue(i: MetaConfigIssue): string {
   const where = `${i.file ?? '<input>'}${i.line !== undefined ? `:${i.line}` : ''}`;
@@ -32,7 +35,7 @@ export const expandCommand: Command = {
   summary: 'expand a meta-configuration into its ordered jobs',
   usage: USAGE,
   run(args: readonly string[], io: CliIo): number {
-    const parsed = parseArgs(args, { booleans: ['--json', '--strict-compat'], values: ['--kind', '--max-jobs'] });
+    const parsed = parseArgs(args, { booleans: ['--json', '--strict-compat', '--check'], values: ['--kind', '--max-jobs'] });
     if ('error' in parsed) {
       io.stderr(`dgm-ood expand: ${parsed.error}\nusage: ${USAGE}\n`);
       return EXIT.usage;
@@ -81,6 +84,10 @@ export const expandCommand: Command = {
     if (!result.ok) return fail(result.errors);
     kind ??= result.jobs[0] === undefined ? undefined : inferJobKind(result.jobs[0].config);
     const kindText = kind ?? 'unknown';
+    // {sweep, job} model references cannot be looked up here: a method is checked against every family then.
+    const problems = kind === undefined ? [] : result.jobs.flatMap((j) => checkJobConfig(kind!, j.config as never).problems.map((p) => ({ job: j.index, name: j.name, ...p })));
+    const problemJobs = new Set(problems.map((p) => p.job)).size;
+    const status = problems.length > 0 && flags.has('--check') ? EXIT.invalidInput : EXIT.ok;
 
     if (json) {
       // Configs and points are embedded as their canonical JSON so that floats stay floats (1.0).
@@ -88,9 +95,9 @@ export const expandCommand: Command = {
         (j) => `{"index":${j.index},"name":${JSON.stringify(j.name)},"kind":${JSON.stringify(kindText)},"point":${j.pointJson},"configHash":"${j.configHash}","config":${j.configJson}}`,
       );
       io.stdout(
-        `{"ok":true,"file":${JSON.stringify(file)},"kind":${JSON.stringify(kindText)},"sweep":${JSON.stringify(result.sweep)},"warnings":${JSON.stringify(result.warnings)},"jobs":[\n${jobs.join(',\n')}\n]}\n`,
+        `{"ok":true,"file":${JSON.stringify(file)},"kind":${JSON.stringify(kindText)},"sweep":${JSON.stringify(result.sweep)},"warnings":${JSON.stringify(result.warnings)},"problems":${JSON.stringify(problems)},"jobs":[\n${jobs.join(',\n')}\n]}\n`,
       );
-      return EXIT.ok;
+      return status;
     }
     const s = result.sweep;
     const lines = [
@@ -106,7 +113,11 @@ export const expandCommand: Command = {
       lines.push(`${String(j.index).padEnd(width)}  ${kindText.padEnd(5)}  ${j.name.padEnd(nameWidth)}  ${pointText(j.point)}`);
       lines.push(`${' '.repeat(width)}  config ${j.configHash.slice(0, 12)}: ${j.configJson}`);
     }
+    if (problems.length > 0) {
+      lines.push('', `${problemJobs} of ${result.jobs.length} job${result.jobs.length === 1 ? '' : 's'} cannot run here:`);
+      for (const p of problems) lines.push(`  jobs[${p.job}]${p.path ? `.${p.path}` : ''} (${p.name}): ${p.message}`);
+    }
     io.stdout(`${lines.join('\n')}\n`);
-    return EXIT.ok;
+    return status;
   },
 };
