@@ -90,6 +90,11 @@ test('likelihood and LID jobs on 20 points store named scores, evaluated per (mo
   ]);
   const lidJob = await h.job(jobIds[2]!);
   expect(lidJob.summary).toMatchObject({ method: 'lid', family: 'flow', points: 20, estimator: 'exact', calibrationPoints: 6 });
+  // One calibration for the model's two LID jobs, through the shared cache (any machine would read it there).
+  expect((await h.job(jobIds[3]!)).summary).toMatchObject({ calibratedNow: false, calibrationPoints: 6 });
+  expect(lidJob.summary).toMatchObject({ calibratedNow: true });
+  const { rows: cache } = await h.pool.query(`SELECT key, job_id FROM shared_cache`);
+  expect(cache).toEqual([{ key: expect.stringMatching(/^calibration\/lid\/[0-9a-f]{32}$/), job_id: jobIds[2] }]);
   const evaluation = await evaluateSweep(h.pool, sweepId);
   expect(evaluation.complete).toBe(true);
   const byMethod = Object.fromEntries(evaluation.rows.map((r) => [r.method, r]));

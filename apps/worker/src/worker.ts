@@ -7,7 +7,7 @@ import { createPool } from '@dgm-ood/db';
 import {
   appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
   interruptAttempt, isDeterministicFailure, isStaleAttempt, resolveModelReference, type ResolvedModelDir,
-  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, recordCancelledAttempt, recordMetrics, recordProvenance, reportProgress, restoreWorkdir, saveArtifact,
+  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, readSharedCache, recordCancelledAttempt, recordMetrics, recordProvenance, reportProgress, restoreWorkdir, saveArtifact, writeSharedCache,
   startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
 } from '@dgm-ood/jobs';
 import {
@@ -122,6 +122,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
       provenance: (fields) => recordProvenance(pool, jobId, job.attempt, fields),
       metrics: (points) => recordMetrics(pool, jobId, job.attempt, points),
+      cacheGet: (key) => readSharedCache(pool, key),
+      cachePut: (key, value) => writeSharedCache(pool, jobId, key, value),
       writeResults: (rows) => writeResults(pool, jobId, job.attempt, rows),
       saveArtifact: (name, kind) => saveArtifact(pool, store, { id: jobId, attempt: job.attempt, workdir, workdirKey }, name, kind),
       removeArtifact: (name) => removeArtifact(pool, store, { id: jobId, attempt: job.attempt }, name),

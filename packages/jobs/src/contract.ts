@@ -72,6 +72,11 @@ export interface MetricPoint {
   value: number | null;
 }
 
+export interface SharedCache {
+  get(key: string): Promise<JsonValue | null>;
+  put(key: string, value: JsonValue): Promise<JsonValue>;
+}
+
 /** Top-level provenance keys and their JSON values; a key written again replaces the earlier value. */
 export type ProvenanceFields = { [key: string]: JsonValue };
 
@@ -112,6 +117,12 @@ export interface JobContext {
    * resumed attempt redoing a step) replaces the earlier value. Throws StaleAttemptError like every write.
    */
   metrics(points: readonly MetricPoint[]): Promise<void>;
+  /**
+   * A cache shared by every job on every machine, keyed by content (e.g. a calibration of one model): `get`
+   * returns what any job stored under the key, `put` stores a value (the first writer wins; returns the value
+   * kept, so concurrent jobs agree).
+   */
+  cache: SharedCache;
   results: ResultWriter;
   log: JobLogger;
   /**

@@ -1,12 +1,12 @@
 export type {
   ArtifactRecord, HandlerModule, ObjectLogger, JobArtifacts, JobContext, JobHandler, JobInfo, JobKind, JobLogger, JsonValue,
-  MetricPoint, ProgressReport, ProvenanceFields, ResolvedModelDir, ResultRow, ResultWriter,
+  MetricPoint, ProgressReport, ProvenanceFields, ResolvedModelDir, SharedCache, ResultRow, ResultWriter,
 } from './contract.js';
 export { objectLogger } from './contract.js';
 export { DeterministicJobError, isDeterministicFailure, isStaleAttempt, JobNotFoundError, NoHandlerError, StaleAttemptError } from './errors.js';
 export {
-  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, recordMetrics, recordProvenance, reportProgress,
-  startAttempt, writeResults,
+  appendLogs, completeAttempt, failAttempt, failDependents, interruptAttempt, recordBackend, recordCancelledAttempt, readSharedCache, recordMetrics, recordProvenance, reportProgress,
+  startAttempt, writeResults, writeSharedCache,
 } from './lifecycle.js';
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';
 export { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, sweepRetryPolicy } from './policy.js';

@@ -156,6 +156,18 @@ export async function recordMetrics(pool: pg.Pool, jobId: string, attempt: numbe
   });
 }
 
+/** What any job stored under a shared-cache key, or null. */
+export async function readSharedCache(pool: pg.Pool, key: string): Promise<JsonValue | null> {
+  const { rows } = await pool.query('SELECT value FROM shared_cache WHERE key = $1', [key]);
+  return rows.length ? (rows[0].value as JsonValue) : null;
+}
+
+/** Stores a shared-cache value unless one is there (the first writer wins); returns the value kept. */
+export async function writeSharedCache(pool: pg.Pool, jobId: string, key: string, value: JsonValue): Promise<JsonValue> {
+  await pool.query('INSERT INTO shared_cache (key, value, job_id) VALUES ($1, $2::jsonb, $3) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(value), jobId]);
+  return (await readSharedCache(pool, key))!;
+}
+
 /** Returns false when the attempt no longer owns the job (progress of a stale attempt is dropped). */
 export async function reportProgress(pool: pg.Pool, jobId: string, attempt: number, progress: ProgressReport): Promise<boolean> {
   const { rowCount } = await pool.query(

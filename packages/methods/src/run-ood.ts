@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
@@ -66,7 +66,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
     throw error;
   }
   ctx.log.info(`model: ${model.family} from ${model.source.path} (${model.source.weights} weights); method ${method.id}`);
-  const { dataDir, modelDir: modelRoot } = loadConfig();
+  const { dataDir } = loadConfig();
   const dataOptions: LoadDatasetOptions = { dataDir, validFraction: 0, logger: objectLogger(ctx.log, 'data') };
 
   try {
@@ -103,22 +103,21 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
     const resumed = Object.keys(progress.scores).length;
     if (resumed > 0) ctx.log.info(`resuming: ${resumed} points already scored`);
 
-    // Calibration depends only on the model and the method's calibration key: the OOD jobs of one model (its
-    // test split, other datasets, its samples) share it through a cache.
-    let calibrationPoints = 0;
+    // Calibration depends only on the model's weights and the method's calibration key: the OOD jobs of one model
+    // (its test split, other datasets, its samples), on any machine, share it through the shared cache.
+    let calibratedNow = false;
     if (method.calibration && progress.calibration === undefined) {
-      const modelJob = 'reference' in input.source ? ctx.models.base_model?.jobId : input.source.directory;
-      const key = createHash('sha256')
-        .update(canonical([modelJob ?? null, model.source.checkpoint, model.source.weights, method.id, method.calibration.key(methodPlan, plan.inDistribution), plan.seed]))
+      const key = `calibration/${method.id}/${createHash('sha256')
+        .update(canonical([model.source.sha256, model.source.weights, method.calibration.key(methodPlan, plan.inDistribution), plan.seed]))
         .digest('hex')
-        .slice(0, 24);
-      const cacheFile = join(modelRoot, 'calibrations', `${key}.json`);
-      if (existsSync(cacheFile)) {
-        progress.calibration = (JSON.parse(readFileSync(cacheFile, 'utf8')) as { calibration: JsonValue }).calibration;
-        ctx.log.info(`calibration reused (${cacheFile}): ${method.calibration.describe(progress.calibration)}`);
+        .slice(0, 32)}`;
+      const cached = await ctx.cache.get(key);
+      if (cached !== null) {
+        progress.calibration = cached;
+        ctx.log.info(`calibration reused (${key}): ${method.calibration.describe(cached)}`);
       } else {
         let train: ImageArray | undefined;
-        progress.calibration = await method.calibration.run(model, methodPlan, {
+        const computed = await method.calibration.run(model, methodPlan, {
           inDistribution: plan.inDistribution,
           trainingData: async () => (train ??= await loadDataset(plan.inDistribution, 'train', dataOptions)),
           seed: plan.seed,
@@ -126,12 +125,10 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
           signal: ctx.signal,
           log: ctx.log,
         });
-        ctx.log.info(`calibrated: ${method.calibration.describe(progress.calibration)}`);
-        mkdirSync(join(modelRoot, 'calibrations'), { recursive: true });
-        const temp = `${cacheFile}.${process.pid}`;
-        writeFileSync(temp, JSON.stringify({ calibration: progress.calibration, method: method.id, modelJob, createdAt: new Date().toISOString() }));
-        renameSync(temp, cacheFile);
-        calibrationPoints = 1;
+        // Another job may have stored one meanwhile: keep the first, so the model's jobs all use the same.
+        progress.calibration = await ctx.cache.put(key, computed);
+        calibratedNow = true;
+        ctx.log.info(`calibrated: ${method.calibration.describe(progress.calibration)} (${key})`);
       }
       await saveProgress();
     }
@@ -182,7 +179,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       split: plan.split,
       points: count,
       resumedPoints: resumed,
-      calibratedNow: calibrationPoints > 0,
+      calibratedNow,
       secondsPerPoint: scoredNow ? seconds / scoredNow : null,
       means,
       ...(method.summary?.(methodPlan, calibration) ?? {}),

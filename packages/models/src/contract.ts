@@ -73,8 +73,8 @@ export interface LoadedModel {
   /** [C, H, W] of the images it models. */
   dataShape: [number, number, number];
   capabilities: ModelCapabilities;
-  /** Which checkpoint and which weights were loaded (`weights`: `raw` or `ema`). */
-  source: { checkpoint: string; weights: 'raw' | 'ema'; path: string };
+  /** Which checkpoint and which weights were loaded (`weights`: `raw` or `ema`); `sha256` of its tensor blob. */
+  source: { checkpoint: string; weights: 'raw' | 'ema'; path: string; sha256: string };
   dispose(): void;
 }
 
@@ -111,8 +111,6 @@ export interface ModelFamily<Spec = unknown, Model extends TrainableModel = Trai
   dataShape(spec: Spec): [number, number, number];
   /** A short human description (architecture summary) for logs and job summaries. */
   describe?(model: Model): JsonValue;
-  /** A sample grid for a person to look at, raw NHWC images (optional). */
-  sampleForGrid?(model: Model, n: number, seed: number): Promise<tf.Tensor4D>;
 }
 
 /** Any family, whatever its spec and model types (for registries). */

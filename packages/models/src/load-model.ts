@@ -50,7 +50,7 @@ export async function loadModel(dir: string, registry: FamilyRegistry, options: 
       family: family.name,
       dataShape: family.dataShape(model.spec),
       capabilities,
-      source: { checkpoint: name, weights, path: checkpoint.manifestPath },
+      source: { checkpoint: name, weights, path: checkpoint.manifestPath, sha256: checkpoint.manifest.blob.sha256 },
       dispose: () => model.dispose(),
     };
   }

@@ -6,7 +6,14 @@ import { buildContext } from './context.js';
 import { deserializeError, serializeError, type ExecutionHost } from './executor.js';
 import type { HostMethod, ToChild, ToParent } from './protocol.js';
 
-const send = (message: ToParent) => process.send!(message);
+// A send that finds the worker gone ends this process: an orphaned handler must not keep training into the
+// working directory that another attempt now owns.
+const send = (message: ToParent) => {
+  if (!process.connected) process.exit(0);
+  process.send!(message, undefined, undefined, (error) => {
+    if (error) process.exit(0);
+  });
+};
 const modules = JSON.parse(process.env.DGM_OOD_CHILD_HANDLERS ?? '[]') as string[];
 const registry = await HandlerRegistry.load(modules);
 
@@ -29,6 +36,8 @@ async function run(runId: number, message: Extract<ToChild, { t: 'run' }>): Prom
     progress: (report: ProgressReport) => call(runId, 'progress', report),
     provenance: (fields: ProvenanceFields) => call(runId, 'provenance', fields),
     metrics: (points: readonly MetricPoint[]) => call(runId, 'metrics', points),
+    cacheGet: (key: string) => call(runId, 'cacheGet', key),
+    cachePut: (key: string, value: JsonValue) => call(runId, 'cachePut', key, value),
     writeResults: (rows: readonly ResultRow[]) => call(runId, 'writeResults', rows),
     saveArtifact: (name, kind) => call(runId, 'saveArtifact', name, kind),
     removeArtifact: (name) => call(runId, 'removeArtifact', name),

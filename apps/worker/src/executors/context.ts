@@ -16,6 +16,7 @@ export function buildContext(request: RunRequest, host: ExecutionHost, signal: A
     progress: (report) => host.progress(report),
     provenance: (fields) => host.provenance(fields),
     metrics: (points) => host.metrics(points),
+    cache: { get: (key) => host.cacheGet(key), put: (key, value) => host.cachePut(key, value) },
     results: { write: (rows) => host.writeResults(rows) },
     artifacts: {
       save: (name, kind) => host.saveArtifact(name, kind),

@@ -8,6 +8,8 @@ export interface ExecutionHost {
   progress(report: ProgressReport): Promise<void>;
   provenance(fields: ProvenanceFields): Promise<void>;
   metrics(points: readonly MetricPoint[]): Promise<void>;
+  cacheGet(key: string): Promise<JsonValue | null>;
+  cachePut(key: string, value: JsonValue): Promise<JsonValue>;
   writeResults(rows: readonly ResultRow[]): Promise<number>;
   saveArtifact(name: string, kind?: string): Promise<ArtifactRecord>;
   removeArtifact(name: string): Promise<void>;

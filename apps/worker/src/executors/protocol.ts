@@ -2,7 +2,7 @@ import type { ArtifactRecord, JsonValue, LogLine } from '@dgm-ood/jobs';
 import type { RunRequest, SerializedError } from './executor.js';
 
 /** Messages between the worker and its handler processes (Node IPC, structured clone). */
-export type HostMethod = 'progress' | 'provenance' | 'metrics' | 'writeResults' | 'saveArtifact' | 'removeArtifact' | 'listArtifacts';
+export type HostMethod = 'progress' | 'provenance' | 'metrics' | 'cacheGet' | 'cachePut' | 'writeResults' | 'saveArtifact' | 'removeArtifact' | 'listArtifacts';
 
 export type ToChild =
   | { t: 'run'; runId: number; request: RunRequest }
