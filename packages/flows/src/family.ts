@@ -36,5 +36,4 @@ export const flowFamily: ModelFamily<FlowModelSpec, FlowModel> = {
   objective: (model) => loaded().flowObjective(model),
   capabilitiesOf: async (model) => (await loadRuntime()).flowCapabilities(model),
   describe: (model) => loaded().describeFlow(model),
-  sampleForGrid: (model, n, seed) => model.sample(n, { seed, batchSize: n }),
 };

@@ -1,6 +1,8 @@
+import { CodedError } from '@dgm-ood/config/errors';
+
 /**
  * Coded errors of the model-family layer. `deterministic` is data: the worker fails a job at once on a
- * deterministic error (bad spec, corrupt checkpoint, diverged loss) instead of retrying it.
+ * deterministic error (bad spec, corrupt checkpoint, unknown family) instead of retrying it.
  */
 export type ModelErrorCode =
   | 'MODELS_SPEC_INVALID'
@@ -9,16 +11,11 @@ export type ModelErrorCode =
   | 'MODELS_CHECKPOINT_MISSING'
   | 'MODELS_CAPABILITY_MISSING';
 
-export class ModelError extends Error {
-  readonly code: ModelErrorCode;
-  readonly deterministic: boolean;
+export class ModelError extends CodedError<ModelErrorCode> {
   readonly details: Record<string, unknown>;
 
   constructor(code: ModelErrorCode, message: string, details: Record<string, unknown> = {}, deterministic = true) {
-    super(message);
-    this.name = 'ModelError';
-    this.code = code;
+    super(code, message, { deterministic });
     this.details = details;
-    this.deterministic = deterministic;
   }
 }

@@ -166,9 +166,11 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
         ctx.log.info(`epoch ${s.epoch + 1}: train ${objective.lossName} ${s.trainLoss.toFixed(4)}, valid ${s.validLoss?.toFixed(4) ?? '—'}${shown ? ` (${shown})` : ''}`, {
           trainLoss: s.trainLoss, validLoss: s.validLoss, seconds: s.seconds, improved: s.improved, ...s.metrics,
         });
-        if (family.sampleForGrid && plan.sampleEveryEpochs > 0 && (s.epoch + 1) % plan.sampleEveryEpochs === 0) {
+        // A grid of 9 samples for a person to look at, when the family can sample.
+        const sample = plan.sampleEveryEpochs > 0 && (s.epoch + 1) % plan.sampleEveryEpochs === 0 ? (await family.capabilitiesOf(model)).sample : undefined;
+        if (sample) {
           const name = `samples/epoch-${String(s.epoch + 1).padStart(3, '0')}.png`;
-          const images = await family.sampleForGrid(model, 9, plan.seed + s.epoch);
+          const images = await sample(9, plan.seed + s.epoch);
           await writeSampleGrid(images, join(ctx.workdir, name));
           images.dispose();
           await ctx.artifacts.save(name, 'samples');
