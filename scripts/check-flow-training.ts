@@ -6,20 +6,12 @@
 // test/fixtures/upstream/configurations/training/flows/example_grayscale_train.yaml: it is submitted as a
 // one-job sweep, with `--set path=value` overrides (YAML values) such as --set trainer.max_epochs=3.
 // Usage: pnpm check:flow-training [FILE] [--set path=value …] [--kill-after 5] [--concurrency 2]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { createLogger, loadConfig, runMain } from '@dgm-ood/config';
-import { createPool, createPrismaClient } from '@dgm-ood/db';
-import { createTestDatabase } from '@dgm-ood/db/testing';
-import { buildApp } from '@dgm-ood/coordinator';
-import { closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { runMain } from '@dgm-ood/config';
+import { ROOT, say, startCheckServices } from './check-harness.js';
 
 /** A meta-configuration as it is, or a plain config as a one-job sweep with `path=value` overrides. */
 function sweepSource(file: string, overrides: string[]): string {
@@ -42,8 +34,6 @@ function sweepSource(file: string, overrides: string[]): string {
   if (overrides.length === 0) throw new Error('a plain config needs at least one --set (it becomes the sweep configuration)');
   return stringifyYaml({ project: 'dgm-ood', sweep_name: basename(file).replace(/\.ya?ml$/, ''), base_config: parsed, sweep_configuration: sweepConfiguration });
 }
-const t0 = Date.now();
-const say = (line: string) => process.stdout.write(`[${((Date.now() - t0) / 60000).toFixed(1)} min] ${line}\n`);
 
 await runMain(async () => {
   const { values, positionals } = parseArgs({
@@ -51,18 +41,10 @@ await runMain(async () => {
     allowPositionals: true,
   });
   const file = positionals[0] ?? join(ROOT, 'meta_configurations/flows/fmnist_cpu_flows.yaml');
-  const db = await createTestDatabase();
-  const config = { ...loadConfig(), databaseUrl: db.url, queuePrefix: `check${randomBytes(3).toString('hex')}`, logLevel: 'warn' as const };
-  const pool = createPool(db.url);
-  const prisma = createPrismaClient(db.url);
-  const redis = createRedis(config.redisUrl);
-  const queues = createQueues(redis, config.queuePrefix);
-  const app = await buildApp({ services: { config, pool, prisma, redis, queues }, logger: createLogger('coordinator', { level: 'warn' }) });
-  const worker = (): ChildProcess =>
-    spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/worker/src/main.ts'), '--queues', 'train', '--concurrency', values.concurrency!, '--lock-duration', '15000', '--stalled-interval', '5000'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, DGM_OOD_QUEUE_PREFIX: config.queuePrefix, LOG_LEVEL: 'warn', DGM_OOD_WASM_THREADS: values.concurrency === '1' ? '2' : '1' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const { app, config, spawnWorker, close } = await startCheckServices();
+  const worker = () =>
+    spawnWorker(['--queues', 'train', '--concurrency', values.concurrency!, '--lock-duration', '15000', '--stalled-interval', '5000'], {
+      DGM_OOD_WASM_THREADS: values.concurrency === '1' ? '2' : '1',
     });
   let current = worker();
   try {
@@ -91,11 +73,6 @@ await runMain(async () => {
       say(`  summary ${JSON.stringify(job.summary)}${job.error ? ` error ${job.error}` : ''}`);
     }
   } finally {
-    current.kill('SIGTERM');
-    await app.close();
-    await closeQueues(queues);
-    redis.disconnect();
-    await prisma.$disconnect();
-    await pool.end();
+    await close();
   }
 });
