@@ -54,22 +54,23 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     expect(errors.some((e) => /\.ood\.method$/.test(e.path))).toBe(false);
     // The variants that are not our computation are refused by name.
     expect(errors.some((e) => e.path.endsWith('.ood.method_args.submethod') && /"taylor_approximation" is not available/.test(e.message))).toBe(true);
-    expect(errors.some((e) => e.path.endsWith('.ood.method_args.adaptive_setting_mode') && /"percentile" is not available/.test(e.message))).toBe(true);
+    expect(errors.some((e) => e.path.endsWith('.ood.method_args.adaptive_measurement') && /a fixed evaluate_r is not available/.test(e.message))).toBe(true);
+    expect(errors.some((e) => e.path.includes('.ood.method_args.') && /percentile/.test(e.message))).toBe(false);
   });
 
   test('with base_model as {sweep, job} references and the mapped variants: dry run 200, then 201', async () => {
     const training = await post(upstreamFile('training/flows/grayscale_flows.yaml'), '?name=flows');
     expect(training.status).toBe(201);
-    const source = lidSweepOnOurModels({ r: ['LPCA'], criterion: ['thresholding'] });
+    const source = lidSweepOnOurModels({ r: ['percentile', 'LPCA'], criterion: ['thresholding'] });
     const dry = await post(source, '?dryRun=true');
     expect(dry.status).toBe(200);
-    expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 4 * 5 * 3 });
+    expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 4 * 5 * 2 * 3 });
     expect((await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total).toBe(1);
     const created = await post(source);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'ood', jobCount: 60, waiting: 60 });
+    expect(created.body).toMatchObject({ kind: 'ood', jobCount: 120, waiting: 120 });
     // The taylor-approximation variant is still refused, located.
-    const taylor = await post(lidSweepOnOurModels({ r: ['LPCA'], criterion: ['taylor_approximation'] }));
+    const taylor = await post(lidSweepOnOurModels({ r: ['percentile', 'LPCA'], criterion: ['taylor_approximation'] }));
     expect(taylor.status).toBe(400);
     expect((taylor.body.errors as Issue[]).every((e) => e.path.endsWith('.ood.method_args.submethod'))).toBe(true);
   });

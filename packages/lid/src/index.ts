@@ -1,4 +1,4 @@
 export { symmetricEigenvalues } from './symmetric-eigenvalues.js';
-export { calibrateScale, EIGENVALUE_FLOOR, GRAM_CLAMP, gramSpectrum, thresholdLid } from './spectrum.js';
+export { calibrateScale, calibrateScaleToPercentile, EIGENVALUE_FLOOR, GRAM_CLAMP, gramSpectrum, thresholdLid } from './spectrum.js';
 export type { CalibrationOptions } from './spectrum.js';
 export { covariance, lpcaDimensionFromCovariance } from './lpca.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { calibrateScale, gramSpectrum, thresholdLid } from './spectrum.js';
+import { calibrateScale, calibrateScaleToPercentile, gramSpectrum, thresholdLid } from './spectrum.js';
 
 /** JᵀJ for a diagonal J with the given singular values. */
 const gramOfDiagonal = (singular: number[]) => {
@@ -45,5 +45,26 @@ describe('scale calibration', () => {
     const spectra = [gramSpectrum(gramOfDiagonal([1, 1]), 2)];
     expect(calibrateScale(spectra, 5)).toBeLessThan(-99);
     expect(calibrateScale(spectra, -1)).toBeGreaterThan(99);
+  });
+});
+
+describe('calibrateScaleToPercentile', () => {
+  // Spectra λ_i = e^{2k} for k = −10 … 9 (20 values), shifted by the point index: LID(scale) = #{k + shift > scale}.
+  const spectra = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((shift) => Float64Array.from({ length: 20 }, (_, i) => Math.exp(2 * (i - 10 + shift))));
+
+  test('keeps the chosen percentile of the training LIDs at the minimum dimension', () => {
+    // 10th percentile (index 1 of 10: shift 1) must have LID ≥ 18, i.e. k + 1 > scale for 18 of the ks: scale < −7.
+    const scale = calibrateScaleToPercentile(spectra, 10, 18, { low: -20, high: 20, steps: 40 });
+    expect(scale).toBeCloseTo(-7, 6);
+    const lids = spectra.map((s) => thresholdLid(s, scale - 1e-6)).sort((a, b) => a - b);
+    expect(lids[1]).toBe(18);
+    expect(lids[0]).toBe(17);
+  });
+
+  test('a higher percentile or minimum asks for a smaller scale', () => {
+    const opts = { low: -20, high: 20, steps: 40 };
+    expect(calibrateScaleToPercentile(spectra, 50, 18, opts)).toBeGreaterThan(calibrateScaleToPercentile(spectra, 10, 18, opts));
+    expect(calibrateScaleToPercentile(spectra, 10, 19, opts)).toBeLessThan(calibrateScaleToPercentile(spectra, 10, 18, opts));
+    expect(() => calibrateScaleToPercentile(spectra, 100, 1)).toThrow(RangeError);
   });
 });

@@ -55,20 +55,36 @@ export interface CalibrationOptions {
 }
 
 /**
- * The scale whose mean LID over the calibration spectra meets the target dimension: the reference's
- * `given_from_model_free` bisection (LID decreases as the scale grows).
+ * Bisection on the scale for a statistic of the calibration points' LIDs that falls as the scale grows: the
+ * scale where the statistic meets the target.
  */
-export function calibrateScale(spectra: readonly Float64Array[], target: number, options: CalibrationOptions = {}): number {
+function bisectScale(spectra: readonly Float64Array[], statistic: (lids: number[]) => number, target: number, options: CalibrationOptions): number {
   if (spectra.length === 0) throw new RangeError('calibration needs at least one spectrum');
   let l = options.low ?? -100;
   let r = options.high ?? 100;
   const steps = options.steps ?? 20;
   for (let step = 0; step < steps; step++) {
     const mid = (l + r) / 2;
-    let sum = 0;
-    for (const s of spectra) sum += thresholdLid(s, mid);
-    if (sum / spectra.length < target) r = mid;
+    if (statistic(spectra.map((s) => thresholdLid(s, mid))) < target) r = mid;
     else l = mid;
   }
   return (l + r) / 2;
+}
+
+/**
+ * The scale whose mean LID over the calibration spectra meets the target dimension: the reference's
+ * `given_from_model_free` bisection (LID decreases as the scale grows).
+ */
+export function calibrateScale(spectra: readonly Float64Array[], target: number, options: CalibrationOptions = {}): number {
+  return bisectScale(spectra, (lids) => lids.reduce((a, b) => a + b, 0) / lids.length, target, options);
+}
+
+/**
+ * The scale at which the `percentile`-th percentile of the calibration points' LIDs is still at least `minimum`
+ * (the paper's earlier flow sweeps: `adaptive_setting_mode: percentile`, minimum (1 − tolerance)·D), so almost
+ * all training points keep a LID close to the ambient dimension.
+ */
+export function calibrateScaleToPercentile(spectra: readonly Float64Array[], percentile: number, minimum: number, options: CalibrationOptions = {}): number {
+  if (!(percentile >= 0 && percentile < 100)) throw new RangeError(`percentile must lie in [0, 100), got ${percentile}`);
+  return bisectScale(spectra, (lids) => [...lids].sort((a, b) => a - b)[Math.floor((percentile / 100) * lids.length)]!, minimum, options);
 }

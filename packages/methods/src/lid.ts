@@ -1,5 +1,5 @@
 import { ConfigReader, positiveInt, type JsonValue } from '@dgm-ood/jobs';
-import { calibrateScale, thresholdLid } from '@dgm-ood/lid';
+import { calibrateScale, calibrateScaleToPercentile, thresholdLid } from '@dgm-ood/lid';
 import type { OodMethod } from './contract.js';
 import { LIKELIHOOD_STREAM } from './likelihood.js';
 import { inDistributionTrainBatchSize } from './ood-plan.js';
@@ -14,8 +14,13 @@ export interface LidPlan {
   estimator: LidEstimator;
   /** LID calibration: the first N points of the in-distribution training pool. */
   calibrationPoints: number;
-  /** Target dimension of the calibration: a number, or `lpca` (computed from the training data). */
+  /** Target mean LID of the calibration: a number, or `lpca` (computed from the training data). */
   target: number | 'lpca';
+  /**
+   * Instead of a mean: the scale at which this percentile of the calibration LIDs is still ≥ (1 − tolerance)·D
+   * (the earlier flow sweeps' `adaptive_setting_mode: percentile`).
+   */
+  percentileRule: { percentile: number; tolerance: number } | null;
   lpcaPoints: number;
   scaleRange: [number, number];
   bisectionSteps: number;
@@ -24,10 +29,12 @@ export interface LidPlan {
 /**
  * The earlier snapshot's `FlowIntrinsicDimensionOODDetection` arguments (the paper's flow sweeps). Mapped where
  * they describe our computation: the Jacobian-threshold LID (`submethod: thresholding`) with the threshold
- * calibrated so the training points get a given mean LID (`adaptive_setting_mode: given`, `given_mean_lid`,
- * `bin_search_iteration_count`, `adaptive_train_data_buffer_size` batches). The other variants are refused by
- * name: the Taylor-approximation estimator, the percentile rule and a fixed `evaluate_r` (whose scale
- * convention in that snapshot we cannot check against ours).
+ * scale found by bisection on [−20, 20] over `adaptive_train_data_buffer_size` batches of training points, for
+ * `bin_search_iteration_count` steps, so that the points' mean LID is `given_mean_lid` (`adaptive_setting_mode:
+ * given`) or their `percentile`-th percentile stays ≥ (1 − `dimension_tolerance`)·D (`percentile`). Both rules
+ * depend only on the LIDs, not on how that snapshot parametrised the scale. Refused by name: the Taylor-
+ * approximation estimator, the plateau rule, and a fixed `evaluate_r` (its scale convention in that snapshot
+ * cannot be checked against ours).
  */
 function readOlderArguments(args: ConfigReader): LidPlan | null {
   const keys = ['submethod', 'adaptive_measurement', 'adaptive_setting_mode', 'given_mean_lid', 'evaluate_r'];
@@ -39,18 +46,25 @@ function readOlderArguments(args: ConfigReader): LidPlan | null {
   if (args.get('adaptive_measurement') !== true) {
     args.fail('adaptive_measurement', 'a fixed evaluate_r is not available: only the threshold calibrated to a given mean LID (adaptive_measurement: true, adaptive_setting_mode: given) is mapped');
   }
-  const mode = args.get('adaptive_setting_mode');
-  if (typeof mode !== 'string' || mode.trim() !== 'given') {
-    args.fail('adaptive_setting_mode', `${JSON.stringify(mode ?? null)} is not available: only "given" (calibrate to given_mean_lid) is mapped`);
+  // The snapshot's default mode is percentile; YAML values may carry trailing spaces ("given ").
+  const mode = String(args.get('adaptive_setting_mode') ?? 'percentile').trim();
+  if (mode !== 'given' && mode !== 'percentile') {
+    args.fail('adaptive_setting_mode', `${JSON.stringify(mode)} is not available: "given" (mean LID) and "percentile" are mapped`);
   }
-  const target = args.requiredNumber('given_mean_lid', (n) => n > 0, 'a positive mean LID to calibrate to');
   const bufferBatches = args.number('adaptive_train_data_buffer_size', 15, positiveInt, 'a positive integer');
   return {
     estimator: 'exact',
     calibrationPoints: bufferBatches * inDistributionTrainBatchSize(args.root),
-    target,
+    target: mode === 'given' ? args.requiredNumber('given_mean_lid', (n) => n > 0, 'a positive mean LID to calibrate to') : 'lpca',
+    percentileRule:
+      mode === 'percentile'
+        ? {
+            percentile: args.number('percentile', 10, (n) => n >= 0 && n < 100, 'a percentile in [0, 100)'),
+            tolerance: args.number('dimension_tolerance', 0, (n) => n >= 0 && n <= 1, 'in [0, 1]'),
+          }
+        : null,
     lpcaPoints: 10_000,
-    scaleRange: [-100, 100],
+    scaleRange: [-20, 20],
     bisectionSteps: args.number('bin_search_iteration_count', 20, positiveInt, 'a positive integer'),
   };
 }
@@ -78,7 +92,7 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
     // The paper's own flow sweeps (ood/intrinsic_dimension/flows/*LID_vs_likelihood*.yaml) name this class of an
     // earlier snapshot: LID of a flow from the Jacobian of its encoding map, scored beside the likelihood.
     'ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection':
-      "the earlier snapshot's flow LID detector: the same Jacobian-based LID of the flow beside its likelihood (its encoding-model arguments only chose how the Jacobian was computed in PyTorch)",
+      "the earlier snapshot's flow LID detector: the same Jacobian-threshold LID of the flow beside its likelihood, its scale calibrated on training points to a given mean LID or percentile (its encoding-model arguments only chose how PyTorch computed the Jacobian)",
   },
   requires: ['logLikelihood', 'jacobianSpectrum'],
   readPlan(args: ConfigReader): LidPlan {
@@ -106,6 +120,7 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
       estimator: 'exact',
       calibrationPoints: args.number('calibration_points', bufferBatches * inDistributionTrainBatchSize(args.root), positiveInt, 'a positive integer'),
       target: target as number | 'lpca',
+      percentileRule: null,
       lpcaPoints: sel.number('lpca_points', 10_000, positiveInt, 'a positive integer'),
       scaleRange: [sel.number('l_scale', -100), sel.number('r_scale', 100)],
       bisectionSteps: sel.number('bin_search_steps', 20, positiveInt, 'a positive integer'),
@@ -119,11 +134,15 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
     combinations: [{ kind: 'dual-threshold', scores: ['log_likelihood', 'lid'] }],
   },
   calibration: {
-    key: (plan, inDistribution) => [inDistribution, plan.target, plan.lpcaPoints, plan.calibrationPoints, plan.scaleRange, plan.bisectionSteps],
+    key: (plan, inDistribution) => [inDistribution, plan.target, plan.percentileRule, plan.lpcaPoints, plan.calibrationPoints, plan.scaleRange, plan.bisectionSteps],
     async run(model, plan, ctx) {
       const train = await ctx.trainingData();
+      const ambient = model.dataShape[0] * model.dataShape[1] * model.dataShape[2];
       let target: LidCalibration['target'];
-      if (plan.target === 'lpca') {
+      if (plan.percentileRule) {
+        const { percentile, tolerance } = plan.percentileRule;
+        target = { dimension: (1 - tolerance) * ambient, source: `percentile ${percentile} of the calibration LIDs ≥ (1 − ${tolerance})·${ambient}` };
+      } else if (plan.target === 'lpca') {
         await ctx.progress(`LPCA dimension of ${ctx.inDistribution} (${plan.lpcaPoints} images)`);
         const { lpcaTarget } = await import('./lpca-target.js');
         const lpca = await lpcaTarget(train, plan.lpcaPoints);
@@ -142,7 +161,10 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
         image.dispose();
         await ctx.progress(`calibration spectra ${i + 1}/${n}`);
       }
-      const scale = calibrateScale(spectra, target.dimension, { low: plan.scaleRange[0], high: plan.scaleRange[1], steps: plan.bisectionSteps });
+      const range = { low: plan.scaleRange[0], high: plan.scaleRange[1], steps: plan.bisectionSteps };
+      const scale = plan.percentileRule
+        ? calibrateScaleToPercentile(spectra, plan.percentileRule.percentile, target.dimension, range)
+        : calibrateScale(spectra, target.dimension, range);
       return { target, scale, calibrationPoints: n };
     },
     describe: (c) => `scale ${c.scale.toFixed(4)}, target LID ${c.target.dimension} (${c.target.source}), ${c.calibrationPoints} calibration points`,
