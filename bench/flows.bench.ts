@@ -26,7 +26,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '@dgm-ood/engine';
-import { iterateBatches, loadDataset, type ImageArray } from '../packages/data/src/index.js';
+import { DEFAULT_VALID_FRACTION, iterateBatches, loadDataset, type ImageArray } from '../packages/data/src/index.js';
 import {
   buildFlowModel,
   deriveSeed,
@@ -407,7 +407,7 @@ async function main(): Promise<void> {
   const engine = await initEngine({ backend: args.backend, logger: { info: () => {}, warn: (o, m) => console.warn(m, o) } });
   const spec = flowPreset(args.preset, { seed: args.seed, ...(args.widths ? { hiddenChannels: args.widths } : {}) });
   const widths = torchCompatibleWidths(spec, `preset ${args.preset}`);
-  const dataOptions = { validFraction: 0.1, embedded: 'only' as const, cacheDir: false as const };
+  const dataOptions = { validFraction: DEFAULT_VALID_FRACTION, embedded: 'only' as const, cacheDir: false as const };
   const train = await loadDataset('fashion-mnist', 'train', dataOptions);
   const test = await loadDataset('fashion-mnist', 'test', dataOptions);
   console.log(`  ours: @dgm-ood/flows on tfjs ${engine.backend} (${engine.reason.replace(/; project kernels:.*$/, '')})`);

@@ -9,7 +9,7 @@ export { DataError, FormatError } from './errors.js';
 export type { DataErrorCode, DataErrorDetails } from './errors.js';
 
 // Splits and randomness
-export { HOLDOUT_TEST_FRACTION, selectSplit } from './split.js';
+export { DEFAULT_VALID_FRACTION, HOLDOUT_TEST_FRACTION, selectSplit } from './split.js';
 export type { SplitScheme } from './split.js';
 export { createRng, seededPermutation } from './random.js';
 export type { Rng } from './random.js';

@@ -14,7 +14,7 @@ import { FOLDER_DATASETS } from './datasets-folders.js';
 import { IDX_DATASETS } from './datasets-idx.js';
 import { DataError, invalidOption } from './errors.js';
 import { resizeFloat, resizeUint8 } from './resize.js';
-import { checkValidFraction, selectSplit, type SplitScheme } from './split.js';
+import { checkValidFraction, DEFAULT_VALID_FRACTION, selectSplit, type SplitScheme } from './split.js';
 import { ROLES, silentLogger, type ImageArray, type Role, type Shape4 } from './types.js';
 
 /** Every dataset, by the reference project's name. */
@@ -86,7 +86,7 @@ export function gather(pool: ImageArray, indices: Int32Array): ImageArray {
 export async function loadDataset(name: string, role: Role, options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const def = getDataset(name);
   if (!ROLES.includes(role)) throw invalidOption(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`, name);
-  const validFraction = options.validFraction ?? 0.1;
+  const validFraction = options.validFraction ?? DEFAULT_VALID_FRACTION;
   checkValidFraction(validFraction, name);
   const splitSeed = options.splitSeed ?? 0;
   if (!Number.isSafeInteger(splitSeed)) throw invalidOption(`splitSeed must be an integer, got ${splitSeed}`, name);

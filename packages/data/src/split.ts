@@ -3,7 +3,7 @@ import { seededPermutation } from './random.js';
 import type { Role } from './types.js';
 
 /**
- * How a dataset turns its source "pool(s)" into the train/valid/test roles (design doc §1.1–1.2).
+ * How a dataset turns its source "pool(s)" into the train/valid/test roles (docs/reference-notes.md §1.1–1.2).
  * The selection is a list of indices into the pool the role reads (see `poolForRole`).
  *
  * - `standard` (MNIST, FMNIST, CIFAR-10/100, SVHN): roles train/valid read the train pool, role test the
@@ -22,6 +22,9 @@ export type SplitScheme =
   | { kind: 'celeba-small' }
   | { kind: 'train-valid' }
   | { kind: 'as-is' };
+
+/** The reference's validation split: 10% of the training pool when a job asks for a validation loader. */
+export const DEFAULT_VALID_FRACTION = 0.1;
 
 /** The fraction every holdout scheme reserves for the test role. */
 export const HOLDOUT_TEST_FRACTION = 0.1;

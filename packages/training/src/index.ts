@@ -10,6 +10,6 @@ export { clipGradNorm } from './optim/clip-grad-norm.js';
 export { WeightEma } from './optim/ema.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { imageGrid, type ImageGrid } from './image-grid.js';
-export { readTrainingPlan, VALIDATION_FRACTION, type TrainingPlan } from './training-plan.js';
+export { readTrainingPlan, type TrainingPlan } from './training-plan.js';
 export { checkTrainingConfig, createTrainHandler } from './train-handler.js';
 export { jobFraction } from './run-training.js';

@@ -1,7 +1,5 @@
+import { DEFAULT_VALID_FRACTION } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, type JsonValue } from '@dgm-ood/jobs';
-
-/** The reference's validation split: 10% of the training pool, held out when `make_valid_loader` is true. */
-export const VALIDATION_FRACTION = 0.1;
 
 /**
  * What a `train` job's concrete config asks for, read from the reference project's training-config shape
@@ -67,7 +65,7 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     batchSize,
     validBatchSize: all ?? int('data.valid_batch_size', batchSize),
     testBatchSize: all ?? int('data.test_batch_size', batchSize),
-    validFraction: makeValid === false ? 0 : VALIDATION_FRACTION,
+    validFraction: makeValid === false ? 0 : DEFAULT_VALID_FRACTION,
     trainingLimit: r.number('data.training_limit', null, positiveInt, 'a positive integer'),
     validLimit: r.number('data.valid_limit', null, positiveInt, 'a positive integer'),
     size: resize === undefined ? null : (resize as [number, number]),
