@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch reference for bench/flows.bench.ts: the multiscale RQ-NSF flow of algorithms.md §2.1–2.2, written
-here from the design doc (nflows conventions; nflows itself is not installed), CPU only. Reference only; never
+"""PyTorch reference for bench/flows.bench.ts: the multiscale RQ-NSF flow of docs/reference-notes.md §2.1–2.2, written
+here from that description (nflows conventions; nflows itself is not installed), CPU only. Reference only; never
 a runtime dependency.
 
 Architecture (grayscale 1×28×28), widths (w1, w2, w3) of the coupling nets per level:

@@ -21,7 +21,10 @@ export interface BatchOptions {
   transform?: BatchTransform;
 }
 
-/** Upstream's loader settings per role (design doc §1.1): drop_last only for train; shuffle only when training. */
+/**
+ * Upstream's loader settings per role (docs/reference-notes.md §1.1): drop_last only for train; shuffle only
+ * when training.
+ */
 export function loaderDefaults(role: Role, mode: 'training' | 'ood'): Pick<BatchOptions, 'shuffle' | 'dropLast'> {
   return { shuffle: mode === 'training', dropLast: role === 'train' };
 }

@@ -79,8 +79,8 @@ export interface DatasetDefinition {
   /** Upstream's default size; undefined = the files' own size (dgm-generated). */
   defaultSize: readonly [number, number] | undefined;
   /**
-   * Where upstream resizes, which decides the arithmetic (design doc §1.2): `tensor` = torchvision resize of
-   * the float tensor (non-integer output), `image` = PIL resize of the 8-bit image (uint8 output).
+   * Where upstream resizes, which decides the arithmetic (docs/reference-notes.md §1.2): `tensor` = torchvision
+   * resize of the float tensor (non-integer output), `image` = PIL resize of the 8-bit image (uint8 output).
    */
   resize: 'tensor' | 'image';
   /** The locations the reader tries, relative to DATA_DIR, for documentation and error messages. */

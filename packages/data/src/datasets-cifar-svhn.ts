@@ -83,7 +83,7 @@ const SVHN_DIRS = ['svhn', 'SVHN', 'svhn/SVHN', '.'];
 /**
  * SVHN cropped digits. Fixed split (default): roles train/valid read `train_32x32.mat`, role test
  * `test_32x32.mat`. With `svhnUpstreamSplitBug`, roles train and test both read `test_32x32.mat` and only
- * valid reads the training file — upstream's `role in ['valid' or 'train']` (design doc §1.3).
+ * valid reads the training file — upstream's `role in ['valid' or 'train']` (docs/reference-notes.md §1.3).
  */
 const svhn: DatasetDefinition = {
   name: 'svhn',

@@ -255,8 +255,8 @@ const tinyImagenet: DatasetDefinition = {
 // ---------------------------------------------------------------- dgm-generated
 
 /**
- * Samples written by a model (design doc §1.5): a folder holding exactly `1.png…N.png` (mode L or RGB), read
- * in numeric order, at their own size unless a size is requested. Every role gets the same images.
+ * Samples written by a model (docs/reference-notes.md §1.5): a folder holding exactly `1.png…N.png` (mode L or RGB),
+ * read in numeric order, at their own size unless a size is requested. Every role gets the same images.
  * The folder is `options.generated.dir` (absolute, or relative to DATA_DIR, where upstream keeps it).
  */
 const dgmGenerated: DatasetDefinition = {

@@ -105,8 +105,8 @@ export async function readImageFiles(files: readonly string[], options: ReadImag
 }
 
 /**
- * Writes model samples the way upstream's `dgm-generated` writer does (design doc §1.5): clamp to [0, 255],
- * truncate to uint8, one PNG per sample named `<start+1>.png…`, mode L for 1 channel, RGB for 3.
+ * Writes model samples the way upstream's `dgm-generated` writer does (docs/reference-notes.md §1.5): clamp to
+ * [0, 255], truncate to uint8, one PNG per sample named `<start+1>.png…`, mode L for 1 channel, RGB for 3.
  * `samples` is NCHW in [0, 255]. Returns the written paths.
  */
 export async function writeSamplesAsPng(dir: string, samples: Float32Array | Uint8Array, shape: Shape4, start = 0): Promise<string[]> {

@@ -1,7 +1,7 @@
 /**
  * The package's own seeded PRNG: xoshiro128** (Blackman & Vigna), seeded through splitmix32 so that
  * nearby seeds give unrelated streams. Deterministic across platforms (32-bit integer arithmetic only).
- * Bit-exact parity with upstream's NumPy/torch permutations is not a goal (design doc §1.1).
+ * Bit-exact parity with upstream's NumPy/torch permutations is not a goal (docs/reference-notes.md §1.1).
  * The generator itself is the engine's; this module keeps its own seeding (seed, stream) so splits stay as they were.
  */
 import { Rng as Xoshiro128 } from '@dgm-ood/engine/rng';

@@ -6,7 +6,7 @@ import type { Shape4 } from './types.js';
  * `Resize(antialias=True)`) reimplements: when shrinking, the filter widens by the scale factor, so every
  * input pixel contributes (no aliasing); when enlarging, it is plain half-pixel bilinear.
  *
- * Two precisions, matching the two places upstream resizes (design doc §1.2):
+ * Two precisions, matching the two places upstream resizes (docs/reference-notes.md §1.2):
  * - `resizeFloat`: float math, as torchvision's resize of a float tensor (MNIST, FMNIST, CIFAR, SVHN):
  *   the result is non-integer.
  * - `resizeUint8`: PIL's 8-bit fixed-point arithmetic with a rounded uint8 intermediate between the

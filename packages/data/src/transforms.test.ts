@@ -52,7 +52,7 @@ describe('dequantize', () => {
   });
 });
 
-describe('scaling (§1.4 step 4)', () => {
+describe('scaling (docs/reference-notes.md §1.4 step 4)', () => {
   it('scale_data: x / (m + deq)', () => {
     expect([...scaleToUnitRange()(batchOf([0, 127.5, 255])).images]).toEqual([0, 0.5, 1]);
     expect([...scaleToUnitRange({ dequantized: true })(batchOf([0, 128, 255.5])).images]).toEqual([0, 0.5, 255.5 / 256]);

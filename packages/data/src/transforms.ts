@@ -4,7 +4,7 @@ import { resizeFloat } from './resize.js';
 import type { ImageArray, Shape4 } from './types.js';
 
 /**
- * The model-side data transform of design doc §1.4 as composable, pure-array steps on float NCHW batches.
+ * The model-side data transform of docs/reference-notes.md §1.4 as composable, pure-array steps on float NCHW batches.
  * Each factory returns a function batch → new batch (inputs are never modified). Random steps own a seeded
  * generator, so a transform replays the same noise sequence when re-created with the same seed.
  */
@@ -41,8 +41,8 @@ function float32Below(x: number): number {
 }
 
 /**
- * Uniform dequantization x ← x + u, u ~ U[0, 1) i.i.d. per element (§1.4 step 3). The float32 sum is kept
- * strictly below x + 1 (a plain float32 add rounds x + 0.99999… up to x + 1 for x ≥ 128, which would put
+ * Uniform dequantization x ← x + u, u ~ U[0, 1) i.i.d. per element (docs/reference-notes.md §1.4 step 3). The float32
+ * sum is kept strictly below x + 1 (a plain float32 add rounds x + 0.99999… up to x + 1 for x ≥ 128, which would put
  * a 255 pixel at exactly 1.0 after scaling by 1/256 and make the logit infinite).
  */
 export function dequantize(options: { seed: number }): BatchTransform {
@@ -90,7 +90,10 @@ export interface UnscaleOptions extends ScaleOptions {
   clamp?: boolean;
 }
 
-/** Inverse of scaleToUnitRange for samples (§1.4): × (m + deq), then ⌊·⌋ when dequantized, then optional clamp. */
+/**
+ * Inverse of scaleToUnitRange for samples (docs/reference-notes.md §1.4): × (m + deq), then ⌊·⌋ when
+ * dequantized, then optional clamp.
+ */
 export function unscaleFromUnitRange(options: UnscaleOptions = {}): BatchTransform {
   const { m, deq, dataMin, dataMax } = scaleParams(options);
   return (batch) => map(batch, (x) => finishUnscale(x * (m + deq), deq, options.clamp, dataMin, dataMax));
@@ -117,9 +120,9 @@ export function resizeTo(size: readonly [number, number]): BatchTransform {
 }
 
 /**
- * Background perturbation of Ren et al. (2019) (§1.4 step 6): every element is independently replaced, with
- * probability `rate`, by a value drawn uniformly from 256 evenly spaced values: {0, …, 255} when the batch
- * maximum exceeds 1, else linspace(batch min, batch max, 256) (data already scaled).
+ * Background perturbation of Ren et al. (2019) (docs/reference-notes.md §1.4 step 6): every element is independently
+ * replaced, with probability `rate`, by a value drawn uniformly from 256 evenly spaced values: {0, …, 255} when the
+ * batch maximum exceeds 1, else linspace(batch min, batch max, 256) (data already scaled).
  */
 export function backgroundPerturbation(options: { rate: number; seed: number }): BatchTransform {
   const { rate } = options;
@@ -150,7 +153,7 @@ export interface DataTransformOptions {
   dataMax?: number;
 }
 
-/** The §1.4 steps in upstream's order: dequantize → scale → background perturbation. */
+/** The docs/reference-notes.md §1.4 steps in upstream's order: dequantize → scale → background perturbation. */
 export function dataTransform(options: DataTransformOptions): BatchTransform {
   const steps: BatchTransform[] = [];
   const range = { ...(options.dataMin !== undefined ? { dataMin: options.dataMin } : {}), ...(options.dataMax !== undefined ? { dataMax: options.dataMax } : {}) };

@@ -1,4 +1,4 @@
-/** The three roles of the reference project's loaders (§1.1 of the design doc). */
+/** The three roles of the reference project's loaders (docs/reference-notes.md §1.1). */
 export const ROLES = ['train', 'valid', 'test'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -68,8 +68,8 @@ function validate(positive: Scores2D, negative: Scores2D): void {
 }
 
 /**
- * The dual-threshold ROC frontier, exactly as the reference defines it (§3.4): the (FPR, TPR) points of
- * ALL threshold pairs, ordered by FPR then TPR, walked from (0,0) keeping each point whose TPR is ≥ every
+ * The dual-threshold ROC frontier, exactly as the reference defines it (docs/reference-notes.md §3.4): the (FPR, TPR)
+ * points of ALL threshold pairs, ordered by FPR then TPR, walked from (0,0) keeping each point whose TPR is ≥ every
  * earlier one, then (1,1); the AUC is the trapezoid area. Because ties in FPR are ordered by ascending
  * TPR, at each new FPR the path first reaches the lowest TPR at or above the running maximum, then
  * climbs to the highest. Exact (no threshold subsampling): two passes over all operating points.

@@ -8,7 +8,7 @@ import { useCpuBackend } from './test-helpers.js';
 
 beforeAll(useCpuBackend);
 
-describe('data transform (§1.4)', () => {
+describe('data transform (docs/reference-notes.md §1.4)', () => {
   it('dequantizes with U[0,1) and scales by 1/(255+1); without dequantization by 1/255', () => {
     const x = tf.tensor4d([0, 255, 128, 7], [1, 2, 2, 1]);
     const deq = applyDataTransform(x, DEFAULT_DATA_TRANSFORM, { seeds: new SeedStream(1) }).dataSync();

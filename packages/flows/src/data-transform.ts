@@ -12,7 +12,7 @@ export interface DataTransformCallOptions {
 }
 
 /**
- * Model-side preprocessing of raw pixels (algorithms.md §1.4), elementwise so layout-agnostic:
+ * Model-side preprocessing of raw pixels (docs/reference-notes.md §1.4), elementwise so layout-agnostic:
  * dequantize (x + U[0,1)) → scale (x / (m + deq), m = max(|min|, |max|)) → background augmentation.
  * The logit step is part of the flow, not of this function.
  */

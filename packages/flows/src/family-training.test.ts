@@ -33,7 +33,7 @@ async function workdir(): Promise<string> {
   return d;
 }
 
-// A tiny multiscale flow on 1×8×8 images: same structure as §2.2, minute sizes (cpu backend).
+// A tiny multiscale flow on 1×8×8 images: same structure as docs/reference-notes.md §2.2, minute sizes (cpu backend).
 const tinySpec = (coupling: 'affine' | 'rq-spline' = 'rq-spline') =>
   multiscaleFlowSpec({
     dataShape: [1, 8, 8],

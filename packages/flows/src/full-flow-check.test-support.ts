@@ -6,8 +6,8 @@ import { perturbParameters, scaleCouplingOutputs } from './testing.js';
 import { randomTensor } from './test-helpers.js';
 
 /**
- * Acceptance 1 for a whole §2.2 grayscale flow at native size (1×28×28), reduced coupling widths 2/2/4 and
- * random weights: inverse(forward(x)) ≈ x and log|det| equals the autodiff 784×784 Jacobian.
+ * Acceptance 1 for a whole grayscale flow of docs/reference-notes.md §2.2 at native size (1×28×28), reduced coupling
+ * widths 2/2/4 and random weights: inverse(forward(x)) ≈ x and log|det| equals the autodiff 784×784 Jacobian.
  */
 export function checkFullGrayscaleFlow(kind: 'glow' | 'rqnsf', numBins: number): void {
   const spec = withCouplingWidths(flowPreset(`${kind}-grayscale`, { seed: 3, numBins }), (level) => (level === 2 ? 4 : 2));

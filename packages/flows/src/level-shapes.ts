@@ -8,7 +8,10 @@ import type { ChwShape } from './types.js';
  */
 
 export interface BuildOptions {
-  /** Reproduce the reference's logit inverse (returns p instead of x; §2.1 QUIRK) for sample parity. */
+  /**
+   * Reproduce the reference's logit inverse (returns p instead of x; docs/reference-notes.md §2.1 QUIRK) for
+   * sample parity.
+   */
   upstreamLogitInverse?: boolean;
   /** Names the YAML/JSON path of a field of transform j of level i in error messages (default: spec paths). */
   fieldPathOf?: (level: number, transform: number, field: string) => string;

@@ -47,9 +47,9 @@ export function decoderGram(model: FlowModel, z: tf.Tensor2D, method: JacobianMe
 }
 
 /**
- * The exact LID spectrum of one raw image (NHWC [1, H, W, C]) under a flow (§3.2): x̃ = dequantize+scale(x),
- * z = f(x̃), J = ∂f⁻¹/∂z at z (D×D), and the eigenvalues of JᵀJ (the squared singular values of the decoder
- * Jacobian) with the reference's fixes.
+ * The exact LID spectrum of one raw image (NHWC [1, H, W, C]) under a flow (docs/reference-notes.md §3.2):
+ * x̃ = dequantize+scale(x), z = f(x̃), J = ∂f⁻¹/∂z at z (D×D), and the eigenvalues of JᵀJ (the squared singular
+ * values of the decoder Jacobian) with the reference's fixes.
  */
 export async function flowJacobianSpectrum(
   model: FlowModel,

@@ -159,8 +159,8 @@ describe('transform linearizations equal the autodiff Jacobian of the inverse', 
 });
 
 describe('whole-flow decoder Jacobian, layer by layer', () => {
-  // §2.2 structure at 1×8×8: two 4-channel/8-channel levels with 1×1 convs in the blocks, then a 1×1-map
-  // level (squeeze 2 of 2×2 → 16 channels) whose nets keep only centre taps.
+  // docs/reference-notes.md §2.2 structure at 1×8×8: two 4-channel/8-channel levels with 1×1 convs in the blocks,
+  // then a 1×1-map level (squeeze 2 of 2×2 → 16 channels) whose nets keep only centre taps.
   const spec = (coupling: 'affine' | 'rq-spline') =>
     multiscaleFlowSpec({
       dataShape: [1, 8, 8],

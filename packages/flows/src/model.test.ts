@@ -15,7 +15,7 @@ const tinyGrayscale = () => {
   return model;
 };
 
-describe('FlowModel likelihood (§2.1 conventions)', () => {
+describe('FlowModel likelihood (docs/reference-notes.md §2.1 conventions)', () => {
   it('log p = log N(f(x̃)) + log|det ∂f/∂x̃| with x̃ = x/255 without dequantization, x̃ = (x+u)/256 with it', () => {
     const model = tinyGrayscale();
     const x = tf.floor(randomTensor([3, 28, 28, 1], 1, { lo: 0, hi: 256 }));

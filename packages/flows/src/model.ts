@@ -20,8 +20,9 @@ export interface LogProbOptions {
 }
 
 /**
- * A flow density model on raw images: preprocessing (§1.4) + Flow. Images are NHWC [B, H, W, C] with raw values
- * (0..255); use layout.toNhwc for NCHW data. log p is in nats of x̃ (algorithms.md §2.1); see units.ts.
+ * A flow density model on raw images: preprocessing (docs/reference-notes.md §1.4) + Flow. Images are NHWC
+ * [B, H, W, C] with raw values (0..255); use layout.toNhwc for NCHW data. log p is in nats of x̃
+ * (docs/reference-notes.md §2.1); see units.ts.
  */
 export class FlowModel {
   readonly spec: FlowModelSpec;

@@ -9,11 +9,11 @@ import { useCpuBackend } from './test-helpers.js';
 beforeAll(useCpuBackend);
 
 /**
- * What each preset name promises, written out by hand: `<glow|rqnsf>-<grayscale|rgb>[-small|-cpu]` is the §2.2
- * three-level flow (squeeze 2, 2, then 7 for 28×28 or 8 for 32×32; 3, 3, 2 blocks; 1×1 convs inside the
- * blocks of levels 1–2, only at the end of level 3) with Glow affine or RQ-NSF (K = 8, B = 3, linear tails)
- * couplings, ConvResidualNets of 2 blocks with dropout 0.2, and coupling widths 64/64/1024 (reference),
- * 32/32/256 (small) or 16/16/128 (cpu).
+ * What each preset name promises, written out by hand: `<glow|rqnsf>-<grayscale|rgb>[-small|-cpu]` is the
+ * three-level flow of docs/reference-notes.md §2.2 (squeeze 2, 2, then 7 for 28×28 or 8 for 32×32; 3, 3, 2
+ * blocks; 1×1 convs inside the blocks of levels 1–2, only at the end of level 3) with Glow affine or RQ-NSF
+ * (K = 8, B = 3, linear tails) couplings, ConvResidualNets of 2 blocks with dropout 0.2, and coupling widths
+ * 64/64/1024 (reference), 32/32/256 (small) or 16/16/128 (cpu).
  */
 interface PresetPromise {
   couplingType: 'affine-coupling' | 'rq-spline-coupling';

@@ -1,5 +1,6 @@
 /**
- * Named model specs of ours. `multiscaleFlowSpec` writes the §2.2 architecture for any image size:
+ * Named model specs of ours. `multiscaleFlowSpec` writes the architecture of docs/reference-notes.md §2.2 for
+ * any image size:
  * per level Squeeze(f) → blocks × [ActNorm, 1×1Conv?, Coupling(flip=T), ActNorm, 1×1Conv?, Coupling(flip=F)]
  * → 1×1Conv, with a split after every level but the last.
  */
@@ -107,19 +108,19 @@ for (const coupling of ['affine', 'rq-spline'] as const) {
   const tag = coupling === 'affine' ? 'glow' : 'rqnsf';
   const name = coupling === 'affine' ? 'Glow-style affine' : 'RQ-NSF (K=8, B=3)';
   PRESETS[`${tag}-grayscale`] = {
-    description: `${name} flow on 1×28×28, the reference architecture (§2.2, hidden 64/64/1024)`,
+    description: `${name} flow on 1×28×28, the reference architecture (docs/reference-notes.md §2.2, hidden 64/64/1024)`,
     recipe: { dataShape: [1, 28, 28], coupling, levels: grayscale(REFERENCE) },
   };
   PRESETS[`${tag}-rgb`] = {
-    description: `${name} flow on 3×32×32, the reference architecture (§2.2, hidden 64/64/1024)`,
+    description: `${name} flow on 3×32×32, the reference architecture (docs/reference-notes.md §2.2, hidden 64/64/1024)`,
     recipe: { dataShape: [3, 32, 32], coupling, levels: rgb(REFERENCE) },
   };
   PRESETS[`${tag}-grayscale-small`] = {
-    description: `${name} flow on 1×28×28, §2.2 structure with coupling widths 32/32/256`,
+    description: `${name} flow on 1×28×28, docs/reference-notes.md §2.2 structure with coupling widths 32/32/256`,
     recipe: { dataShape: [1, 28, 28], coupling, levels: grayscale(SMALL) },
   };
   PRESETS[`${tag}-grayscale-cpu`] = {
-    description: `${name} flow on 1×28×28, §2.2 structure with coupling widths 16/16/128: trains on FMNIST on a CPU (wasm) in minutes`,
+    description: `${name} flow on 1×28×28, docs/reference-notes.md §2.2 structure with coupling widths 16/16/128: trains on FMNIST on a CPU (wasm) in minutes`,
     recipe: { dataShape: [1, 28, 28], coupling, levels: grayscale(CPU) },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Likelihood units. Our log p is the reference's: the density of the scaled, dequantized x̃ ∈ [0,1]^D in nats
  * (the Jacobian of scaling and dequantization is not included; the logit's is). Conversions to the standard
- * discrete bits/dim (algorithms.md §2.1): with dequantization the scale is 1/256, without it 1/255.
+ * discrete bits/dim (docs/reference-notes.md §2.1): with dequantization the scale is 1/256, without it 1/255.
  */
 export function bitsPerDim(logProbNats: number, dim: number, opts: { dequantize?: boolean } = {}): number {
   const levels = (opts.dequantize ?? true) ? 256 : 255;

@@ -18,7 +18,10 @@ const fixture = (name: string) => {
   return { source: name, doc: parse(readFileSync(upstreamFixture(folder, 'training', 'flows', name), 'utf8')) as Record<string, any> };
 };
 
-/** What the reference's meta_configurations.change_coupling_layers does to a config (as described in metaconfig.md). */
+/**
+ * What the reference's meta_configurations.change_coupling_layers does to a config (docs/metaconfig-notes.md
+ * §1.13, example D).
+ */
 function changeCouplingLayers(config: unknown, cls: string, additional: Record<string, unknown> = {}): any {
   const copy = structuredClone(config);
   const walk = (node: unknown): void => {
@@ -38,7 +41,7 @@ function changeCouplingLayers(config: unknown, cls: string, additional: Record<s
 const GLOW = ['AffineCouplingTransform', {}] as const;
 const RQ_NSF = ['PiecewiseRationalQuadraticCouplingTransform', { tails: 'linear', num_bins: 8, tail_bound: 3.0 }] as const;
 
-/** The §2.2 table, level by level. */
+/** The docs/reference-notes.md §2.2 table, level by level. */
 function expectReferenceArchitecture(
   arch: ArchitectureSummary,
   opts: { rgb: boolean; coupling: 'affine-coupling' | 'rq-spline-coupling'; numBins?: number; tailBound?: number },
@@ -78,7 +81,7 @@ function expectReferenceArchitecture(
   expect(arch.levels.map((l) => l.latentSize)).toEqual(opts.rgb ? [1536, 768, 768] : [392, 196, 196]);
 }
 
-describe('upstream training configs → §2.2 architecture', () => {
+describe('upstream training configs → docs/reference-notes.md §2.2 architecture', () => {
   it('configurations/training/flows/example_grayscale_train.yaml (RQ-NSF, K=2, B=1)', () => {
     const { source, doc } = fixture('example_grayscale_train.yaml');
     const spec = flowSpecFromUpstream(doc['model'], { source });

@@ -1,8 +1,8 @@
 import { symmetricEigenvalues } from './symmetric-eigenvalues.js';
 
-/** Elementwise clamp of JᵀJ before the eigendecomposition, as the reference does (§3.2). */
+/** Elementwise clamp of JᵀJ before the eigendecomposition, as the reference does (docs/reference-notes.md §3.2). */
 export const GRAM_CLAMP = 10 ** 4.5;
-/** Eigenvalue floor (§3.2). */
+/** Eigenvalue floor (docs/reference-notes.md §3.2). */
 export const EIGENVALUE_FLOOR = 1e-20;
 
 /**

@@ -45,7 +45,7 @@ describe('expandMetaConfig', () => {
     expect(single.jobs.map((j) => [j.point, j.config])).toEqual([[{}, { a: 3 }]]);
   });
 
-  it('accepts the complete W&B form of sweep_configuration (§1.3)', () => {
+  it('accepts the complete W&B form of sweep_configuration (docs/metaconfig-notes.md §1.3)', () => {
     const r = expandMetaConfig(`project: p
 base_config: {a: 0}
 sweep_configuration:

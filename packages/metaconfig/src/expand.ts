@@ -273,7 +273,7 @@ export function materialiseJob(p: PreparedSweep, index: number): MaterialisedJob
   const root = upserter.apply(deepCopy(p.base) as PyDict, tree, p.treePath);
   let configJson: string;
   try {
-    // Writing the config also checks it for reserved words (§1.8.6), in the same walk.
+    // Writing the config also checks it for reserved words (docs/metaconfig-notes.md §1.8.6), in the same walk.
     configJson = canonicalJson(root, { forbiddenKeys: RESERVED_WORDS });
   } catch (e) {
     if (e instanceof ForbiddenKeyError) {

@@ -8,7 +8,7 @@ const param = (name: string, values: PyValue[], aliases?: string[]) => ({
   node: { segments: [name], yamlPath: name, values, constant: false, ...(aliases ? { aliases } : {}) } as SweptNode,
 });
 
-describe('grid enumeration (§1.6)', () => {
+describe('grid enumeration (docs/metaconfig-notes.md §1.6)', () => {
   it('orders parameters by code point and varies the last fastest', () => {
     const grid = buildGrid([param('dataset', ['a', 'b']), param('A_width', [1, 2, 3]), param('_z', [true])]);
     expect(grid.parameters.map((p) => p.name)).toEqual(['A_width', '_z', 'dataset']);

@@ -1,6 +1,6 @@
 /**
- * Grid enumeration as W&B's grid controller does it (§1.6): parameters ordered by name (code-point order),
- * Cartesian product with the last name varying fastest, duplicate values of a parameter collapsed
+ * Grid enumeration as W&B's grid controller does it (docs/metaconfig-notes.md §1.6): parameters ordered by name
+ * (code-point order), Cartesian product with the last name varying fastest, duplicate values of a parameter collapsed
  * (compared by their canonical form with integral floats as ints). Job `index` ↔ mixed-radix digits,
  * so any job can be materialised without enumerating the others.
  */

@@ -11,7 +11,7 @@ const node = (path: string, identifier?: string): SweptNode => ({
   ...(identifier ? { identifier } : {}),
 });
 
-describe('parameter naming (§1.5.2)', () => {
+describe('parameter naming (docs/metaconfig-notes.md §1.5.2)', () => {
   it('uses the shortest unclaimed suffix, scanning from the leaf', () => {
     const errors: MetaConfigIssue[] = [];
     const named = nameParameters([

@@ -1,6 +1,6 @@
 /**
- * W&B parameter names (§1.5.2). An entry with `sweep_identifier` uses it; otherwise it is named by the
- * shortest suffix of its path whose first segment no earlier entry has claimed. Every entry claims one
+ * W&B parameter names (docs/metaconfig-notes.md §1.5.2). An entry with `sweep_identifier` uses it; otherwise it is
+ * named by the shortest suffix of its path whose first segment no earlier entry has claimed. Every entry claims one
  * segment, scanning from the leaf. Unresolvable and duplicate names are rejected (quirk Q6): dysweep
  * would crash or silently put values in the wrong place.
  */

@@ -1,4 +1,7 @@
-/** dysweep's reserved words (§1.4). A concrete configuration may contain none of them as a key. */
+/**
+ * dysweep's reserved words (docs/metaconfig-notes.md §1.4). A concrete configuration may contain none of them
+ * as a key.
+ */
 import { joinPath } from './issues.js';
 import type { PyValue } from './value.js';
 

@@ -1,6 +1,6 @@
 /**
- * Top-level keys of a meta-configuration (§1.1): exactly the fields of dysweep's ResumableSweepConfig,
- * with their types. Unknown keys are errors, as in jsonargparse.
+ * Top-level keys of a meta-configuration (docs/metaconfig-notes.md §1.1): exactly the fields of dysweep's
+ * ResumableSweepConfig, with their types. Unknown keys are errors, as in jsonargparse.
  */
 import { joinPath } from './issues.js';
 import type { MetaConfigIssue } from './types.js';
@@ -149,7 +149,10 @@ export function readTopLevel(doc: PyDict, errors: MetaConfigIssue[], warnings: M
   return out;
 }
 
-/** §1.3: a sweep_configuration holding all of name, method, metric, parameters is a full W&B definition. */
+/**
+ * docs/metaconfig-notes.md §1.3: a sweep_configuration holding all of name, method, metric, parameters is a
+ * full W&B definition.
+ */
 export function unwrapSweepConfiguration(
   sc: PyDict,
   errors: MetaConfigIssue[],

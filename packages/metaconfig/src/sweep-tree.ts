@@ -1,7 +1,7 @@
 /**
- * Creation-time flattening of the sweep tree (§1.5.1): every mapping with a `sweep` key, found depth-first
- * in document order, becomes one flat entry keyed by its path; everything else is the "remaining bunch"
- * (applied to every run), in which lists become `{__IDX__0: ...}` mappings exactly as in dysweep.
+ * Creation-time flattening of the sweep tree (docs/metaconfig-notes.md §1.5.1): every mapping with a `sweep` key,
+ * found depth-first in document order, becomes one flat entry keyed by its path; everything else is the "remaining
+ * bunch" (applied to every run), in which lists become `{__IDX__0: ...}` mappings exactly as in dysweep.
  * Swept nodes are validated here; problems are collected, not thrown.
  */
 import { IDX_PREFIX, joinPath } from './issues.js';

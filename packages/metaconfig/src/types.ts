@@ -7,7 +7,7 @@ export interface MetaConfigIssue {
   code: string;
   path: string;
   message: string;
-  /** Upstream quirk number from the design doc (§1.12), e.g. `Q7`. */
+  /** Upstream quirk number (docs/metaconfig-notes.md §1.12), e.g. `Q7`. */
   quirk?: string;
   /** 1-based line in the source file, where known. */
   line?: number;

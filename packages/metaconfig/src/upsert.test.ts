@@ -1,4 +1,4 @@
-/** The upsert algorithm (§1.8), exercised through whole meta-configurations. */
+/** The upsert algorithm (docs/metaconfig-notes.md §1.8), exercised through whole meta-configurations. */
 import { describe, expect, it } from 'vitest';
 import { expandMetaConfig, type ExpandOptions, type JsonValue } from './index.js';
 
@@ -16,7 +16,7 @@ function errorsOf(yaml: string): { code: string; path: string; quirk?: string }[
 
 const file = (base: string, sweep: string) => `project: p\nbase_config:\n${base}\nsweep_configuration:\n${sweep}\n`;
 
-describe('upsert: type-change matrix (§1.8.5)', () => {
+describe('upsert: type-change matrix (docs/metaconfig-notes.md §1.8.5)', () => {
   it('a list in non-swept content overwrites position by position (Q4)', () => {
     expect(configs(file('  l: [1, 2, 3]\n  k: 0', '  l: [5]\n  k: {sweep: true, values: [1]}')).configs[0]).toEqual({ l: [5, 2, 3], k: 1 });
   });
@@ -46,13 +46,13 @@ describe('upsert: type-change matrix (§1.8.5)', () => {
     expect(configs(yaml, { strictCompat: true }).configs).toEqual([{ a: 1, n: [] }, { a: 1, n: { x: [] } }]);
   });
 
-  it('a new mapping whose keys are all list positions becomes a list (§1.8.4)', () => {
+  it('a new mapping whose keys are all list positions becomes a list (docs/metaconfig-notes.md §1.8.4)', () => {
     expect(configs(file('  a: 1', '  l: [x, y]\n  a: {sweep: true, values: [2]}')).configs[0]).toEqual({ a: 2, l: ['x', 'y'] });
   });
 });
 
 describe('upsert: processing order', () => {
-  it('snippets see earlier writes: sorted keys, with the key being built set to null (§1.9)', () => {
+  it('snippets see earlier writes: sorted keys, with the key being built set to null (docs/metaconfig-notes.md §1.9)', () => {
     const yaml = file('  k: 1\n  a: {z: 0}', `  a:
     b: 5
     c: {dy__eval: "lambda conf: [sorted(conf['a'].keys()), conf['a']['c']]"}
@@ -150,7 +150,7 @@ describe('upsert: statically impossible placements (Q8)', () => {
   });
 });
 
-describe('upsert: final reserved-word check (§1.8.6)', () => {
+describe('upsert: final reserved-word check (docs/metaconfig-notes.md §1.8.6)', () => {
   it('rejects a concrete config that ends up holding a reserved word, naming the config path', () => {
     const yaml = file('  a: 1', `  fresh:
     dy__eval: {expression: "lambda conf: {'inner': {'sweep': True}}"}

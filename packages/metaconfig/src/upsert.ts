@@ -1,6 +1,6 @@
 /**
- * The upsert algorithm of §1.8: merge a patch into the configuration being built. `root` is mutated in
- * place so that later `dy__eval` snippets see earlier writes; patches are never mutated (each job is a
+ * The upsert algorithm of docs/metaconfig-notes.md §1.8: merge a patch into the configuration being built. `root` is
+ * mutated in place so that later `dy__eval` snippets see earlier writes; patches are never mutated (each job is a
  * pure function of the meta-configuration, unlike dysweep — quirk Q9). Every failure becomes an
  * `IssueError` naming the YAML path of the patch and the config path it was applied to.
  */
@@ -348,7 +348,10 @@ export class Upserter {
     return p;
   }
 
-  /** §1.8.4: a new mapping whose keys are all list positions becomes a list; `{}` too (Q3, strict mode only). */
+  /**
+   * docs/metaconfig-notes.md §1.8.4: a new mapping whose keys are all list positions becomes a list; `{}` too
+   * (Q3, strict mode only).
+   */
   private exitRule(out: PyDict, cfg: string, src: string): PyValue {
     if (out.size === 0) {
       if (this.opts.strictCompat) return [];

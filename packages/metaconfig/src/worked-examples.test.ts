@@ -1,5 +1,5 @@
 /**
- * Acceptance 2: the five worked examples of the design doc (§1.13 A–E), with exact concrete configs and
+ * Acceptance 2: the five worked examples of docs/metaconfig-notes.md §1.13 (A–E), with exact concrete configs and
  * grid order. Names are asserted up to the word (ours comes from the config hash).
  */
 import { readFileSync } from 'node:fs';

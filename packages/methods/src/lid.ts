@@ -80,10 +80,10 @@ const SPECTRUM_STREAM = 0;
 const CALIBRATION_OFFSET = 500_000;
 
 /**
- * The paper's fix (§3.2 of the paper): the exact Jacobian-threshold LID of the flow's decoder at each point,
- * with the threshold scale calibrated so the in-distribution training points get the model-free (LPCA)
- * dimension on average; scored beside the log-likelihood and combined with it by a dual threshold (OOD data
- * that the model rates as likely sits on a lower-dimensional part of the learned manifold).
+ * The paper's fix (the reference's version: docs/reference-notes.md §3.2): the exact Jacobian-threshold LID of the
+ * flow's decoder at each point, with the threshold scale calibrated so the in-distribution training points get the
+ * model-free (LPCA) dimension on average; scored beside the log-likelihood and combined with it by a dual threshold
+ * (OOD data that the model rates as likely sits on a lower-dimensional part of the learned manifold).
  */
 export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: JsonValue }> = {
   id: 'lid',

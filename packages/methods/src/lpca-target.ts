@@ -3,8 +3,8 @@ import type { ImageArray } from '@dgm-ood/data';
 import { lpcaDimensionFromCovariance } from '@dgm-ood/lid';
 
 /**
- * The model-free dimension the LID scale is calibrated against (§3.2): global PCA of the first `rows`
- * flattened training images in [0, 255] (skdim lPCA, ver FO, alphaFO 0.001). The covariance is a
+ * The model-free dimension the LID scale is calibrated against (docs/reference-notes.md §3.2): global PCA of the
+ * first `rows` flattened training images in [0, 255] (skdim lPCA, ver FO, alphaFO 0.001). The covariance is a
  * matmul on the engine; its eigenvalues are taken in float64.
  */
 export async function lpcaTarget(data: ImageArray, rows: number, alpha = 0.001): Promise<{ dimension: number; rows: number }> {

@@ -161,7 +161,7 @@ describe.each(['wasm', 'cpu'])('autodiff tools on %s vs float64 finite differenc
     expect(relErr(refJacobian('dense', 0).flat(), j0)).toBeLessThan(1e-4);
   });
 
-  it('jvp works through the workarounds of tfjs-backends.md: log-sigmoid as −softplus(−x), where via a step mask', async () => {
+  it('jvp works through the workarounds of docs/tfjs-notes.md §1: log-sigmoid as −softplus(−x), where via a step mask', async () => {
     // f(x) = logσ(x) + [x > 0.2]·x², elementwise: J is diagonal with σ(−x) + [x > 0.2]·2x.
     const f = (z: tf.Tensor) => {
       const m = tf.step(tf.sub(z, 0.2));

@@ -49,7 +49,7 @@ const positive: [number, number] = [0.2, 2];
 
 /**
  * The ops our models use (ConvResidualNet, couplings, splines, U-Nets, losses), on tiny shapes. Later
- * issues append their ops here. Known traps (tfjs-backends.md) are encoded as the workarounds.
+ * issues append their ops here. Known traps (docs/tfjs-notes.md §1) are encoded as the workarounds.
  */
 export const STANDARD_CASES: GradCheckCase[] = [
   // conv2d: the shapes of our nets (3×3 'same', 1×1), strides, explicit pads, and the fused forms.

@@ -9,7 +9,7 @@ export interface LogitTransformOptions {
   /** Offset inside the logs. Reference: 1e-6. */
   eps?: number;
   /**
-   * Parity with the reference's inverse (QUIRK, algorithms.md §2.1): return σ(y), i.e. p instead of x, with
+   * Parity with the reference's inverse (QUIRK, docs/reference-notes.md §2.1): return σ(y), i.e. p instead of x, with
    * log-det Σ[ln(1−σ) + ln σ − ln(1−α)] (the ε-offset logs as upstream). Off by default: the correct inverse
    * x = (σ(y)(1+ε) − α)/(1−α) is used. Only matters for generated samples and decoder Jacobians.
    */
