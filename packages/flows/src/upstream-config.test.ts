@@ -19,8 +19,8 @@ const fixture = (name: string) => {
 };
 
 /**
- * What the reference's meta_configurations.change_coupling_layers does to a config (docs/metaconfig-notes.md
- * §1.13, example D).
+ * What the reference's meta_configurations.change_coupling_layers does to a config
+ * (docs/metaconfig-notes.md §1.13, example D).
  */
 function changeCouplingLayers(config: unknown, cls: string, additional: Record<string, unknown> = {}): any {
   const copy = structuredClone(config);
