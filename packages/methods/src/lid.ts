@@ -110,7 +110,7 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
     if (older) return older;
     const algorithm = args.get('scale_selection_algorithm') ?? 'given_from_model_free';
     if (algorithm !== 'given_from_model_free') {
-      args.fail('scale_selection_algorithm', 'only given_from_model_free is supported (the reference\'s other modes are broken, see docs/methods.md)');
+      args.fail('scale_selection_algorithm', 'only given_from_model_free is supported (the reference\'s other modes are broken, see docs/reference-notes.md §3.2)');
     }
     const sel = args.at('scale_selection_algorithm_args');
     const target = sel.get('model_free_dimension') ?? 'lpca';
