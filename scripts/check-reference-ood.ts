@@ -1,8 +1,8 @@
 // On demand (not CI): the paper's flow LID sweep (the reference's
 // meta_configurations/ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml) through the coordinator
 // and a worker, on models dgm-ood trains itself. Its four PyTorch models become {sweep: flows, job: k}
-// references to a training sweep of ours (same datasets, CPU preset, --train-minutes each); its variants that
-// are not our computation (a fixed r, the Taylor approximation) are left out; the points and the
+// references to a training sweep of ours (same datasets, CPU preset, --train-minutes each), nothing else of it
+// changes but the points and the
 // calibration buffer are cut by config keys (ood.points, ood.method_args.adaptive_train_data_buffer_size).
 // When --jobs OOD jobs have stored their scores, the rest of the sweep is cancelled and the scores and the
 // evaluation are printed.
@@ -34,13 +34,6 @@ function lidSweep(points: number): string {
   const blocks = meta.sweep_configuration.dy__upsert as Block[];
   const block = (id: string) => blocks.find((b) => b.sweep_identifier === id)!;
   block('B_in_distribution_model').values.forEach((v, k) => (v.base_model = { sweep: 'flows', job: k }));
-  const keep = (id: string, aliases: string[]) => {
-    const b = block(id);
-    b.values = aliases.map((a) => b.values[b.sweep_alias.indexOf(a)]!);
-    b.sweep_alias = aliases;
-  };
-  keep('Y_r_selection', ['percentile', 'LPCA']);
-  keep('Z_inner_criterion', ['thresholding']);
   meta.base_config.ood.points = points;
   meta.base_config.ood.method_args.adaptive_train_data_buffer_size = 1;
   return stringifyYaml(meta);

@@ -15,20 +15,11 @@ const post = async (payload: string, query = '') => {
 type Issue = { path: string; message: string };
 type Block = { sweep_identifier: string; values: Array<Record<string, unknown>> };
 
-/** The paper's flow LID sweep, with its models as references to our training sweep and the given variants kept. */
-function lidSweepOnOurModels(keep: { r: string[]; criterion: string[] }): string {
+/** The paper's flow LID sweep with nothing changed but its four models: references to our training sweep. */
+function lidSweepOnOurModels(): string {
   const meta = parse(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'));
   const blocks = meta.sweep_configuration.dy__upsert as Block[];
-  const block = (id: string) => blocks.find((b) => b.sweep_identifier === id)!;
-  block('B_in_distribution_model').values.forEach((v, k) => (v.base_model = { sweep: 'flows', job: k }));
-  const pick = (id: string, aliases: string[]) => {
-    const b = block(id) as Block & { sweep_alias: string[] };
-    const idx = aliases.map((a) => b.sweep_alias.indexOf(a));
-    b.values = idx.map((i) => b.values[i]!);
-    b.sweep_alias = aliases;
-  };
-  pick('Y_r_selection', keep.r);
-  pick('Z_inner_criterion', keep.criterion);
+  blocks.find((b) => b.sweep_identifier === 'B_in_distribution_model')!.values.forEach((v, k) => (v.base_model = { sweep: 'flows', job: k }));
   return stringify(meta);
 }
 
@@ -44,35 +35,34 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     expect(body.message).toMatch(new RegExp(`${jobs.size} of ${jobs.size} job\\(s\\) cannot run`));
   });
 
-  test("the paper's flow LID sweep as it is: each job names base_model.checkpoint_dir, none its (older) class path", async () => {
+  test("the paper's flow LID sweep as it is: each job names base_model.checkpoint_dir, none its (older) class path or arguments", async () => {
     const { status, body } = await post(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'));
     expect(status).toBe(400);
     const errors = body.errors as Issue[];
-    const jobsWithCheckpointIssue = new Set(errors.filter((e) => /\.base_model\.checkpoint_dir$/.test(e.path)).map((e) => e.path));
-    expect(jobsWithCheckpointIssue.size).toBe(4 * 5 * 3 * 2 * 3);
-    expect(errors.find((e) => /\.base_model\.checkpoint_dir$/.test(e.path))!.message).toMatch(/is a PyTorch checkpoint of the reference project/);
-    expect(errors.some((e) => /\.ood\.method$/.test(e.path))).toBe(false);
-    // The variants that are not our computation are refused by name.
-    expect(errors.some((e) => e.path.endsWith('.ood.method_args.submethod') && /"taylor_approximation" is not available/.test(e.message))).toBe(true);
-    expect(errors.some((e) => e.path.endsWith('.ood.method_args.adaptive_measurement') && /a fixed evaluate_r is not available/.test(e.message))).toBe(true);
-    expect(errors.some((e) => e.path.includes('.ood.method_args.') && /percentile/.test(e.message))).toBe(false);
+    const jobs = 4 * 5 * 3 * 2 * 3;
+    const checkpointIssues = errors.filter((e) => /^jobs\[\d+\]\.base_model\.checkpoint_dir$/.test(e.path));
+    expect(new Set(checkpointIssues.map((e) => e.path)).size).toBe(jobs);
+    expect(checkpointIssues[0]!.message).toMatch(/is a PyTorch checkpoint of the reference project/);
+    // The rest are the generated-sample jobs' model_loading_config (a copy of the same PyTorch base_model).
+    expect(errors.filter((e) => !/\.(base_model\.checkpoint_dir|data\.out_of_distribution\.dataloader_args\.dgm_args\.model_loading_config)$/.test(e.path))).toEqual([]);
+    expect(body.message).toMatch(new RegExp(`${jobs} of ${jobs} job\\(s\\) cannot run`));
   });
 
-  test('with base_model as {sweep, job} references and the mapped variants: dry run 200, then 201', async () => {
+  test('with base_model as {sweep, job} references and nothing else changed: dry run 200, then 201', async () => {
     const training = await post(upstreamFile('training/flows/grayscale_flows.yaml'), '?name=flows');
     expect(training.status).toBe(201);
-    const source = lidSweepOnOurModels({ r: ['percentile', 'LPCA'], criterion: ['thresholding'] });
+    const source = lidSweepOnOurModels();
     const dry = await post(source, '?dryRun=true');
     expect(dry.status).toBe(200);
-    expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 4 * 5 * 2 * 3 });
+    expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 360 });
     expect((await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total).toBe(1);
     const created = await post(source);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'ood', jobCount: 120, waiting: 120 });
-    // The taylor-approximation variant is still refused, located.
-    const taylor = await post(lidSweepOnOurModels({ r: ['percentile', 'LPCA'], criterion: ['taylor_approximation'] }));
-    expect(taylor.status).toBe(400);
-    expect((taylor.body.errors as Issue[]).every((e) => e.path.endsWith('.ood.method_args.submethod'))).toBe(true);
+    expect(created.body).toMatchObject({ kind: 'ood', jobCount: 360, waiting: 360 });
+    // An argument outside what the method maps is still refused, located.
+    const plateau = await post(source.replaceAll('adaptive_setting_mode: percentile', 'adaptive_setting_mode: plateau_based'));
+    expect(plateau.status).toBe(400);
+    expect((plateau.body.errors as Issue[]).every((e) => e.path.endsWith('.ood.method_args.adaptive_setting_mode'))).toBe(true);
   });
 
   test('a training job whose model no family builds: 400 at its path', async () => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { JsonValue, ModelCapabilities, TrainingObjective } from '@dgm-ood/models';
 import { describeArchitecture } from './architecture.js';
 import { invertDataTransform } from './data-transform.js';
-import { flowJacobianSpectrum, flowLogLikelihood } from './lid-spectrum.js';
+import { flowJacobianEigen, flowJacobianSpectrum, flowLogLikelihood } from './lid-spectrum.js';
 import type { FlowModel } from './model.js';
 import { ActNorm } from './transforms/actnorm.js';
 import { nllToBitsPerDim } from './units.js';
@@ -31,6 +31,7 @@ export async function flowCapabilities(model: FlowModel): Promise<ModelCapabilit
     logLikelihood: async (images, seed) => Float64Array.from(await flowLogLikelihood(model, images, seed)),
     sample: (n, seed) => model.sample(n, { seed, batchSize: 100 }),
     jacobianSpectrum: (image, seed) => flowJacobianSpectrum(model, image, seed),
+    jacobianEigen: (image, seed) => flowJacobianEigen(model, image, seed),
     reconstruct: async (images, seed) =>
       tf.tidy(() => {
         const { z } = model.encode(model.preprocess(images, { seed }));

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FamilyRegistry, loadModel, readCheckpoint, restoreFromCheckpoint, saveCheckpoint } from '@dgm-ood/models';
 import { buildFlowModel } from './build.js';
 import { flowFamily, isFlowModel } from './family.js';
+import { flowLatent } from './lid-spectrum.js';
 import type { FlowModel } from './model.js';
 import { flowPreset, withCouplingWidths } from './presets.js';
 import { perturbParameters } from './testing.js';
@@ -59,6 +60,21 @@ describe('the flow model family', () => {
     model.dispose();
     restored.dispose();
     loaded.dispose();
+  });
+
+  it('jacobianEigen gives the spectrum of jacobianSpectrum and a rotated latent of the same norm', async () => {
+    const model = buildFlowModel(smallSpec());
+    perturbParameters(model, 8, 0.05);
+    const caps = await flowFamily.capabilitiesOf(model);
+    const x = tf.floor(randomTensor([1, 28, 28, 1], 3, { lo: 0, hi: 256 })) as tf.Tensor4D;
+    const spectrum = await caps.jacobianSpectrum!(x, 5);
+    const { values, rotatedLatent } = await caps.jacobianEigen!(x, 5);
+    const sorted = Array.from(values).sort((a, b) => a - b);
+    const top = spectrum[spectrum.length - 1]!;
+    sorted.forEach((v, i) => expect(Math.abs(v - spectrum[i]!)).toBeLessThanOrEqual(1e-9 * top));
+    const z = (await flowLatent(model, x, 5).data()) as Float32Array;
+    expect(rotatedLatent.reduce((a, b) => a + b * b, 0)).toBeCloseTo(z.reduce((a, b) => a + b * b, 0), 3);
+    model.dispose();
   });
 
   it('reconstruct inverts exactly (up to float32) and score is the gradient of log p', async () => {

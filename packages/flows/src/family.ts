@@ -27,7 +27,7 @@ export function isFlowModel(model: unknown): boolean {
 export const flowFamily: ModelFamily<FlowModelSpec, FlowModel> = {
   name: 'flow',
   formatVersion: 1,
-  capabilities: ['logLikelihood', 'sample', 'jacobianSpectrum', 'reconstruct', 'score'],
+  capabilities: ['logLikelihood', 'sample', 'jacobianSpectrum', 'jacobianEigen', 'reconstruct', 'score'],
   matches: isFlowModel,
   readSpec: (config, { path, seed }) => resolveFlowModelSpec(config, { seed, path }),
   validateSpec: (spec, where) => validateFlowSpec(spec, where),

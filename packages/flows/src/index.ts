@@ -74,7 +74,7 @@ export { deriveSeed, Rng, SeedStream } from './random.js';
 export { flowFamily, isFlowModel } from './family.js';
 export { flowObjective, flowCapabilities } from './family-runtime.js';
 export { loadFlowModel } from './load.js';
-export { decoderGram, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS, type JacobianMethod, type SpectrumTiming } from './lid-spectrum.js';
+export { decoderGram, flowJacobianEigen, flowJacobianSpectrum, flowLatent, flowLogLikelihood, JACOBIAN_CHUNK_ROWS, type JacobianMethod, type SpectrumTiming } from './lid-spectrum.js';
 
 // Errors and checks.
 export { FlowConfigError, FlowError, isFlowError, type FlowErrorCode } from './errors.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { jacobian } from '@dgm-ood/engine';
 import type { FlowModel } from './model.js';
-import { gramSpectrum } from '@dgm-ood/lid';
+import { gramEigen, gramSpectrum, type GramEigen } from '@dgm-ood/lid';
 import { loadSetting } from '@dgm-ood/config/env';
 
 /** Copies of a point per reverse pass of the autodiff Jacobian (memory vs. per-pass overhead). */
@@ -70,6 +70,20 @@ export async function flowJacobianSpectrum(
     timing.eigenMs += performance.now() - t1;
   }
   return spectrum;
+}
+
+/**
+ * The eigenvalues of JᵀJ at one raw image and its latent z rotated into their eigenbasis (what the Taylor LID
+ * of the paper's earlier flow sweeps needs; docs/reference-notes.md §3.2). Same Jacobian and seed use as
+ * flowJacobianSpectrum; the eigenvectors come from a full symmetric eigendecomposition, so it costs more.
+ */
+export async function flowJacobianEigen(model: FlowModel, image: tf.Tensor4D, seed: number): Promise<GramEigen> {
+  const z = flowLatent(model, image, seed);
+  const gram = tf.tidy(() => decoderGram(model, z));
+  const [values, latent] = await Promise.all([gram.data() as Promise<Float32Array>, z.data() as Promise<Float32Array>]);
+  const dimension = gram.shape[0]!;
+  tf.dispose([gram, z]);
+  return gramEigen(values, dimension, latent);
 }
 
 /** log p(x) in nats of raw NHWC images, with the reference's dequantization noise (seeded). */

@@ -54,29 +54,37 @@ export interface CalibrationOptions {
   steps?: number;
 }
 
+/** A point's LID as a function of the scale (falling as the scale grows); a spectrum means the threshold LID. */
+export type LidAtScale = (scale: number) => number;
+export type CalibrationPoint = Float64Array | LidAtScale;
+
+const lidAt = (point: CalibrationPoint): LidAtScale => (point instanceof Float64Array ? (scale) => thresholdLid(point, scale) : point);
+
 /**
  * Bisection on the scale for a statistic of the calibration points' LIDs that falls as the scale grows: the
  * scale where the statistic meets the target.
  */
-function bisectScale(spectra: readonly Float64Array[], statistic: (lids: number[]) => number, target: number, options: CalibrationOptions): number {
-  if (spectra.length === 0) throw new RangeError('calibration needs at least one spectrum');
+function bisectScale(points: readonly CalibrationPoint[], statistic: (lids: number[]) => number, target: number, options: CalibrationOptions): number {
+  if (points.length === 0) throw new RangeError('calibration needs at least one spectrum');
+  const lids = points.map(lidAt);
   let l = options.low ?? -100;
   let r = options.high ?? 100;
   const steps = options.steps ?? 20;
   for (let step = 0; step < steps; step++) {
     const mid = (l + r) / 2;
-    if (statistic(spectra.map((s) => thresholdLid(s, mid))) < target) r = mid;
+    if (statistic(lids.map((f) => f(mid))) < target) r = mid;
     else l = mid;
   }
   return (l + r) / 2;
 }
 
 /**
- * The scale whose mean LID over the calibration spectra meets the target dimension: the reference's
- * `given_from_model_free` bisection (LID decreases as the scale grows).
+ * The scale whose mean LID over the calibration points meets the target dimension: the reference's
+ * `given_from_model_free` bisection (LID decreases as the scale grows). Points are spectra (threshold LID) or
+ * any LID-at-scale functions.
  */
-export function calibrateScale(spectra: readonly Float64Array[], target: number, options: CalibrationOptions = {}): number {
-  return bisectScale(spectra, (lids) => lids.reduce((a, b) => a + b, 0) / lids.length, target, options);
+export function calibrateScale(points: readonly CalibrationPoint[], target: number, options: CalibrationOptions = {}): number {
+  return bisectScale(points, (lids) => lids.reduce((a, b) => a + b, 0) / lids.length, target, options);
 }
 
 /**
@@ -84,7 +92,7 @@ export function calibrateScale(spectra: readonly Float64Array[], target: number,
  * (the paper's earlier flow sweeps: `adaptive_setting_mode: percentile`, minimum (1 − tolerance)·D), so almost
  * all training points keep a LID close to the ambient dimension.
  */
-export function calibrateScaleToPercentile(spectra: readonly Float64Array[], percentile: number, minimum: number, options: CalibrationOptions = {}): number {
+export function calibrateScaleToPercentile(points: readonly CalibrationPoint[], percentile: number, minimum: number, options: CalibrationOptions = {}): number {
   if (!(percentile >= 0 && percentile < 100)) throw new RangeError(`percentile must lie in [0, 100), got ${percentile}`);
-  return bisectScale(spectra, (lids) => [...lids].sort((a, b) => a - b)[Math.floor((percentile / 100) * lids.length)]!, minimum, options);
+  return bisectScale(points, (lids) => [...lids].sort((a, b) => a - b)[Math.floor((percentile / 100) * lids.length)]!, minimum, options);
 }

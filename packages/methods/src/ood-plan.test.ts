@@ -21,7 +21,7 @@ describe('readOodPlan and the LID method plan', () => {
       classPath: 'ood.intrinsic_dimension.LID_OOD', seed: 100, inDistribution: 'svhn', dataset: 'svhn', split: 'test', points: 5 * 8, generated: null, checkpointEvery: 16,
     });
     expect(methods.resolve(readOodPlan(config).classPath).id).toBe('lid');
-    expect(lidPlan(config)).toEqual({ estimator: 'exact', calibrationPoints: 16 * 8, target: 40, percentileRule: null, lpcaPoints: 10_000, scaleRange: [-100, 100], bisectionSteps: 20 });
+    expect(lidPlan(config)).toEqual({ estimator: 'exact', submethod: 'thresholding', calibrationPoints: 16 * 8, target: 40, percentileRule: null, fixedScale: null, lpcaPoints: 10_000, scaleRange: [-100, 100], bisectionSteps: 20 });
   });
 
   test('the reference PyTorch checkpoint paths are refused with the reason', () => {
@@ -69,19 +69,22 @@ describe('readOodPlan and the LID method plan', () => {
     expect(lidPlan(lid({ estimator: 'exact' })).estimator).toBe('exact');
   });
 
-  test("the paper's earlier flow LID arguments: the calibrated variants are mapped, the others refused by name", () => {
+  test("the paper's earlier flow LID arguments, with that snapshot's defaults; the plateau rule is refused by name", () => {
     const older = (args: Record<string, unknown>) => ({
       data: { in_distribution: { dataloader_args: { train_batch_size: 8 } } },
       ood: { seed: 100, method: 'ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection', method_args: { checkpointing_buffer: 16, given_mean_lid: 245, ...args } },
     });
     const given = { adaptive_measurement: true, adaptive_setting_mode: 'given ', bin_search_iteration_count: 20, adaptive_train_data_buffer_size: 15, submethod: 'thresholding' };
-    expect(lidPlan(older(given))).toEqual({ estimator: 'exact', calibrationPoints: 15 * 8, target: 245, percentileRule: null, lpcaPoints: 10_000, scaleRange: [-20, 20], bisectionSteps: 20 });
+    expect(lidPlan(older(given))).toEqual({
+      estimator: 'exact', submethod: 'thresholding', calibrationPoints: 15 * 8, target: 245, percentileRule: null, fixedScale: null, lpcaPoints: 10_000, scaleRange: [-20, 20], bisectionSteps: 20,
+    });
     const percentile = { adaptive_measurement: true, adaptive_setting_mode: 'percentile', percentile: 10, dimension_tolerance: 0.07, bin_search_iteration_count: 20, adaptive_train_data_buffer_size: 15, submethod: 'thresholding' };
-    expect(lidPlan(older(percentile))).toMatchObject({ percentileRule: { percentile: 10, tolerance: 0.07 }, calibrationPoints: 120, scaleRange: [-20, 20] });
-    expect(() => lidPlan(older({ ...given, submethod: 'taylor_approximation' }))).toThrow(
-      'config ood.method_args.submethod: "taylor_approximation" is not available: only the Jacobian-threshold LID (submethod: thresholding) is implemented',
-    );
-    expect(() => lidPlan(older({ evaluate_r: -20, adaptive_measurement: false, submethod: 'thresholding' }))).toThrow(/^config ood\.method_args\.adaptive_measurement: a fixed evaluate_r is not available/);
+    expect(lidPlan(older(percentile))).toMatchObject({ percentileRule: { percentile: 10, tolerance: 0.07 }, calibrationPoints: 120, scaleRange: [-20, 20], fixedScale: null });
+    expect(lidPlan(older({ ...given, submethod: 'taylor_approximation' }))).toMatchObject({ submethod: 'taylor_approximation', target: 245 });
+    expect(lidPlan(older({ evaluate_r: -20, adaptive_measurement: false, submethod: 'thresholding' }))).toMatchObject({ fixedScale: -20, calibrationPoints: 0, percentileRule: null });
+    // That snapshot's defaults: Taylor, no adaptive measurement, r = −20.
+    expect(lidPlan(older({}))).toMatchObject({ submethod: 'taylor_approximation', fixedScale: -20 });
     expect(() => lidPlan(older({ ...given, adaptive_setting_mode: 'plateau_based' }))).toThrow(/^config ood\.method_args\.adaptive_setting_mode: "plateau_based" is not available/);
+    expect(() => lidPlan(older({ ...given, submethod: 'spline' }))).toThrow(/^config ood\.method_args\.submethod: must be one of thresholding, taylor_approximation/);
   });
 });

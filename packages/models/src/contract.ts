@@ -48,7 +48,7 @@ export interface TrainingObjective {
 }
 
 /** Names of the capabilities a loaded model may offer; OOD methods declare which they require. */
-export type CapabilityName = 'logLikelihood' | 'sample' | 'jacobianSpectrum' | 'reconstruct' | 'score';
+export type CapabilityName = 'logLikelihood' | 'sample' | 'jacobianSpectrum' | 'jacobianEigen' | 'reconstruct' | 'score';
 
 /** What a loaded model can do for OOD methods. Each is optional; `capabilities` of the family lists them. */
 export interface ModelCapabilities {
@@ -61,6 +61,11 @@ export interface ModelCapabilities {
    * code sorts): the spectrum the exact Jacobian-threshold LID needs.
    */
   jacobianSpectrum?(image: tf.Tensor4D, seed: number): Promise<Float64Array>;
+  /**
+   * The same eigenvalues and the point's latent rotated into their eigenbasis (z̃ = Qᵀz), for the Taylor
+   * (LIDL-style) LID estimate.
+   */
+  jacobianEigen?(image: tf.Tensor4D, seed: number): Promise<{ values: Float64Array; rotatedLatent: Float64Array }>;
   /** Encode then decode: the reconstruction of each image, raw NHWC. */
   reconstruct?(images: tf.Tensor4D, seed: number): Promise<tf.Tensor4D>;
   /** ∇ₓ log p(x) for each image (the score), NHWC, in the model's data space. */
