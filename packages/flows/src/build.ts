@@ -11,7 +11,7 @@ import { MultiscaleTransform } from './transforms/multiscale.js';
 import { OneByOneConvolution } from './transforms/one-by-one-conv.js';
 import { RqSplineCoupling } from './transforms/rq-spline-coupling.js';
 import { SqueezeTransform } from './transforms/squeeze.js';
-import type { ChwShape, Transform } from './types.js';
+import type { Transform } from './types.js';
 
 export { inferLevelShapes, type BuildOptions } from './level-shapes.js';
 import { inferLevelShapes, type BuildOptions } from './level-shapes.js';
