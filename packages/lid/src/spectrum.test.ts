@@ -1,13 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { gramOfDiagonal } from './gram.test-support.js';
 import { calibrateScale, calibrateScaleToPercentile, gramSpectrum, thresholdLid } from './spectrum.js';
 
-/** JᵀJ for a diagonal J with the given singular values. */
-const gramOfDiagonal = (singular: number[]) => {
-  const n = singular.length;
-  const g = new Float64Array(n * n);
-  singular.forEach((s, i) => (g[i * n + i] = s * s));
-  return g;
-};
 
 describe('threshold LID on analytic Jacobians', () => {
   test('counts exactly the singular values above e^scale', () => {

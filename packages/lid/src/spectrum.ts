@@ -5,6 +5,13 @@ export const GRAM_CLAMP = 10 ** 4.5;
 /** Eigenvalue floor (docs/reference-notes.md §3.2). */
 export const EIGENVALUE_FLOOR = 1e-20;
 
+/** Entry (i, j) of JᵀJ with the reference's fixes before any eigendecomposition: symmetrised, NaN → 0, clamped. */
+export function fixedGramEntry(gram: Float32Array | Float64Array, n: number, i: number, j: number): number {
+  const v = 0.5 * (gram[i * n + j]! + gram[j * n + i]!);
+  if (Number.isNaN(v)) return 0;
+  return Math.max(-GRAM_CLAMP, Math.min(GRAM_CLAMP, v));
+}
+
 /**
  * Eigenvalues of Q = JᵀJ (the squared singular values of the decoder Jacobian J), ascending, with the
  * reference's fixes in order: symmetrise, clamp to ±10^4.5, NaN → 0, eigendecompose, floor at 1e-20.
@@ -15,15 +22,7 @@ export function gramSpectrum(gram: Float32Array | Float64Array, dimension: numbe
   if (gram.length !== n * n) throw new RangeError(`gram matrix: expected ${n * n} entries, got ${gram.length}`);
   // Only the lower triangle: symmetricEigenvalues reads nothing else.
   const q = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let v = 0.5 * (gram[i * n + j]! + gram[j * n + i]!);
-      if (Number.isNaN(v)) v = 0;
-      else if (v > GRAM_CLAMP) v = GRAM_CLAMP;
-      else if (v < -GRAM_CLAMP) v = -GRAM_CLAMP;
-      q[i * n + j] = v;
-    }
-  }
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) q[i * n + j] = fixedGramEntry(gram, n, i, j);
   const values = symmetricEigenvalues(q, n);
   for (let i = 0; i < n; i++) if (!(values[i]! > EIGENVALUE_FLOOR)) values[i] = EIGENVALUE_FLOOR;
   return values;

@@ -1,13 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { gramOfDiagonal } from './gram.test-support.js';
 import { gramEigen, taylorLid } from './taylor.js';
 
-/** Row-major D×D Gram matrix of J = R·diag(s) for a rotation R (so JᵀJ = diag(s²), its eigenvectors the axes). */
-const diagonalGram = (singular: number[]) => {
-  const n = singular.length;
-  const g = new Float64Array(n * n);
-  singular.forEach((s, i) => (g[i * n + i] = s * s));
-  return g;
-};
 
 describe('gramEigen', () => {
   test('eigenvalues of JᵀJ (floored) and the latent rotated into their basis, its norm kept', () => {
@@ -38,7 +32,7 @@ describe('gramEigen', () => {
 describe('taylorLid', () => {
   test('counts the directions whose singular values stand above the scale (z = 0)', () => {
     const n = 10;
-    const eigen = gramEigen(diagonalGram([1e3, 1e3, 1e3, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6]), n, new Array(n).fill(0));
+    const eigen = gramEigen(gramOfDiagonal([1e3, 1e3, 1e3, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6]), n, new Array(n).fill(0));
     expect(taylorLid(eigen, 0)).toBeCloseTo(3, 3);
     // Below every singular value: all directions count; above all of them: none.
     expect(taylorLid(eigen, -20)).toBeCloseTo(10, 3);

@@ -1,5 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { EIGENVALUE_FLOOR, GRAM_CLAMP } from './spectrum.js';
+import { EIGENVALUE_FLOOR, fixedGramEntry } from './spectrum.js';
 
 /** Eigenvalues of JᵀJ and the latent rotated into its eigenbasis (z̃ = Qᵀz): what the Taylor LID needs. */
 export interface GramEigen {
@@ -18,10 +18,7 @@ export function gramEigen(gram: Float32Array | Float64Array, dimension: number, 
   const q = new Matrix(n, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let v = 0.5 * (gram[i * n + j]! + gram[j * n + i]!);
-      if (Number.isNaN(v)) v = 0;
-      else if (v > GRAM_CLAMP) v = GRAM_CLAMP;
-      else if (v < -GRAM_CLAMP) v = -GRAM_CLAMP;
+      const v = fixedGramEntry(gram, n, i, j);
       q.set(i, j, v);
       q.set(j, i, v);
     }
