@@ -1,5 +1,5 @@
-import { isDict, type JobKind, type JsonValue } from '@dgm-ood/jobs';
-import { checkOodConfig, type ConfigProblem } from '@dgm-ood/methods/handler';
+import { configProblemOf, isDict, type ConfigProblem, type JobKind, type JsonValue } from '@dgm-ood/jobs';
+import { checkOodConfig } from '@dgm-ood/methods/handler';
 import { checkTrainingConfig } from '@dgm-ood/training/handler';
 import { families, methods } from './index.js';
 
@@ -25,8 +25,7 @@ export function checkJobConfig(kind: JobKind, config: JsonValue, modelConfigOf?:
       const { family } = checkTrainingConfig(config, families);
       return { problems: [], family: family.name };
     } catch (error) {
-      const message = (error as Error).message;
-      return { problems: [{ path: /^config ([^\s:]+): /.exec(message)?.[1] ?? '', message }] };
+      return { problems: [configProblemOf(error)] };
     }
   }
   const trainingConfig = modelConfigOf?.('base_model');

@@ -12,6 +12,24 @@ export function valueAt(root: JsonValue | undefined, path: string): JsonValue | 
   return v;
 }
 
+/** JSON with object keys sorted at every level: equal values give equal text (for keys and hashes). */
+export function sortedJson(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(value[k]!)}`).join(',')}}`;
+}
+
+/** A config problem located by the `config <dotted path>:` prefix ConfigReader (and plan readers) put on it. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export function configProblemOf(error: unknown): ConfigProblem {
+  const message = (error as Error).message ?? String(error);
+  return { path: /^config ([^\s:]+): /.exec(message)?.[1] ?? '', message };
+}
+
 export const positiveInt = (n: number): boolean => Number.isInteger(n) && n > 0;
 
 /**

@@ -19,4 +19,4 @@ export type { ModelReference, ResolvedModel } from './model-refs.js';
 export * from './artifacts/index.js';
 export { evaluateSweep, jobScoring, loadScoredJobs, ScoreSchemaInvalidError, storedEvaluation } from './sweep-evaluation.js';
 export type { JobScoring, SweepEvaluation } from './sweep-evaluation.js';
-export { ConfigReader, isDict, positiveInt, valueAt } from './config-reader.js';
+export { ConfigReader, configProblemOf, isDict, positiveInt, sortedJson, valueAt, type ConfigProblem } from './config-reader.js';

@@ -7,15 +7,11 @@ import {
   type BootstrapOptions, type EvaluationRow, type EvaluationRowIdentity, type MetricEstimate, type Protocol, type ScoredJob, type ScoreSchema,
 } from '@dgm-ood/evaluation';
 import type { JsonValue } from './contract.js';
+import { sortedJson } from './config-reader.js';
 import { resolveModelReference } from './model-refs.js';
 
 export const ScoreSchemaInvalidError = createError<[string, string]>('DGM_SCORE_SCHEMA_INVALID', 'job %s: summary.scoreSchema is invalid: %s', 422);
 
-function sortedJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(value[k]!)}`).join(',')}}`;
-}
 
 const get = (value: JsonValue | undefined, ...path: string[]): JsonValue | undefined => {
   let v = value;

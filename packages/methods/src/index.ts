@@ -8,4 +8,4 @@ export { UNAVAILABLE_METHODS } from './unavailable-methods.js';
 export { likelihoodMethod } from './likelihood.js';
 export { lidMethod, type LidCalibration, type LidEstimator, type LidPlan } from './lid.js';
 export { isOodConfig, readModelSource, readOodPlan, type ModelSource, type OodPlan } from './ood-plan.js';
-export { checkOodConfig, createOodHandler, type CheckedOodConfig, type ConfigProblem } from './ood-handler.js';
+export { checkOodConfig, createOodHandler, type CheckedOodConfig } from './ood-handler.js';

@@ -2,7 +2,7 @@
  * The one `ood` job handler, for every registered method and model family. This module loads no tensor
  * library: the worker and the coordinator import it; scoring is imported when a job runs.
  */
-import { ConfigReader, valueAt, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
+import { ConfigReader, configProblemOf, valueAt, type ConfigProblem, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
 import type { AnyModelFamily, FamilyRegistry } from '@dgm-ood/models';
 import type { AnyOodMethod } from './contract.js';
 import { isOodConfig, readModelSource, readOodPlan, type ModelSource, type OodPlan } from './ood-plan.js';
@@ -13,18 +13,6 @@ export interface CheckedOodConfig {
   source: ModelSource;
   method: AnyOodMethod;
   methodPlan: unknown;
-}
-
-/** A problem of one config, located by its dotted path (from the error's `config <path>:` prefix). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
-
-function problemOf(error: unknown): ConfigProblem {
-  const message = (error as Error).message ?? String(error);
-  const located = /^config ([^\s:]+): /.exec(message);
-  return { path: located?.[1] ?? '', message };
 }
 
 /**
@@ -41,7 +29,7 @@ export function checkOodConfig(
     try {
       return fn();
     } catch (error) {
-      problems.push(problemOf(error));
+      problems.push(configProblemOf(error));
       return undefined;
     }
   };

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
 import { datasetFingerprint, loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
-import { ConfigReader, DeterministicJobError, objectLogger, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
+import { ConfigReader, DeterministicJobError, objectLogger, sortedJson, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
 import { loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
 import type { AnyOodMethod } from './contract.js';
 import { imageAt } from './images.js';
@@ -27,12 +27,6 @@ async function generatedSamples(model: LoadedModel, dir: string, seed: number, l
   const values = (await nchw.data()) as Float32Array;
   await writeSamplesAsPng(dir, values, nchw.shape as [number, number, number, number]);
   tf.dispose([all, nchw]);
-}
-
-function canonical(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`).join(',')}}`;
 }
 
 export interface RunOodInput {
@@ -108,7 +102,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
     let calibratedNow = false;
     if (method.calibration && progress.calibration === undefined) {
       const key = `calibration/${method.id}/${createHash('sha256')
-        .update(canonical([model.source.sha256, model.source.weights, method.calibration.key(methodPlan, plan.inDistribution), plan.seed]))
+        .update(sortedJson([model.source.sha256, model.source.weights, method.calibration.key(methodPlan, plan.inDistribution), plan.seed]))
         .digest('hex')
         .slice(0, 32)}`;
       const cached = await ctx.cache.get(key);
