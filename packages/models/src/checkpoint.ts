@@ -57,6 +57,8 @@ export interface SaveCheckpointInput {
   extraTensors?: Iterable<[string, { shape: number[]; data: Float32Array }]>;
   weights?: WeightsKind;
   trainer?: JsonValue;
+  /** Leave the previous blobs in place (the caller removes them with removeOldBlobs once it is safe). */
+  keepOldBlobs?: boolean;
 }
 
 export interface SavedCheckpoint {
@@ -109,13 +111,20 @@ export async function saveCheckpoint(dir: string, name: string, input: SaveCheck
   };
   const manifestPath = join(dir, `${name}.json`);
   await writeAtomically(manifestPath, JSON.stringify(manifest, null, 1));
-  // Older blobs of this checkpoint are garbage once the manifest points at the new one.
+  if (!input.keepOldBlobs) await removeOldBlobs(dir, name, blobFile);
+  return { manifestPath, blobPath, manifest };
+}
+
+/**
+ * Deletes the blobs of checkpoint `name` other than `keep`: garbage once the manifest points at `keep`. A caller
+ * that copies checkpoints elsewhere (an artifact store) deletes them only after recording the new manifest there.
+ */
+export async function removeOldBlobs(dir: string, name: string, keep: string): Promise<void> {
   for (const f of await readdir(dir)) {
-    if (f !== blobFile && f.startsWith(`${name}.`) && f.endsWith('.bin') && /^[0-9a-f]{16}$/.test(f.slice(name.length + 1, -4))) {
+    if (f !== keep && f.startsWith(`${name}.`) && f.endsWith('.bin') && /^[0-9a-f]{16}$/.test(f.slice(name.length + 1, -4))) {
       await rm(join(dir, f), { force: true });
     }
   }
-  return { manifestPath, blobPath, manifest };
 }
 
 /** A legacy flow manifest, mapped onto the current one (its optimizer/schedule/training become `trainer`). */

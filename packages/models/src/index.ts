@@ -21,6 +21,7 @@ export {
   CHECKPOINT_FORMAT,
   LEGACY_FLOW_CHECKPOINT_FORMAT,
   readCheckpoint,
+  removeOldBlobs,
   restoreModel,
   saveCheckpoint,
   tensorsWithPrefix,

@@ -179,7 +179,9 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
       onCheckpoint: async (c) => {
         await flushSeries();
         writeFileSync(join(ctx.workdir, 'training-time.json'), JSON.stringify({ ms: spent + (Date.now() - attemptStart) }));
-        for (const file of [c.manifestPath, c.blobPath]) await ctx.artifacts.save(relative(ctx.workdir, file), 'checkpoint');
+        // The blob before the manifest that names it (the checkpoint's own commit order): a kill between the two
+        // must leave the artifact store with the previous manifest, never a manifest whose blob it lacks.
+        for (const file of [c.blobPath, c.manifestPath]) await ctx.artifacts.save(relative(ctx.workdir, file), 'checkpoint');
         await ctx.artifacts.save('training-time.json', 'other');
         // Each checkpoint's weights live in a new content-named blob and the previous one is deleted:
         // forget the replaced blobs, or a resumed attempt would try to restore files that no longer exist.

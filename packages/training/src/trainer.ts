@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '@dgm-ood/engine/rng';
 import {
   readCheckpoint,
+  removeOldBlobs,
   restoreModel,
   saveCheckpoint,
   tensorsWithPrefix,
@@ -228,10 +229,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         extraTensors: extra,
         weights: ema ? 'ema' : 'raw',
         trainer: trainer as unknown as JsonValue,
+        keepOldBlobs: true,
       });
       if (kind === 'latest') checkpoints.latest = saved.manifestPath;
       else checkpoints.bestValid = saved.manifestPath;
       await opts.onCheckpoint?.({ kind, manifestPath: saved.manifestPath, blobPath: saved.blobPath, epoch: state.epoch, globalStep: state.globalStep });
+      // Only now, with the new checkpoint recorded wherever onCheckpoint copies it, may the old blob go: a kill
+      // before this point leaves every recorded manifest with its blob on disk.
+      await removeOldBlobs(ckptDir, kind, saved.manifest.blob.file);
       return saved;
     };
 
