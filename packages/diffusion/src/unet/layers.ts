@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@dgm-ood/engine/rng';
+import { Module } from '@dgm-ood/engine/module';
+
+/** PyTorch's default init for Linear and Conv2d weights and biases: U(±1/√fan_in). */
+export function torchDefaultInit(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
+  const bound = 1 / Math.sqrt(fanIn);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(rng.fillUniform(new Float32Array(size), -bound, bound), shape);
+}
+
+/** tf.customGrad's argument type (its own typing does not admit the trailing `save` parameter). */
+export type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * SiLU (x·σ(x)); tfjs has no op for it. Left to tfjs's autodiff: a hand-written gradient would have to recompute
+ * σ(x) from the saved input to keep nested gradients right (see GroupNorm), which leaves nothing to gain.
+ */
+export const silu = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.sigmoid(x));
+
+/**
+ * torch.nn.Linear with the weight stored [in, out] (tfjs's matMul layout; torch's is [out, in], so an imported
+ * weight is transposed). Applies to [N, in] rows.
+ */
+export class Linear extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng) {
+    super();
+    this.weight = this.addParameter('weight', torchDefaultInit(rng, [inFeatures, outFeatures], inFeatures));
+    this.bias = this.addParameter('bias', torchDefaultInit(rng, [outFeatures], inFeatures));
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.weight), this.bias);
+  }
+}
+
+/**
+ * torch.nn.Conv2d (bias, padding k//2, stride 1 or 2) with the weight stored HWIO [k, k, in, out] (torch's is
+ * OIHW [out, in, k, k]; an imported weight is transposed [2, 3, 1, 0]).
+ * 1×1 kernels run as a matMul on [B·H·W, in]. Stride 2 pads one pixel on every side explicitly, then convolves
+ * 'valid': torch's padding=1; tfjs's 'same' would pad bottom/right only for stride 2 on even sides.
+ */
+export class Conv2d extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: 1 | 3, rng: Rng, readonly stride: 1 | 2 = 1) {
+    super();
+    const fanIn = inChannels * kernel * kernel;
+    this.weight = this.addParameter('weight', torchDefaultInit(rng, [kernel, kernel, inChannels, outChannels], fanIn));
+    this.bias = this.addParameter('bias', torchDefaultInit(rng, [outChannels], fanIn));
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    const [b, h, w] = x.shape;
+    if (this.kernel === 1) {
+      const rows = tf.reshape(x, [b * h * w, this.inChannels]);
+      const y = tf.add(tf.matMul(rows, tf.reshape(this.weight, [this.inChannels, this.outChannels])), this.bias);
+      return tf.reshape(y, [b, h, w, this.outChannels]);
+    }
+    const w4 = this.weight as unknown as tf.Tensor4D;
+    const y =
+      this.stride === 1
+        ? tf.conv2d(x, w4, 1, 'same')
+        : tf.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), w4, 2, 'valid');
+    return tf.add(y, this.bias);
+  }
+}
