@@ -37,6 +37,14 @@ export class TorchServer {
     return (JSON.parse(reply.value) as { runs: number[] }).runs[0]!;
   }
 
+  /** One JSON request of a server that speaks `{cmd, …}` lines (e.g. bench/diffusion_bench_torch.py); its reply. */
+  async request(body: Record<string, unknown>): Promise<unknown> {
+    this.child.stdin.write(`${JSON.stringify(body)}\n`);
+    const reply = await this.lines.next();
+    if (reply.done) throw new Error(`the PyTorch server stopped answering (request ${String(body.cmd)})`);
+    return JSON.parse(reply.value);
+  }
+
   stop(): void {
     this.child.stdin.end();
   }

@@ -66,11 +66,12 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
   });
 
   test('a training job whose model no family builds: 400 at its path', async () => {
+    // A VAE class path: a model of the reference's kind that no registered family builds.
     const { status, body } = await post(`
 project: t
 base_config:
   data: {dataset: mnist}
-  model: {class_path: model_zoo.density_estimator.diffusions.VPSDE_Diffusion}
+  model: {class_path: model_zoo.density_estimator.vae.VAE}
   trainer: {max_epochs: 1}
 sweep_configuration:
   trainer: {max_epochs: {sweep: true, values: [1, 2]}}
@@ -78,6 +79,6 @@ sweep_configuration:
     expect(status).toBe(400);
     expect(body.errors).toHaveLength(2);
     expect(body.errors[1]).toMatchObject({ path: 'jobs[1].model' });
-    expect(body.errors[1].message).toMatch(/no registered model family builds this model \(class_path model_zoo\.density_estimator\.diffusions\.VPSDE_Diffusion; families: flow\)/);
+    expect(body.errors[1].message).toMatch(/no registered model family builds this model \(class_path model_zoo\.density_estimator\.vae\.VAE; families: flow, diffusion\)/);
   });
 });

@@ -2,6 +2,7 @@
  * What this deployment runs: every model family and every OOD method, one line each. Adding a family or a
  * method is one package (or one file) plus one line here; nothing else in the shared code changes.
  */
+import { diffusionFamily } from '@dgm-ood/diffusion/family';
 import { flowFamily } from '@dgm-ood/flows/family';
 import { lidMethod } from '@dgm-ood/methods/lid';
 import { likelihoodMethod } from '@dgm-ood/methods/likelihood';
@@ -10,6 +11,7 @@ import type { AnyModelFamily } from '@dgm-ood/models';
 
 export const MODEL_FAMILIES: readonly AnyModelFamily[] = [
   flowFamily,
+  diffusionFamily,
 ];
 
 export const OOD_METHODS: readonly AnyOodMethod[] = [

@@ -1,3 +1,4 @@
+import { sortedJson as sortedJsonOf } from '@dgm-ood/config/sorted-json';
 import type { JsonValue } from './contract.js';
 import { DeterministicJobError } from './errors.js';
 
@@ -12,11 +13,9 @@ export function valueAt(root: JsonValue | undefined, path: string): JsonValue | 
   return v;
 }
 
-/** JSON with object keys sorted at every level: equal values give equal text (for keys and hashes). */
+/** JSON with object keys sorted at every level (one implementation for the whole project, in config). */
 export function sortedJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(value[k]!)}`).join(',')}}`;
+  return sortedJsonOf(value);
 }
 
 /** A config problem located by the `config <dotted path>:` prefix ConfigReader (and plan readers) put on it. */

@@ -9,6 +9,7 @@
  * and renamed over the old one, which is the commit point. A crash at any moment leaves the previous
  * checkpoint loadable. Blobs no longer referenced by the manifest are removed after the commit.
  */
+import { sortedJson } from '@dgm-ood/config/sorted-json';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -197,7 +198,8 @@ export function tensorsWithPrefix(checkpoint: LoadedCheckpoint, prefix: string):
  */
 export function restoreModel(model: TrainableModel, checkpoint: LoadedCheckpoint, weights: WeightsKind = 'raw'): void {
   const where = checkpoint.manifestPath;
-  if (JSON.stringify(model.spec) !== JSON.stringify(checkpoint.manifest.spec)) {
+  // Key order is not part of a spec: a spec read back from JSON may list its keys differently.
+  if (sortedJson(model.spec) !== sortedJson(checkpoint.manifest.spec)) {
     throw new ModelError('MODELS_CHECKPOINT_INVALID', `${where}: the checkpoint was written for a different model spec`, { path: where });
   }
   const prefix = weights === 'ema' ? 'ema:' : 'param:';

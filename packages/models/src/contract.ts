@@ -45,6 +45,22 @@ export interface TrainingObjective {
   metrics?(meanLoss: number): Record<string, number>;
   /** Name of the loss in logs and metric series (e.g. `nll`). */
   lossName: string;
+  /**
+   * A costlier test evaluation after training, run when the training config asks for it
+   * (`trainer.test_evaluation`), e.g. a diffusion model's PF-ODE log-likelihood. `settings` are the ones the
+   * family's `readTestEvaluation` returned.
+   */
+  testEvaluation?(settings: JsonValue): TestEvaluation;
+}
+
+/** Per-image values of a test evaluation, averaged by the caller, and metrics of that mean. */
+export interface TestEvaluation {
+  /** Name of the per-image value (e.g. `pf_ode_logp`). */
+  name: string;
+  /** Values for one batch of raw NHWC images. */
+  batch(images: tf.Tensor4D, seed: number): Promise<Float64Array>;
+  /** Named metrics of the mean value (e.g. bits/dim). */
+  metrics(mean: number): Record<string, number>;
 }
 
 /** Names of the capabilities a loaded model may offer; OOD methods declare which they require. */
@@ -114,6 +130,11 @@ export interface ModelFamily<Spec = unknown, Model extends TrainableModel = Trai
   capabilitiesOf(model: Model): Promise<ModelCapabilities>;
   /** Data shape [C, H, W] of a spec. */
   dataShape(spec: Spec): [number, number, number];
+  /**
+   * Validate and complete the family-specific keys of `trainer.test_evaluation` (everything but `points` and
+   * `batch_size`); throws a located error. Families without a test evaluation leave this out.
+   */
+  readTestEvaluation?(settings: JsonValue, path: string): JsonValue;
   /** A short human description (architecture summary) for logs and job summaries. */
   describe?(model: Model): JsonValue;
 }

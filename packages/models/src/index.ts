@@ -14,6 +14,7 @@ export type {
   ReadSpecOptions,
   TrainableModel,
   TrainingObjective,
+  TestEvaluation,
 } from './contract.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { FamilyRegistry } from './registry.js';

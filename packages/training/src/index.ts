@@ -13,3 +13,4 @@ export { imageGrid, type ImageGrid } from './image-grid.js';
 export { readTrainingPlan, type TrainingPlan } from './training-plan.js';
 export { checkTrainingConfig, createTrainHandler } from './train-handler.js';
 export { jobFraction } from './run-training.js';
+export { writeSampleGrid } from './sample-grid-png.js';

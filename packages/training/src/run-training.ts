@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
 import { datasetFingerprint, iterateBatches, loadDataset, type ImageArray, type LoadedDataset, type LoadDatasetOptions } from '@dgm-ood/data';
@@ -10,7 +9,7 @@ import { deriveSeed } from '@dgm-ood/engine/rng';
 import { objectLogger, type JobContext, type JsonValue, type MetricPoint } from '@dgm-ood/jobs';
 import { readCheckpoint, restoreModel, type AnyModelFamily, type TrainableModel, type TrainingObjective } from '@dgm-ood/models';
 import type { ImageBatch } from './batches.js';
-import { imageGrid } from './image-grid.js';
+import { writeSampleGrid } from './sample-grid-png.js';
 import { train } from './trainer.js';
 import type { TrainingPlan } from './training-plan.js';
 
@@ -48,12 +47,6 @@ const hostBatches = (data: ImageArray, batchSize: number, options: { shuffle?: b
     for (const b of iterateBatches(data, { batchSize, ...options })) yield { data: b.images, shape: b.shape, layout: 'NCHW' };
   };
 
-async function writeSampleGrid(images: tf.Tensor4D, path: string): Promise<void> {
-  const values = await images.data();
-  const grid = imageGrid(values, images.shape as [number, number, number, number], { columns: 3 });
-  await sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: grid.channels as 1 | 3 } }).png().toFile(path);
-}
-
 /** Mean test loss in evaluation mode (no dropout), and the objective's metrics of it. */
 async function testLoss(objective: TrainingObjective, test: ImageArray, batchSize: number, seed: number): Promise<number> {
   let total = 0;
@@ -69,6 +62,46 @@ async function testLoss(objective: TrainingObjective, test: ImageArray, batchSiz
     count += batch.shape[0];
   }
   return total / count;
+}
+
+/**
+ * The family's costlier test evaluation (`trainer.test_evaluation`) on the first `points` test images: the
+ * mean per-image value, its metrics (recorded as `test_<metric>` series points) and the settings used.
+ */
+async function runTestEvaluation(ctx: JobContext, objective: TrainingObjective, plan: TrainingPlan, test: ImageArray, epoch: number): Promise<JsonValue> {
+  const { points, batchSize, settings } = plan.testEvaluation!;
+  if (!objective.testEvaluation) throw new Error('this family has no test evaluation');
+  const evaluation = objective.testEvaluation(settings);
+  const data = firstImages(test, points);
+  const n = data.shape[0];
+  const started = Date.now();
+  let total = 0;
+  let done = 0;
+  let index = 0;
+  for (const batch of iterateBatches(data, { batchSize })) {
+    const x = tf.tidy(() => tf.transpose(tf.tensor4d(batch.images, batch.shape), [0, 2, 3, 1]) as tf.Tensor4D);
+    try {
+      const values = await evaluation.batch(x, deriveSeed(plan.seed, 0x7e58, index++));
+      for (const v of values) {
+        if (!Number.isFinite(v)) throw new Error(`test evaluation ${evaluation.name}: a non-finite value in test batch ${index - 1}`);
+        total += v;
+      }
+    } finally {
+      x.dispose();
+    }
+    done += batch.shape[0];
+    const perImage = (Date.now() - started) / 1000 / done;
+    await ctx.progress({ message: `test ${evaluation.name}: ${done}/${n} images, ${Math.round(perImage * (n - done))} s left` });
+  }
+  const mean = total / n;
+  const metrics = evaluation.metrics(mean);
+  const shown = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+  ctx.log.info(`test ${evaluation.name} ${mean.toFixed(2)} (${shown}) on ${n} images in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  await ctx.metrics([
+    { name: `test_${evaluation.name}`, scope: 'epoch', step: epoch, epoch, value: mean },
+    ...Object.entries(metrics).map(([k, v]) => ({ name: `test_${k}`, scope: 'epoch' as const, step: epoch, epoch, value: v })),
+  ]);
+  return { name: evaluation.name, mean, metrics, points: n, settings, seconds: (Date.now() - started) / 1000 };
 }
 
 /** The `train` job of any registered family: data, model, resumable training, checkpoints as artifacts. */
@@ -211,6 +244,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
     { name: `test_${objective.lossName}`, scope: 'epoch', step: result.epochsCompleted, epoch: result.epochsCompleted, value: loss },
     ...Object.entries(testMetrics).map(([k, v]) => ({ name: `test_${k}`, scope: 'epoch' as const, step: result.epochsCompleted, epoch: result.epochsCompleted, value: v })),
   ]);
+  const evaluation = plan.testEvaluation ? await runTestEvaluation(ctx, objective, plan, test, result.epochsCompleted) : null;
   await ctx.progress({ fraction: 1, message: `test ${shown || `${objective.lossName} ${loss.toFixed(4)}`}` });
   const summary: { [key: string]: JsonValue } = {
     backend: engine.backend,
@@ -228,6 +262,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
     checkpoint: chosen,
     weights: checkpoint?.manifest.weights ?? 'raw',
     resumedFrom: result.resumedFrom as unknown as JsonValue,
+    ...(evaluation ? { testEvaluation: evaluation } : {}),
   };
   // Family metrics of the test loss under camel-case names too (`testBitsPerDim`), as before named scores.
   for (const [k, v] of Object.entries(testMetrics)) summary[`test${k.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())}`] = v;

@@ -2,7 +2,7 @@
  * The one `train` job handler, for every registered model family. This module loads no tensor library: the
  * worker and the coordinator import it; the training itself is imported when a job runs.
  */
-import { isDict, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
+import { DeterministicJobError, isDict, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
 import type { AnyModelFamily, FamilyRegistry } from '@dgm-ood/models';
 import { readTrainingPlan, type TrainingPlan } from './training-plan.js';
 
@@ -11,6 +11,12 @@ export function checkTrainingConfig(config: JsonValue, families: FamilyRegistry)
   const plan = readTrainingPlan(config);
   const family = families.forConfig(plan.model, 'model');
   family.readSpec(plan.model, { path: 'model', seed: plan.seed });
+  if (plan.testEvaluation) {
+    if (!family.readTestEvaluation) {
+      throw new DeterministicJobError(`config trainer.test_evaluation: the ${family.name} family has no test evaluation (its test loss is reported anyway)`);
+    }
+    plan.testEvaluation.settings = family.readTestEvaluation(plan.testEvaluation.settings, 'trainer.test_evaluation') as { [key: string]: JsonValue };
+  }
   return { plan, family };
 }
 

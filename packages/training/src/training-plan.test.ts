@@ -43,4 +43,11 @@ describe('readTrainingPlan', () => {
       'config trainer.optimizer.class_path: only Adam/AdamW are supported (got torch.optim.SGD)',
     );
   });
+
+  test('a dataset we cannot read is refused at data.dataset, medmnist with the reason', () => {
+    expect(() => readTrainingPlan({ data: { dataset: 'medmnist' }, model: {} })).toThrow(
+      /^config data\.dataset: dataset "medmnist" is not available: the reference reads it from the medmnist package's \.npz files; this project has no MedMNIST reader \(available: mnist, fashion-mnist, /,
+    );
+    expect(() => readTrainingPlan({ data: { dataset: 'imagenet' }, model: {} })).toThrow(/^config data\.dataset: dataset "imagenet" is not available: no reader of ours has this name/);
+  });
 });

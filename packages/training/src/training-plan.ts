@@ -1,4 +1,4 @@
-import { DEFAULT_VALID_FRACTION } from '@dgm-ood/data';
+import { DATASET_NAMES, DEFAULT_VALID_FRACTION, isDatasetName } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, type JsonValue } from '@dgm-ood/jobs';
 
 /**
@@ -39,12 +39,27 @@ export interface TrainingPlan {
   /** Ours: report progress every N steps (`trainer.progress_every_steps`, default 10). */
   progressEverySteps: number;
   seed: number;
+  /**
+   * `trainer.test_evaluation` (ours): a costlier test evaluation after training on the first `points` test images
+   * (default 500) in batches of `batchSize` (default 50); `settings` holds the family's own keys.
+   */
+  testEvaluation: { points: number; batchSize: number; settings: { [key: string]: JsonValue } } | null;
 }
+
+/** Datasets the reference reads that we have no reader for (docs/reference-notes.md), and why. */
+const NOT_IMPLEMENTED: Record<string, string> = {
+  medmnist: "the reference reads it from the medmnist package's .npz files; this project has no MedMNIST reader",
+};
 
 export function readTrainingPlan(config: JsonValue): TrainingPlan {
   if (!isDict(config)) throw new DeterministicJobError('config: a training config is a mapping with data, model and trainer');
   const r = new ConfigReader(config);
   const dataset = r.requiredString('data.dataset', 'fashion-mnist');
+  // Refused here rather than by the data loader hours later, on a worker.
+  if (!isDatasetName(dataset)) {
+    const why = NOT_IMPLEMENTED[dataset] ?? 'no reader of ours has this name';
+    r.fail('data.dataset', `dataset "${dataset}" is not available: ${why} (available: ${DATASET_NAMES.join(', ')})`);
+  }
   if (!isDict(r.get('model'))) r.fail('model', 'missing (a class_path/init_args section or {preset: name})');
   const int = (key: string, fallback: number) => r.number(key, fallback, positiveInt, 'a positive integer');
   const all = r.number('data.batch_size', null, positiveInt, 'a positive integer');
@@ -88,5 +103,18 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     microBatchSize: r.number('trainer.micro_batch_size', null, positiveInt, 'a positive integer'),
     progressEverySteps: int('trainer.progress_every_steps', 10),
     seed: r.number('trainer.seed', 0, Number.isInteger, 'an integer'),
+    testEvaluation: readTestEvaluationKeys(r),
+  };
+}
+
+function readTestEvaluationKeys(r: ConfigReader): TrainingPlan['testEvaluation'] {
+  const value = r.get('trainer.test_evaluation');
+  if (value === undefined || value === null || value === false) return null;
+  if (value !== true && !isDict(value)) r.fail('trainer.test_evaluation', `must be a mapping of settings or true (got ${JSON.stringify(value)})`);
+  const { points: _p, batch_size: _b, ...settings } = isDict(value) ? value : {};
+  return {
+    points: r.number('trainer.test_evaluation.points', 500, positiveInt, 'a positive integer'),
+    batchSize: r.number('trainer.test_evaluation.batch_size', 50, positiveInt, 'a positive integer'),
+    settings,
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * The reference's diffusion training sweeps, expanded as the coordinator expands them, pass this deployment's
+ * submission check job by job; the medmnist sweep is refused at its dataset, which we cannot read.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RUN_NAME_CHANGER, expandMetaConfig } from '@dgm-ood/metaconfig';
+import { checkJobConfig } from './index.js';
+import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
+
+function jobsOf(name: string) {
+  const result = expandMetaConfig(readFileSync(upstreamFixture('meta_configurations', 'training', 'diffusions', name), 'utf8'), {
+    file: name,
+    runNameChanger: DEFAULT_RUN_NAME_CHANGER.train,
+  });
+  if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  return result.jobs;
+}
+
+describe("checkJobConfig('train') on the reference's diffusion sweeps", () => {
+  it.each([
+    ['grayscale_diffusions.yaml', 8],
+    ['colorful_diffusions.yaml', 12],
+  ])('%s: all %i jobs are accepted as diffusion models', (name, count) => {
+    const jobs = jobsOf(name);
+    expect(jobs).toHaveLength(count);
+    for (const job of jobs) expect({ job: job.name, ...checkJobConfig('train', job.config) }).toEqual({ job: job.name, problems: [], family: 'diffusion' });
+  });
+
+  it('medmnist_diffusions.yaml: every job is refused at data.dataset (no MedMNIST reader), its model accepted', () => {
+    const jobs = jobsOf('medmnist_diffusions.yaml');
+    expect(jobs).toHaveLength(6);
+    for (const job of jobs) {
+      const { problems } = checkJobConfig('train', job.config);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.path).toBe('data.dataset');
+      expect(problems[0]!.message).toMatch(/^config data\.dataset: dataset "medmnist" is not available: the reference reads it from the medmnist package's \.npz files; this project has no MedMNIST reader/);
+      // The same job on a dataset we read passes: the model section is not the problem.
+      const onMnist = structuredClone(job.config) as { data: { dataset: string } };
+      onMnist.data.dataset = 'mnist';
+      expect(checkJobConfig('train', onMnist as never)).toEqual({ problems: [], family: 'diffusion' });
+    }
+  });
+
+  it('a diffusion job with an unsupported model argument is refused at its path', () => {
+    const [job] = jobsOf('grayscale_diffusions.yaml');
+    const config = structuredClone(job!.config) as { model: { init_args: { score_network_kwargs: { block_out_channels: number[] } } } };
+    config.model.init_args.score_network_kwargs.block_out_channels[2] = 200;
+    const { problems } = checkJobConfig('train', config as never);
+    expect(problems).toEqual([
+      {
+        path: 'model.init_args.score_network_kwargs.block_out_channels[2]',
+        message: expect.stringMatching(/^config model\.init_args\.score_network_kwargs\.block_out_channels\[2\]: 200 channels cannot be split into norm_num_groups = 32 GroupNorm groups/),
+      },
+    ]);
+  });
+});

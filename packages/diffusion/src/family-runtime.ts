@@ -1,0 +1,67 @@
+/** The tensor side of the diffusion family (loaded on first use by family.ts). */
+import type { JsonValue, ModelCapabilities, TestEvaluation, TrainingObjective } from '@dgm-ood/models';
+import type { PfOdeOptions } from './likelihood.js';
+import { DiffusionModel, REFERENCE_LIKELIHOOD } from './model.js';
+import type { TestEvaluationSettings } from './test-evaluation-settings.js';
+import { logpToBitsPerDim } from './units.js';
+import type { DiffusionModelSpec } from './spec.js';
+import { unetFlopsPerImage } from './unet/index.js';
+
+export async function buildDiffusionModel(spec: DiffusionModelSpec): Promise<DiffusionModel> {
+  return new DiffusionModel(spec);
+}
+
+/**
+ * The reference's ε-matching loss (mean over the batch of Σ_dims (ŝ + ε)²); it has no derived metric. The test
+ * evaluation is the PF-ODE log-likelihood, reported in bits/dim.
+ */
+export function diffusionObjective(model: DiffusionModel): TrainingObjective {
+  return {
+    lossName: 'eps_loss',
+    loss: (images, { training, seed }) => model.loss(images, { training, seed }),
+    testEvaluation: (settings) => pfOdeTestEvaluation(model, settings as unknown as TestEvaluationSettings),
+  };
+}
+
+export function pfOdeOptionsOf(s: TestEvaluationSettings): Omit<PfOdeOptions, 'probeSeeds'> {
+  return {
+    solver: s.solver === 'rk45' ? { type: 'rk45', rtol: s.rtol, atol: s.atol } : { type: 'euler', steps: s.steps },
+    eps: s.eps,
+    trace: s.trace === 'exact' ? { method: 'exact' } : { method: s.trace, probes: s.probes },
+    prior: s.prior,
+  };
+}
+
+function pfOdeTestEvaluation(model: DiffusionModel, s: TestEvaluationSettings): TestEvaluation {
+  const options = pfOdeOptionsOf(s);
+  const dequantize = s.dequantize ?? model.spec.dataTransform.dequantize;
+  const { dataMin, dataMax } = model.spec.dataTransform;
+  return {
+    name: 'pf_ode_logp',
+    batch: async (images, seed) => (await model.logLikelihood(images, seed, options, dequantize)).logp,
+    // bits/dim is only meaningful for the correct prior; the upstream offset would shift it by a constant.
+    metrics: (mean): Record<string, number> => (s.prior === 'correct' ? { bits_per_dim: logpToBitsPerDim(mean, model.dim, { range: dataMax - dataMin, dequantize }) } : {}),
+  };
+}
+
+/** Likelihood with the reference's OOD settings (docs/diffusion.md §4); samples by its Euler–Maruyama. */
+export async function diffusionCapabilities(model: DiffusionModel): Promise<ModelCapabilities> {
+  return {
+    logLikelihood: async (images, seed) => (await model.logLikelihood(images, seed, REFERENCE_LIKELIHOOD)).logp,
+    sample: (n, seed) => model.sample(n, { seed }),
+  };
+}
+
+export function describeDiffusion(model: DiffusionModel): JsonValue {
+  const { type: _t, ...unet } = model.spec.network;
+  return {
+    parameters: model.numParameters(),
+    flops_per_image: unetFlopsPerImage(unet),
+    sde: model.spec.sde as unknown as JsonValue,
+    block_out_channels: unet.blockOutChannels,
+    layers_per_block: unet.layersPerBlock,
+    ...(model.spec.preset ? { preset: model.spec.preset } : {}),
+  };
+}
+
+export type { DiffusionModelSpec };
