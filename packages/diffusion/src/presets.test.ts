@@ -73,7 +73,7 @@ describe('preset overrides, beside `preset` or under `overrides:`, camelCase or 
     expect(rgb.dataShape).toEqual([3, 32, 32]);
     expect(rgb.network).toMatchObject({ inChannels: 3, outChannels: 3, sampleSize: 32, blockOutChannels: CPU_PRESET_UNET.blockOutChannels });
     expect(resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', overrides: { dataShape: [3, 32, 32] } }, opts)).toEqual(rgb);
-    // 16×16 and 8 pixel sides still survive the two halvings of three levels.
+    // A 16-pixel side still survives the three halvings of four levels (16 → 8 → 4 → 2).
     expect(resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', dataShape: [1, 16, 16] }, opts).network.sampleSize).toBe(16);
   });
 
@@ -98,11 +98,12 @@ describe('preset overrides, beside `preset` or under `overrides:`, camelCase or 
   });
 
   it('inconsistent results are refused at the override that caused them', () => {
-    const groups = configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', block_out_channels: [30, 64, 64] }, opts));
+    const groups = configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', block_out_channels: [30, 16, 32, 32] }, opts));
     expect(groups.path).toBe('model.block_out_channels[0]');
-    const side = configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', overrides: { dataShape: [1, 30, 30] } }, opts));
+    const side = configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', overrides: { dataShape: [1, 12, 12] } }, opts));
     expect(side.path).toBe('model.overrides.dataShape');
-    expect(side.message).toMatch(/side must be divisible by 4/);
+    // 12 survives two halvings but not the three of four levels.
+    expect(side.message).toMatch(/side must be divisible by 8; dataShape \[1, 12, 12\] has side 12/);
     expect(configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', dataShape: [1, 32, 16] }, opts)).message).toMatch(/images must be square/);
     // A group count that does not divide the preset's channels is located at the group count.
     expect(configErrorOf(() => resolveDiffusionModelSpec({ preset: 'vp-unet-cpu', normNumGroups: 24 }, opts)).path).toBe('model.normNumGroups');

@@ -24,9 +24,11 @@ describe('validateDiffusionSpec', () => {
 
   it('returns a copy: later edits to the input do not reach it', () => {
     const input = good();
+    const first = input.network.blockOutChannels[0];
     const spec = validateDiffusionSpec(input, WHERE);
     input.network.blockOutChannels[0] = 999;
-    expect(spec.network.blockOutChannels[0]).toBe(32);
+    expect(spec.network.blockOutChannels[0]).toBe(first);
+    expect(first).not.toBe(999);
   });
 
   it.each<[string, (s: any) => void, string, RegExp]>([
@@ -54,10 +56,11 @@ describe('validateDiffusionSpec', () => {
     ['out channels ≠ image channels', (s) => (s.network.outChannels = 2), 'network.outChannels', /outChannels 2 does not match/],
     ['sample size ≠ image side', (s) => (s.network.sampleSize = 16), 'network.sampleSize', /sampleSize 16 does not match the image side 32/],
     ['non-square images', (s) => (s.dataShape = [1, 32, 16]), 'dataShape', /must be square/],
-    ['too few up blocks', (s) => s.network.upBlockTypes.pop(), 'network.upBlockTypes', /has 2 block type\(s\) but blockOutChannels has 3 level\(s\)/],
-    ['a side the levels cannot halve', (s) => ((s.dataShape = [1, 6, 6]), (s.network.sampleSize = 6)), 'dataShape', /divisible by 4/],
+    ['too few up blocks', (s) => s.network.upBlockTypes.pop(), 'network.upBlockTypes', /has 3 block type\(s\) but blockOutChannels has 4 level\(s\)/],
+    // 12 survives two halvings but not the three of the preset's four levels.
+    ['a side the levels cannot halve', (s) => ((s.dataShape = [1, 12, 12]), (s.network.sampleSize = 12)), 'dataShape', /4 levels halve the image side 3 time\(s\), so the side must be divisible by 8/],
     ['channels not divisible into groups', (s) => (s.network.blockOutChannels[2] = 60), 'network.blockOutChannels[2]', /60 channels cannot be split into normNumGroups = 8/],
-    ['channels not divisible into heads', (s) => (s.network.attentionHeadDim = 24), 'network.blockOutChannels[1]', /attention heads of attentionHeadDim = 24 \(down block 1/],
+    ['channels not divisible into heads', (s) => (s.network.attentionHeadDim = 24), 'network.blockOutChannels[3]', /32 channels cannot be split into attention heads of attentionHeadDim = 24 \(down block 3 \(AttnDownBlock2D\)/],
   ])('refuses %s, naming where and the field', (_what, edit, field, message) => {
     const e = problem(edit);
     expect(e.path).toBe(`${WHERE}.${field}`);
