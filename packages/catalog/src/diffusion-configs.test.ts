@@ -55,3 +55,25 @@ describe("checkJobConfig('train') on the reference's diffusion sweeps", () => {
     ]);
   });
 });
+
+describe('trainer.test_evaluation at submission', () => {
+  it("a diffusion job's settings are checked where they are written", () => {
+    const [job] = jobsOf('grayscale_diffusions.yaml');
+    const config = structuredClone(job!.config) as { trainer: Record<string, unknown> };
+    config.trainer.test_evaluation = { points: 500, solver: 'rk45', rtol: 1e-4 };
+    expect(checkJobConfig('train', config as never)).toEqual({ problems: [], family: 'diffusion' });
+    config.trainer.test_evaluation = { points: 500, solver: 'rk4' };
+    expect(checkJobConfig('train', config as never).problems).toEqual([
+      { path: 'trainer.test_evaluation.solver', message: 'config trainer.test_evaluation.solver: must be one of rk45, euler (got "rk4")' },
+    ]);
+    config.trainer.test_evaluation = { points: 0 };
+    expect(checkJobConfig('train', config as never).problems[0]!.path).toBe('trainer.test_evaluation.points');
+  });
+
+  it('a family without a test evaluation refuses the key', () => {
+    const flow = { data: { dataset: 'fashion-mnist' }, model: { preset: 'rqnsf-grayscale-cpu' }, trainer: { test_evaluation: true } };
+    expect(checkJobConfig('train', flow as never).problems).toEqual([
+      { path: 'trainer.test_evaluation', message: expect.stringMatching(/the flow family has no test evaluation/) },
+    ]);
+  });
+});

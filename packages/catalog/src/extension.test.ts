@@ -18,12 +18,16 @@ afterAll(async () => h?.close());
 test('a new family trains and a new method scores through the generic handlers', async () => {
   await h.worker({ handlerModules: [HANDLERS] });
   const { sweepId: trainSweep, jobIds: [trainJob] } = await h.submit(
-    [{ data: { dataset: 'mnist', batch_size: 32, training_limit: 128, valid_limit: 64 }, model: { class_path: 'test.PixelGaussian' }, trainer: { max_epochs: 2, test_points: 64, sample_freq: 1, optimizer: { init_args: { lr: 0.05 } } } }],
+    [{ data: { dataset: 'mnist', batch_size: 32, training_limit: 128, valid_limit: 64 }, model: { class_path: 'test.PixelGaussian' }, trainer: { max_epochs: 2, test_points: 64, sample_freq: 1, optimizer: { init_args: { lr: 0.05 } }, test_evaluation: { points: 48, batch_size: 20 } } }],
     { kind: 'train' },
   );
   const trained = await h.waitFor(trainJob!, isTerminal, 120_000);
   expect(trained.error).toBeNull();
   expect(trained.summary).toMatchObject({ family: 'pixel-gaussian', epochs: 2, validatedEpochs: 2, parameters: 2 * 784 });
+  // The family's test evaluation ran on the first 48 test images (3 batches) and agrees with the test loss's bits/dim.
+  const testEvaluation = (trained.summary as { testEvaluation: { name: string; points: number; mean: number; metrics: { bits_per_dim: number } } }).testEvaluation;
+  expect(testEvaluation).toMatchObject({ name: 'log_p', points: 48, settings: {} });
+  expect(Math.abs(testEvaluation.metrics.bits_per_dim - (trained.summary as { testBitsPerDim: number }).testBitsPerDim)).toBeLessThan(0.3);
   const { rows: samples } = await h.pool.query(`SELECT name FROM artifacts WHERE job_id = $1 AND kind = 'samples' ORDER BY name`, [trainJob]);
   expect(samples.map((r) => r.name)).toEqual(['samples/epoch-001.png', 'samples/epoch-002.png']);
 

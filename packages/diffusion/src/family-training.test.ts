@@ -13,7 +13,7 @@ import { diffusionObjective } from './family-runtime.js';
 import { diffusionFamily } from './family.js';
 import { DiffusionModel } from './model.js';
 import { DEFAULT_DIFFUSION_DATA_TRANSFORM, DIFFUSION_SPEC_FORMAT, type DiffusionModelSpec } from './spec.js';
-import { UNET_DEFAULTS } from './unet/index.js';
+import { TINY_SPEC } from './unet/test-specs.js';
 
 beforeAll(async () => {
   await activateBackend('wasm');
@@ -28,24 +28,12 @@ async function workdir(): Promise<string> {
   return d;
 }
 
-export const tinyDiffusionSpec = (sde: DiffusionModelSpec['sde'] = { type: 'vp', betaMin: 0.1, betaMax: 20, T: 1 }): DiffusionModelSpec => ({
+const tinyDiffusionSpec = (sde: DiffusionModelSpec['sde'] = { type: 'vp', betaMin: 0.1, betaMax: 20, T: 1 }): DiffusionModelSpec => ({
   format: DIFFUSION_SPEC_FORMAT,
   dataShape: [1, 8, 8],
   dataTransform: { ...DEFAULT_DIFFUSION_DATA_TRANSFORM },
   sde,
-  network: {
-    type: 'unet2d',
-    ...UNET_DEFAULTS,
-    sampleSize: 8,
-    inChannels: 1,
-    outChannels: 1,
-    layersPerBlock: 1,
-    blockOutChannels: [8, 16],
-    downBlockTypes: ['DownBlock2D', 'AttnDownBlock2D'],
-    upBlockTypes: ['AttnUpBlock2D', 'UpBlock2D'],
-    normNumGroups: 4,
-    attentionHeadDim: 4,
-  },
+  network: { type: 'unet2d', ...TINY_SPEC },
   seed: 3,
 });
 

@@ -61,7 +61,24 @@ export const pixelGaussianFamily: ModelFamily<PixelGaussianSpec, PixelGaussian> 
     lossName: 'nll',
     loss: (images, { seed }) => tf.tidy(() => tf.neg(tf.mean(model.logProb(images, seed))) as tf.Scalar),
     metrics: (loss) => ({ bits_per_dim: loss / (model.mean.size * Math.LN2) + 8 }),
+    // The same log p image by image, through the generic test-evaluation path (`trainer.test_evaluation`).
+    testEvaluation: () => ({
+      name: 'log_p',
+      batch: async (images, seed) => {
+        const lp = model.logProb(images, seed);
+        const values = Float64Array.from(await lp.data());
+        lp.dispose();
+        return values;
+      },
+      metrics: (mean) => ({ bits_per_dim: -mean / (model.mean.size * Math.LN2) + 8 }),
+    }),
   }),
+  readTestEvaluation(settings, path) {
+    if (typeof settings !== 'object' || settings === null || Object.keys(settings).length > 0) {
+      throw new ModelError('MODELS_SPEC_INVALID', `config ${path}: the pixel Gaussian takes no settings (got ${JSON.stringify(settings)})`);
+    }
+    return {};
+  },
   capabilitiesOf: async (model) => ({
     logLikelihood: async (images, seed) => {
       const lp = model.logProb(images, seed);
