@@ -9,6 +9,7 @@
 // Ratios ≥ 1 mean we are faster. Goal (issue 12): ≥ 0.3.
 // Run: pnpm bench:diffusion [--preset vp-unet-cpu] [--batch 64] [--pf-batch 16] [--pf-steps 25] [--pf-probes 1]
 //      [--steps 6] [--passes 2] [--warmup 2] [--turn 2] [--torch-threads 2,1] [--python /usr/bin/python3] [--backend wasm]
+//      [--profile]   also: where our training step's time goes, by tfjs kernel (tf.profile)
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,7 @@ const { values: o } = parseArgs({
     'torch-threads': { type: 'string', default: '2,1' },
     python: { type: 'string', default: '/usr/bin/python3' },
     backend: { type: 'string', default: 'wasm' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const batch = Number(o.batch);
@@ -127,6 +129,24 @@ await compare(
   async (s, i) => ((await s.request({ cmd: 'pfode', n: 1, batch: pfBatch, steps: pfSteps, probes: pfProbes, seed: i })) as { ms: number[] }).ms[0]!,
   Number(o.passes),
 );
+if (o.profile) {
+  // Kernel times of one training step (the profiler adds per-kernel synchronisation, so the total runs a little
+  // above the step time measured above).
+  const info = await tf.profile(() => ourTrainStep(99));
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += ms;
+    entry.calls++;
+    byKernel.set(k.name, entry);
+  }
+  const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(`\nwhere a training step's time goes (tf.profile, ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels):`);
+  for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(0).padStart(6)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)} %  ${String(e.calls).padStart(5)} calls`);
+  }
+}
 for (const s of servers) s.stop();
 model.dispose();
 optimizer.dispose();
