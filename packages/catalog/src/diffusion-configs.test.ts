@@ -77,3 +77,28 @@ describe('trainer.test_evaluation at submission', () => {
     ]);
   });
 });
+
+describe('the images must fit the model at submission', () => {
+  const base = () => structuredClone(jobsOf('grayscale_diffusions.yaml')[0]!.config) as { data: { dataset: string; additional_dataset_args?: { resize_image?: number[] } } };
+
+  it("without the reference's resize_image, 28×28 Fashion-MNIST does not fit the 32×32 U-Net: refused with the fix", () => {
+    const config = base();
+    delete config.data.additional_dataset_args;
+    expect(checkJobConfig('train', config as never).problems).toEqual([
+      {
+        path: 'data.dataset',
+        message: 'config data.dataset: fashion-mnist gives 28×28 images but the model expects 32×32 (its data shape is 1×32×32); set data.additional_dataset_args.resize_image: [32, 32]',
+      },
+    ]);
+    config.data.additional_dataset_args = { resize_image: [28, 28] };
+    expect(checkJobConfig('train', config as never).problems[0]!.path).toBe('data.additional_dataset_args.resize_image');
+  });
+
+  it('a grayscale model on an RGB dataset is refused at data.dataset', () => {
+    const config = base();
+    config.data.dataset = 'cifar10';
+    expect(checkJobConfig('train', config as never).problems).toEqual([
+      { path: 'data.dataset', message: 'config data.dataset: cifar10 has 3-channel images but the model expects 1-channel images (its data shape is 1×32×32)' },
+    ]);
+  });
+});

@@ -3,6 +3,7 @@
  * worker and the coordinator import it; the training itself is imported when a job runs.
  */
 import { DeterministicJobError, isDict, type JobHandler, type JsonValue } from '@dgm-ood/jobs';
+import { getDataset } from '@dgm-ood/data';
 import type { AnyModelFamily, FamilyRegistry } from '@dgm-ood/models';
 import { readTrainingPlan, type TrainingPlan } from './training-plan.js';
 
@@ -10,7 +11,8 @@ import { readTrainingPlan, type TrainingPlan } from './training-plan.js';
 export function checkTrainingConfig(config: JsonValue, families: FamilyRegistry): { plan: TrainingPlan; family: AnyModelFamily } {
   const plan = readTrainingPlan(config);
   const family = families.forConfig(plan.model, 'model');
-  family.readSpec(plan.model, { path: 'model', seed: plan.seed });
+  const spec = family.readSpec(plan.model, { path: 'model', seed: plan.seed });
+  checkImagesFitModel(plan, family.dataShape(spec));
   if (plan.testEvaluation) {
     if (!family.readTestEvaluation) {
       throw new DeterministicJobError(`config trainer.test_evaluation: the ${family.name} family has no test evaluation (its test loss is reported anyway)`);
@@ -18,6 +20,24 @@ export function checkTrainingConfig(config: JsonValue, families: FamilyRegistry)
     plan.testEvaluation.settings = family.readTestEvaluation(plan.testEvaluation.settings, 'trainer.test_evaluation') as { [key: string]: JsonValue };
   }
   return { plan, family };
+}
+
+/**
+ * The model's [C, H, W] against what the dataset gives (its channels; its size after `resize_image`), at
+ * submission rather than hours later on a worker. Datasets whose shape depends on their files are not checked.
+ */
+function checkImagesFitModel(plan: TrainingPlan, [c, h, w]: [number, number, number]): void {
+  const dataset = getDataset(plan.dataset);
+  if (dataset.channels !== undefined && dataset.channels !== c) {
+    throw new DeterministicJobError(`config data.dataset: ${plan.dataset} has ${dataset.channels}-channel images but the model expects ${c}-channel images (its data shape is ${c}×${h}×${w})`);
+  }
+  const size = plan.size ?? dataset.defaultSize;
+  if (size !== undefined && (size[0] !== h || size[1] !== w)) {
+    const where = plan.size ? 'data.additional_dataset_args.resize_image' : 'data.dataset';
+    throw new DeterministicJobError(
+      `config ${where}: ${plan.dataset} gives ${size[0]}×${size[1]} images${plan.size ? ' after resizing' : ''} but the model expects ${h}×${w} (its data shape is ${c}×${h}×${w}); set data.additional_dataset_args.resize_image: [${h}, ${w}]`,
+    );
+  }
 }
 
 export function createTrainHandler(families: FamilyRegistry): JobHandler {
