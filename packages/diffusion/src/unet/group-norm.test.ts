@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { activateBackend, relativeError } from '@dgm-ood/engine';
 import { Rng } from '@dgm-ood/engine/rng';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concatChannels } from './blocks.js';
@@ -31,12 +32,17 @@ function plainGroupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, group
 }
 
 describe('hand-written gradients', () => {
-  it('GroupNorm: value and gradients w.r.t. x, weight and bias as autodiff of the plain formula', async () => {
-    const gn = new GroupNorm(2, 6, 1e-5);
-    gn.weight.assign(tf.add(1, normal([6])) as tf.Tensor1D);
-    gn.bias.assign(normal([6]) as tf.Tensor1D);
-    const x = tf.add(normal([3, 4, 5, 6]), 2) as tf.Tensor4D;
-    const r = normal([3, 4, 5, 6]);
+  // The second shape has H·W·C > 16384: its per-channel sums add 3 chunks of 675 positions each.
+  it.each([
+    { shape: [3, 4, 5, 6], groups: 2 },
+    { shape: [2, 45, 45, 16], groups: 4 },
+  ])('GroupNorm: value and gradients w.r.t. x, weight and bias as autodiff of the plain formula ($shape, $groups groups)', async ({ shape, groups }) => {
+    const c = shape[3]!;
+    const gn = new GroupNorm(groups, c, 1e-5);
+    gn.weight.assign(tf.add(1, normal([c])) as tf.Tensor1D);
+    gn.bias.assign(normal([c]) as tf.Tensor1D);
+    const x = tf.add(normal(shape), 2) as tf.Tensor4D;
+    const r = normal(shape);
     const ours = (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       gn.weight.assign(g as tf.Tensor1D);
       gn.bias.assign(b as tf.Tensor1D);
@@ -44,17 +50,17 @@ describe('hand-written gradients', () => {
     };
     const g0 = tf.clone(gn.weight);
     const b0 = tf.clone(gn.bias);
-    await expectClose(ours(x, g0, b0), plainGroupNorm(x, g0, b0, 2, 1e-5));
+    await expectClose(ours(x, g0, b0), plainGroupNorm(x, g0, b0, groups, 1e-5));
     const vars = [gn.weight, gn.bias];
     const oursGrads = tf.variableGrads(() => tf.sum(tf.mul(gn.apply(x), r)), vars).grads;
-    const plain = tf.grads((v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(plainGroupNorm(v as tf.Tensor4D, g, b, 2, 1e-5), r)))([x, g0, b0]);
+    const plain = tf.grads((v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(plainGroupNorm(v as tf.Tensor4D, g, b, groups, 1e-5), r)))([x, g0, b0]);
     await expectClose(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gn.apply(v as tf.Tensor4D), r)))(x), plain[0]!);
     await expectClose(oursGrads[gn.weight.name]!, plain[1]!);
     await expectClose(oursGrads[gn.bias.name]!, plain[2]!);
     // Second order: d/dx of ⟨∂/∂x Σ r·GN(x), u⟩.
-    const u = normal([3, 4, 5, 6]);
+    const u = normal(shape);
     const secondOrder = (f: (v: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.grad((w: tf.Tensor) => tf.sum(tf.mul(f(w), r)))(v), u)))(x);
-    await expectClose(secondOrder((v) => gn.apply(v as tf.Tensor4D)), secondOrder((v) => plainGroupNorm(v as tf.Tensor4D, g0, b0, 2, 1e-5)), 1e-3);
+    await expectClose(secondOrder((v) => gn.apply(v as tf.Tensor4D)), secondOrder((v) => plainGroupNorm(v as tf.Tensor4D, g0, b0, groups, 1e-5)), 1e-3);
     gn.dispose();
   });
 
@@ -71,5 +77,34 @@ describe('hand-written gradients', () => {
     await expectClose(tf.grad(ours)(x), tf.grad(plain)(x));
     const second = (g: (v: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.grad(g)(v), u)))(x);
     await expectClose(second(ours), second(plain), 1e-3);
+  });
+});
+
+describe('GroupNorm on wasm', () => {
+  // The per-channel sums are batched one-row products, which wasm runs through other kernels than cpu
+  // (640 positions × 32 channels: two chunks of 320 positions, then a product adding the chunks).
+  it('agrees with cpu in value and in gradients w.r.t. x, weight and bias', async () => {
+    const shape = [3, 20, 32, 32];
+    const data = [normal(shape), normal(shape), normal([32]), normal([32])].map((t) => t.dataSync() as Float32Array);
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const gn = new GroupNorm(8, 32, 1e-5);
+      gn.weight.assign(tf.add(1, tf.tensor1d(data[2]!)) as tf.Tensor1D);
+      gn.bias.assign(tf.tensor1d(data[3]!));
+      const x = tf.add(tf.tensor4d(data[0]!, shape as [number, number, number, number]), 2) as tf.Tensor4D;
+      const r = tf.tensor4d(data[1]!, shape as [number, number, number, number]);
+      const y = await gn.apply(x).data();
+      const gx = await tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gn.apply(v as tf.Tensor4D), r)))(x).data();
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(gn.apply(x), r)) as tf.Scalar, [gn.weight, gn.bias]);
+      const gp = [...(await grads[gn.weight.name]!.data()), ...(await grads[gn.bias.name]!.data())];
+      gn.dispose();
+      return { y, gx, gp };
+    };
+    await activateBackend('wasm');
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    expect(relativeError(cpu.y, wasm.y)).toBeLessThan(1e-5);
+    expect(relativeError(cpu.gx, wasm.gx)).toBeLessThan(1e-5);
+    expect(relativeError(cpu.gp, wasm.gp)).toBeLessThan(1e-5);
   });
 });

@@ -2,49 +2,84 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from '@dgm-ood/engine/module';
 import type { CustomGradFunc } from './layers.js';
 
-/** Centred x and 1/σ per (sample, group), both [B, N, G, K] / [B, 1, G, K]: K-wide so later products broadcast cheaply. */
-function groupStatistics(x: tf.Tensor4D, groups: number, eps: number): { centred: tf.Tensor; r: tf.Tensor } {
-  const [b, h, w, c] = x.shape;
+/** [C, G] indicator of the channels' groups (channel c is in group ⌊c/K⌋): group sums and per-channel broadcasts as tiny products. */
+function groupIndicator(c: number, groups: number): tf.Tensor2D {
   const k = c / groups;
-  const ones = tf.ones([1, 1, 1, k]);
-  const xg = tf.reshape(x, [b, h * w, groups, k]);
-  const centred = tf.sub(xg, tf.mul(tf.mean(xg, [1, 3], true), ones));
-  const r = tf.mul(tf.rsqrt(tf.add(tf.mean(tf.square(centred), [1, 3], true), eps)), ones);
-  return { centred, r };
+  const values = new Float32Array(c * groups);
+  for (let i = 0; i < c; i++) values[i * groups + Math.floor(i / k)] = 1;
+  return tf.tensor2d(values, [c, groups]);
 }
 
 /**
- * GroupNorm on NHWC viewed as [B, N = H·W, G, K = C/G], with its gradient written out. tfjs's gradient of the
- * moments broadcasts [B, 1, G, 1] statistics against the full tensor many times (a slow generic broadcast on
- * wasm); here full-size ops broadcast [B, 1, G, K] or [1, 1, G, K] operands only. With x̂ = (x − μ)·r, g = dy·γ:
- *   dx = r·(g − mean(g) − x̂·mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy   (means over N and K, sums over B and N).
+ * Per-(sample, channel) sums over the N positions of t ([B, N, C] in any shape of that size), as ones-row
+ * products: a reduction over a middle axis is a transpose and a reduction on wasm, ≈ 4× slower. Chunks of
+ * at most 16384/C rows keep each product below the size at which the engine's wasm BatchMatMul turns a batch
+ * into a loop of XNNPACK calls (slow for one-row products); a second product adds the chunks.
+ */
+function channelSums(t: tf.Tensor, b: number, n: number, c: number): tf.Tensor2D {
+  let rows = Math.max(1, Math.floor(16384 / c));
+  while (n % rows !== 0) rows--;
+  const chunks = n / rows;
+  const partial = tf.matMul(tf.ones([b * chunks, 1, rows]) as tf.Tensor3D, tf.reshape(t, [b * chunks, rows, c]) as tf.Tensor3D);
+  if (chunks === 1) return tf.reshape(partial, [b, c]);
+  return tf.reshape(tf.matMul(tf.ones([b, 1, chunks]) as tf.Tensor3D, tf.reshape(partial, [b, chunks, c]) as tf.Tensor3D), [b, c]);
+}
+
+/** Shape-bound helpers of one GroupNorm call: group means of full-size tensors, [B, G] → [B, 1, 1, C] broadcasts. */
+function groupOps(shape: readonly number[], groups: number) {
+  const [b, h, w, c] = shape as [number, number, number, number];
+  const n = h * w;
+  const count = (n * c) / groups;
+  const indicator = groupIndicator(c, groups);
+  const spread = tf.transpose(indicator) as tf.Tensor2D;
+  return {
+    channelSums: (t: tf.Tensor) => channelSums(t, b, n, c),
+    /** [B, C] per-channel sums → [B, G] group means. */
+    groupMean: (sums: tf.Tensor) => tf.div(tf.matMul(sums as tf.Tensor2D, indicator), count),
+    /** [B, G] → [B, 1, 1, C], each channel taking its group's value. */
+    perChannel: (v: tf.Tensor) => tf.reshape(tf.matMul(v as tf.Tensor2D, spread), [b, 1, 1, c]),
+  };
+}
+
+/**
+ * GroupNorm on NHWC with its gradient written out. Statistics per (sample, group) come from per-channel sums
+ * over H·W (channelSums) and a [C, G] product; full-size ops only broadcast [B, 1, 1, C] operands. tfjs's
+ * moments and their gradient reduce over non-contiguous axes and broadcast [B, 1, G, 1] statistics, both slow
+ * generic paths on wasm. With x̂ = (x − μ)·r (two-pass biased variance, r = 1/√(σ² + eps)) and g = dy·γ:
+ *   y = x·(rγ) + (β − μ·rγ),
+ *   dx = r·(g − mean(g) − x̂·mean(g·x̂)) = dy·rγ − (x − μ)·r³·mean(g·(x − μ)) − r·mean(g),
+ *   dγ = Σ dy·x̂,  dβ = Σ dy   (means over the group's positions and channels, sums over samples and positions),
+ * where every mean and sum is taken from the per-(sample, channel) sums of dy and dy·(x − μ).
  * The backward pass recomputes the statistics from the saved input instead of saving them: tensors made inside
  * a customGrad's forward are invisible to an enclosing tape, so only then is the gradient itself differentiable
- * in x and γ (a Hessian-vector product, a loss on a score Jacobian). That costs four full-size ops; a training
- * step of the CPU preset is still ≈5% faster than with tfjs's own gradient (≈10% when saving them).
+ * in x and γ (a Hessian-vector product, a loss on a score Jacobian).
  */
 function groupNormOp(groups: number, eps: number): (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D {
   return tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: (ts: tf.Tensor[]) => void) => {
-    const [b, h, w, c] = x.shape;
-    const perGroup = [1, 1, groups, c / groups];
-    const { centred, r } = groupStatistics(x, groups, eps);
-    const value = tf.reshape(tf.add(tf.mul(centred, tf.mul(r, tf.reshape(gamma, perGroup))), tf.reshape(beta, perGroup)), x.shape);
+    const { channelSums: sums, groupMean, perChannel } = groupOps(x.shape, groups);
+    const mean = perChannel(groupMean(sums(x)));
+    const r = tf.rsqrt(tf.add(groupMean(sums(tf.squaredDifference(x, mean))), eps));
+    const scale = tf.mul(perChannel(r), gamma);
+    const value = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
     save([x, gamma]);
     return {
       value,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, gs] = saved as [tf.Tensor4D, tf.Tensor1D];
-        const { centred: d, r: rs } = groupStatistics(xs, groups, eps);
-        const onesK = tf.ones([1, 1, 1, c / groups]);
-        const dyg = tf.reshape(dy, [b, h * w, groups, c / groups]);
-        const xhat = tf.mul(d, rs);
-        const dBeta = tf.reshape(tf.sum(dyg, [0, 1]), [c]);
-        const dGamma = tf.reshape(tf.sum(tf.mul(dyg, xhat), [0, 1]), [c]);
-        const gg = tf.mul(dyg, tf.reshape(gs, perGroup));
-        const m1 = tf.mul(tf.mean(gg, [1, 3], true), onesK);
-        const m2 = tf.mul(tf.mean(tf.mul(gg, xhat), [1, 3], true), onesK);
-        const dx = tf.mul(tf.sub(tf.sub(gg, m1), tf.mul(xhat, m2)), rs);
-        return [tf.reshape(dx, [b, h, w, c]), dGamma, dBeta];
+        const { channelSums: sums, groupMean, perChannel } = groupOps(xs.shape, groups);
+        const centred = tf.sub(xs, perChannel(groupMean(sums(xs))));
+        const r = tf.rsqrt(tf.add(groupMean(sums(tf.square(centred))), eps)); // [B, G]
+        const dySums = sums(dy); // [B, C]
+        const dyCentredSums = sums(tf.mul(dy, centred)); // [B, C]
+        const rc = tf.reshape(perChannel(r), [xs.shape[0], xs.shape[3]]); // [B, C]
+        const dBeta = tf.sum(dySums, 0);
+        const dGamma = tf.sum(tf.mul(dyCentredSums, rc), 0);
+        const meanG = groupMean(tf.mul(dySums, gs)); // mean(g)
+        const meanGCentred = groupMean(tf.mul(dyCentredSums, gs)); // mean(g·(x − μ))
+        const dyScale = tf.reshape(tf.mul(rc, gs), [xs.shape[0], 1, 1, xs.shape[3]]);
+        const centredScale = perChannel(tf.mul(tf.mul(tf.mul(r, r), r), meanGCentred));
+        const dx = tf.sub(tf.mul(dy, dyScale), tf.add(tf.mul(centred, centredScale), perChannel(tf.mul(r, meanG))));
+        return [dx, dGamma, dBeta];
       },
     };
   }) as unknown as CustomGradFunc) as unknown as (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
