@@ -32,7 +32,7 @@ function plainGroupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, group
 }
 
 describe('hand-written gradients', () => {
-  // The second shape has H·W·C > 16384: its per-channel sums add 3 chunks of 675 positions each.
+  // The second shape: per-channel means over a large, odd-sized window (one 45×45 average pool).
   it.each([
     { shape: [3, 4, 5, 6], groups: 2 },
     { shape: [2, 45, 45, 16], groups: 4 },
@@ -81,9 +81,9 @@ describe('hand-written gradients', () => {
 });
 
 describe('GroupNorm on wasm', () => {
-  // The per-channel sums are batched one-row products, which wasm runs through other kernels than cpu
-  // (640 positions × 32 channels: two chunks of 320 positions, then a product adding the chunks).
-  it('agrees with cpu in value and in gradients w.r.t. x, weight and bias', async () => {
+  // The per-channel means are average pools over the whole image, which wasm runs through XNNPACK, and the
+  // group sums and broadcasts small products: values and gradients must be cpu's.
+  it('agrees with cpu in value, in gradients w.r.t. x, weight and bias, and in a second derivative w.r.t. x', async () => {
     const shape = [3, 20, 32, 32];
     const data = [normal(shape), normal(shape), normal([32]), normal([32])].map((t) => t.dataSync() as Float32Array);
     const run = async (backend: 'cpu' | 'wasm') => {
@@ -97,8 +97,11 @@ describe('GroupNorm on wasm', () => {
       const gx = await tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gn.apply(v as tf.Tensor4D), r)))(x).data();
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(gn.apply(x), r)) as tf.Scalar, [gn.weight, gn.bias]);
       const gp = [...(await grads[gn.weight.name]!.data()), ...(await grads[gn.bias.name]!.data())];
+      // Second order (differentiates the gradient's average pools: AvgPoolGrad on wasm).
+      const inner = (v: tf.Tensor) => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(gn.apply(z as tf.Tensor4D), r)))(v);
+      const hvp = await tf.grad((v: tf.Tensor) => tf.sum(tf.mul(inner(v), r)))(x).data();
       gn.dispose();
-      return { y, gx, gp };
+      return { y, gx, gp, hvp };
     };
     await activateBackend('wasm');
     const wasm = await run('wasm');
@@ -106,5 +109,6 @@ describe('GroupNorm on wasm', () => {
     expect(relativeError(cpu.y, wasm.y)).toBeLessThan(1e-5);
     expect(relativeError(cpu.gx, wasm.gx)).toBeLessThan(1e-5);
     expect(relativeError(cpu.gp, wasm.gp)).toBeLessThan(1e-5);
+    expect(relativeError(cpu.hvp, wasm.hvp)).toBeLessThan(1e-4);
   });
 });
