@@ -15,8 +15,8 @@ export type UNetArchitecture = Pick<UNetSpec, 'blockOutChannels' | 'layersPerBlo
 /**
  * Our CPU U-Net (presets `vp-unet-cpu`, `ve-unet-cpu`): four levels at 32, 16, 8 and 4 pixels with 16/16/32/32
  * channels, attention at 4×4 and in the mid block (the reference's pattern: attention only at low resolution),
- * one ResNet block per down block: 307,777 parameters, 77 MFLOP per image forward. About 1.2 s per training step
- * at batch 64 on our 2-core CPU (measurements in docs/diffusion.md §7); retune here only.
+ * one ResNet block per down block: 307,777 parameters, 77 MFLOP per image forward. About 1.1 s per training step
+ * at batch 64 on our 2-core CPU (measurements in docs/diffusion.md §7–8); retune here only.
  */
 export const CPU_PRESET_UNET: Readonly<UNetArchitecture> = Object.freeze({
   blockOutChannels: [16, 16, 32, 32],
