@@ -83,6 +83,8 @@ with open(os.path.join(OUT, 'expected.json'), 'w') as f:
 
 torch.save(checkpoint, os.path.join(OUT, 'checkpoint-zip.pt'))
 torch.save(checkpoint, os.path.join(OUT, 'checkpoint-legacy.pt'), _use_new_zipfile_serialization=False)
+# Protocol 4: FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL instead of protocol 2's opcodes.
+torch.save(checkpoint, os.path.join(OUT, 'checkpoint-zip-p4.pt'), pickle_protocol=4)
 
 # Malicious pickles. The marker path is relative: the tests check it was never created in the working
 # directory, an absolute /tmp path would do as well. pickle protocol 2 writes GLOBAL 'posix system'.

@@ -28,8 +28,10 @@ async function summary(path: string): Promise<Record<string, { dtype: string; sh
 }
 
 describe.each([
+  // [format, file]: the zip archive at pickle protocols 2 and 4, and the legacy format
   ['zip', 'checkpoint-zip.pt'],
   ['legacy', 'checkpoint-legacy.pt'],
+  ['zip', 'checkpoint-zip-p4.pt'],
 ])('the %s format', (format, file) => {
   it('gives exactly the names, dtypes, shapes and sha256 PyTorch computed', async () => {
     expect(await summary(fixture(file))).toEqual(expected.tensors);
@@ -108,7 +110,7 @@ describe('damaged files', () => {
     }
   }
 
-  it.each(['checkpoint-zip.pt', 'checkpoint-legacy.pt'])('%s cut at any of many offsets: one TorchIoError each, never a crash', async (file) => {
+  it.each(['checkpoint-zip.pt', 'checkpoint-legacy.pt', 'checkpoint-zip-p4.pt'])('%s cut at any of many offsets: one TorchIoError each, never a crash', async (file) => {
     const whole = readFileSync(fixture(file));
     const cuts = new Set([0, 1, 3, 4, 10, 30, 64, 100, 200, 500, 1000, 1500, 2000, whole.length - 100, whole.length - 22, whole.length - 1]);
     for (let c = 0; c < whole.length; c += 97) cuts.add(c);
