@@ -165,8 +165,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
     return bytes.subarray(pos - n, pos);
   };
   const text = (n: number): string => {
+    const raw = take(n);
     try {
-      return utf8.decode(take(n));
+      return utf8.decode(raw);
     } catch {
       throw fail('invalid UTF-8 in a string');
     }
