@@ -79,7 +79,9 @@ tensors = {}
 flatten('', checkpoint, tensors)
 expected = {name: {'dtype': DTYPE_NAMES[t.dtype], 'shape': list(t.shape), 'sha256': digest(t)} for name, t in tensors.items()}
 with open(os.path.join(OUT, 'expected.json'), 'w') as f:
-    json.dump({'tensors': expected, 'values': {'epoch': 7, 'best_loss': 0.125, 'name': 'glow-tiny', 'flags': [True, False, None]}}, f, indent=1, sort_keys=True)
+    # float16/bfloat16 as the float32 values they widen to, to check the conversion and not just the bytes.
+    widened = {name: tensors[name].float().flatten().tolist() for name in ('module_state_dict.half', 'module_state_dict.bf16')}
+    json.dump({'tensors': expected, 'widened': widened, 'values': {'epoch': 7, 'best_loss': 0.125, 'name': 'glow-tiny', 'flags': [True, False, None]}}, f, indent=1, sort_keys=True)
 
 torch.save(checkpoint, os.path.join(OUT, 'checkpoint-zip.pt'))
 torch.save(checkpoint, os.path.join(OUT, 'checkpoint-legacy.pt'), _use_new_zipfile_serialization=False)

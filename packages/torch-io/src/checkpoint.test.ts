@@ -11,6 +11,7 @@ const fixture = (name: string): string => join(FIXTURES, name);
 const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8')) as {
   tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>;
   values: Record<string, unknown>;
+  widened: Record<string, number[]>;
 };
 const MARKER = 'torch-io-pwned-marker';
 
@@ -57,6 +58,11 @@ describe.each([
       expect(Array.from((await ckpt.read(ckpt.tensors.get('module_state_dict.mask')!)) as Uint8Array)).toEqual([1, 0, 1]);
       expect(Array.from((await ckpt.read(ckpt.tensors.get('module_state_dict.scalar')!)) as Float32Array)).toEqual([3.25]);
       expect(ckpt.tensors.get('module_state_dict.conv.bias')!.requiresGrad).toBe(true);
+      for (const [name, floats] of Object.entries(expected.widened)) {
+        const values = await ckpt.read(ckpt.tensors.get(name)!);
+        expect(values).toBeInstanceOf(Float32Array);
+        expect(Array.from(values as Float32Array), name).toEqual(floats);
+      }
     } finally {
       await ckpt.close();
     }
@@ -76,6 +82,11 @@ describe('malicious pickles', () => {
     expect((error as TorchIoError).code).toBe('DGM_TORCH_IO_GLOBAL_REFUSED');
     expect((error as TorchIoError).message).toMatch(/posix\.system/);
     expect((error as TorchIoError).offset).toBe(2);
+    expect(existsSync(MARKER)).toBe(false);
+  });
+
+  it('refuses the same pickle given as a checkpoint file (legacy format: its first pickle)', async () => {
+    await expect(loadCheckpoint(fixture('malicious-os-system.pkl'))).rejects.toMatchObject({ code: 'DGM_TORCH_IO_GLOBAL_REFUSED', entry: 'magic number', offset: 2 });
     expect(existsSync(MARKER)).toBe(false);
   });
 
