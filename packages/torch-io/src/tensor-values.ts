@@ -50,7 +50,7 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** Row-major little-endian element bytes → the typed array of `dtype` (see TensorValues). */
+/** Row-major little-endian element bytes → the typed array of `dtype` (see TensorValues). Typed arrays use the host byte order: little-endian hosts (x86, arm) only. */
 export function toTypedArray(dtype: TorchDtype, bytes: Uint8Array): TensorValues {
   const copy = bytes.slice();
   const buf = copy.buffer;
