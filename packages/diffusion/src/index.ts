@@ -13,6 +13,7 @@ export { dopri5, type Dopri5Options, type Dopri5Result, type OdeRhs } from './od
 export { applyDataTransform, invertDataTransform } from './data-transform.js';
 export { logpToBitsPerDim } from './units.js';
 export { DiffusionModel, REFERENCE_LIKELIHOOD, ACCURATE_LIKELIHOOD } from './model.js';
+export { importDiffusionCheckpoint, type ImportDiffusionCheckpointOptions, type CheckpointImportReport } from './import-torch.js';
 export { buildDiffusionModel, diffusionCapabilities, diffusionObjective, describeDiffusion } from './family-runtime.js';
 export { diffusionFamily } from './family.js';
 export { DIFFUSION_SPEC_FORMAT, DEFAULT_DIFFUSION_DATA_TRANSFORM, type DiffusionModelSpec, type SdeSpec, type DiffusionDataTransform } from './spec.js';
