@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DiffusionError } from './errors.js';
 import { importDiffusionCheckpoint } from './import-torch.js';
+import { resolveDiffusionModelSpec } from './presets.js';
 
 // Written by scripts/make-import-fixtures.py (torch 1.13): one U-Net's weights saved in several ways.
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/import/${name}`, import.meta.url));
@@ -92,6 +93,15 @@ describe('importDiffusionCheckpoint', () => {
     expect(attention.message).toMatch(/down_blocks\.2\.attentions\.0\.\w+.*no parameter .*down_block_types\[2\] decides it/);
     const layers = await importError('reference-zip.pt', withKwargs({ layers_per_block: 2 }));
     expect(layers.message).toMatch(/down_blocks\.0\.resnets\.1\.\S+ .*not in the checkpoint.*layers_per_block decides it/);
+  });
+
+  it('our own spec form: the mismatch names the spec field', async () => {
+    const spec = resolveDiffusionModelSpec(config['model'], { seed: 0, path: 'model' });
+    const ok = await importDiffusionCheckpoint({ checkpoint: fixture('reference-legacy.pt'), config: { model: spec } });
+    expect(ok.model.spec.network).toEqual(spec.network);
+    const wrong = { ...spec, network: { ...spec.network, blockOutChannels: [4, 8, 8, 24] } };
+    const e = await importError('reference-legacy.pt', wrong);
+    expect(e.message).toMatch(/has torch shape \[16, 8, 3, 3\] in the checkpoint but \[24, 8, 3, 3\].*model\.network\.blockOutChannels\[3\] decides it/);
   });
 
   it('a checkpoint without U-Net weights is refused, naming what it holds', async () => {
