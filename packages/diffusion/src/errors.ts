@@ -9,7 +9,8 @@ export type DiffusionErrorCode =
   | 'DIFFUSION_UNKNOWN_CLASS'
   | 'DIFFUSION_INVALID_ARGUMENT'
   | 'DIFFUSION_NONFINITE'
-  | 'DIFFUSION_SOLVER_FAILED';
+  | 'DIFFUSION_SOLVER_FAILED'
+  | 'DIFFUSION_CHECKPOINT_MISMATCH';
 
 export class DiffusionError extends CodedError<DiffusionErrorCode> {
   readonly details: Record<string, unknown>;

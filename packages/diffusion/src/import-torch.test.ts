@@ -79,7 +79,7 @@ describe('importDiffusionCheckpoint', () => {
 
   it('a channel mismatch names the parameter, both shapes and the config key', async () => {
     const e = await importError('reference-zip.pt', withKwargs({ block_out_channels: [4, 12, 8, 16] }));
-    expect(e.code).toBe('DIFFUSION_INVALID_ARGUMENT');
+    expect(e.code).toBe('DIFFUSION_CHECKPOINT_MISMATCH');
     expect(e.message).toContain('down_blocks.1.resnets.0.conv1.weight');
     expect(e.message).toContain('[8, 4, 3, 3] in the checkpoint but [12, 4, 3, 3] in the model');
     expect(e.message).toContain('model.init_args.score_network_kwargs.block_out_channels[1] decides it');

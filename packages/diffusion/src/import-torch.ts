@@ -100,7 +100,7 @@ function modelSection(config: unknown): { section: unknown; form: ConfigForm } {
 }
 
 function importError(checkpoint: string, message: string, details: Record<string, unknown>): DiffusionError {
-  return new DiffusionError('DIFFUSION_INVALID_ARGUMENT', `importDiffusionCheckpoint: ${checkpoint}: ${message}`, { checkpoint, ...details });
+  return new DiffusionError('DIFFUSION_CHECKPOINT_MISMATCH', `importDiffusionCheckpoint: ${checkpoint}: ${message}`, { checkpoint, ...details });
 }
 
 function listNames(names: string[]): string {
