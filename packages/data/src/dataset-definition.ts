@@ -15,6 +15,7 @@ export const DATASET_NAMES = [
   'celeba',
   'celeba-small',
   'tiny-imagenet',
+  'medmnist',
   'dgm-generated',
 ] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
@@ -44,6 +45,11 @@ export interface LoadDatasetOptions {
   emnistOrientation?: 'raw' | 'natural';
   /** dgm-generated only: the folder of `1.png…N.png` (absolute, or relative to DATA_DIR) and optionally N. */
   generated?: { dir: string; length?: number };
+  /**
+   * medmnist only (upstream `additional_dataset_args`): the subset, and for ChestMNIST whether to apply the
+   * alignment crop (default true).
+   */
+  medmnist?: { subclass: string; align?: boolean };
   /** Concurrent image decodes for image-folder datasets. Default 8. */
   decodeConcurrency?: number;
 }

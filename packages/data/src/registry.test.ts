@@ -3,20 +3,21 @@ import { DATASET_NAMES } from './dataset-definition.js';
 import { gather, getDataset, listDatasets, loadDataset } from './registry.js';
 
 describe('dataset registry', () => {
-  it('knows the twelve reference names, each with its channels, size, resize kind and locations', () => {
+  it('knows the thirteen reference names, each with its channels, size, resize kind and locations', () => {
     const infos = listDatasets();
     expect(infos.map((d) => d.name)).toEqual([...DATASET_NAMES]);
-    expect(DATASET_NAMES).toHaveLength(12);
+    expect(DATASET_NAMES).toHaveLength(13);
     const byName = Object.fromEntries(infos.map((d) => [d.name, d]));
     expect(byName['mnist']).toMatchObject({ channels: 1, defaultSize: [28, 28], resize: 'tensor' });
     expect(byName['omniglot']).toMatchObject({ channels: 1, defaultSize: [28, 28], resize: 'image' });
     expect(byName['cifar10']).toMatchObject({ channels: 3, defaultSize: [32, 32], resize: 'tensor' });
     expect(byName['celeba']).toMatchObject({ channels: 3, defaultSize: [32, 32], resize: 'image' });
+    expect(byName['medmnist']).toMatchObject({ channels: 1, defaultSize: [28, 28], resize: 'tensor' });
     for (const d of infos) expect(d.locations.length).toBeGreaterThan(0);
   });
 
   it('rejects an unknown name with a coded error listing the known ones', async () => {
-    expect(() => getDataset('medmnist')).toThrow(/unknown dataset "medmnist" \(known: mnist, fashion-mnist/);
+    expect(() => getDataset('chestmnist')).toThrow(/unknown dataset "chestmnist" \(known: mnist, fashion-mnist/);
     await expect(loadDataset('imagenet', 'train')).rejects.toMatchObject({ code: 'DGM_DATA_UNKNOWN_DATASET', dataset: 'imagenet' });
   });
 

@@ -12,6 +12,7 @@ import {
 import { CIFAR_SVHN_DATASETS } from './datasets-cifar-svhn.js';
 import { FOLDER_DATASETS } from './datasets-folders.js';
 import { IDX_DATASETS } from './datasets-idx.js';
+import { MEDMNIST_DATASET } from './datasets-medmnist.js';
 import { DataError, invalidOption } from './errors.js';
 import { resizeFloat, resizeUint8 } from './resize.js';
 import { checkValidFraction, DEFAULT_VALID_FRACTION, selectSplit, type SplitScheme } from './split.js';
@@ -22,6 +23,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDefinition>> = {
   ...IDX_DATASETS,
   ...CIFAR_SVHN_DATASETS,
   ...FOLDER_DATASETS,
+  medmnist: MEDMNIST_DATASET,
 };
 
 export function isDatasetName(name: string): name is DatasetName {
