@@ -1,6 +1,6 @@
 /**
  * The reference's diffusion training sweeps, expanded as the coordinator expands them, pass this deployment's
- * submission check job by job; the medmnist sweep is refused at its dataset, which we cannot read.
+ * submission check job by job, the medmnist sweep included (1×28×28 data resized to the model's 1×32×32).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -27,19 +27,33 @@ describe("checkJobConfig('train') on the reference's diffusion sweeps", () => {
     for (const job of jobs) expect({ job: job.name, ...checkJobConfig('train', job.config) }).toEqual({ job: job.name, problems: [], family: 'diffusion' });
   });
 
-  it('medmnist_diffusions.yaml: every job is refused at data.dataset (no MedMNIST reader), its model accepted', () => {
+  it('medmnist_diffusions.yaml: all 6 jobs (one per subclass and ChestMNIST alignment) are accepted as diffusion models', () => {
     const jobs = jobsOf('medmnist_diffusions.yaml');
     expect(jobs).toHaveLength(6);
-    for (const job of jobs) {
-      const { problems } = checkJobConfig('train', job.config);
-      expect(problems).toHaveLength(1);
-      expect(problems[0]!.path).toBe('data.dataset');
-      expect(problems[0]!.message).toMatch(/^config data\.dataset: dataset "medmnist" is not available: the reference reads it from the medmnist package's \.npz files; this project has no MedMNIST reader/);
-      // The same job on a dataset we read passes: the model section is not the problem.
-      const onMnist = structuredClone(job.config) as { data: { dataset: string } };
-      onMnist.data.dataset = 'mnist';
-      expect(checkJobConfig('train', onMnist as never)).toEqual({ problems: [], family: 'diffusion' });
-    }
+    const args = jobs.map((job) => (job.config as { data: { additional_dataset_args: object } }).data.additional_dataset_args);
+    expect(args).toEqual([
+      { resize_image: [32, 32], subclass: 'ChestMNIST', align: true },
+      { resize_image: [32, 32], subclass: 'PneumoniaMNIST' },
+      { resize_image: [32, 32], subclass: 'ChestMNIST', align: false },
+      { resize_image: [32, 32], subclass: 'OrganAMNIST' },
+      { resize_image: [32, 32], subclass: 'OrganCMNIST' },
+      { resize_image: [32, 32], subclass: 'OrganSMNIST' },
+    ]);
+    for (const job of jobs) expect({ job: job.name, ...checkJobConfig('train', job.config) }).toEqual({ job: job.name, problems: [], family: 'diffusion' });
+  });
+
+  it('a medmnist job is refused where its data does not fit: no resize (28×28 vs the U-Net\'s 32×32), no subclass', () => {
+    const [job] = jobsOf('medmnist_diffusions.yaml');
+    const noResize = structuredClone(job!.config) as { data: { additional_dataset_args: { resize_image?: number[]; subclass?: string } } };
+    delete noResize.data.additional_dataset_args.resize_image;
+    expect(checkJobConfig('train', noResize as never).problems).toEqual([
+      { path: 'data.dataset', message: expect.stringMatching(/medmnist gives 28×28 images but the model expects 32×32/) },
+    ]);
+    const noSubclass = structuredClone(job!.config) as typeof noResize;
+    delete noSubclass.data.additional_dataset_args.subclass;
+    expect(checkJobConfig('train', noSubclass as never).problems).toEqual([
+      { path: 'data.additional_dataset_args.subclass', message: expect.stringMatching(/^config data\.additional_dataset_args\.subclass: medmnist needs one of ChestMNIST, /) },
+    ]);
   });
 
   it('a diffusion job with an unsupported model argument is refused at its path', () => {

@@ -114,6 +114,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
     dataDir,
     validFraction: plan.validFraction,
     ...(plan.size ? { size: plan.size } : {}),
+    ...(plan.medmnist ? { medmnist: plan.medmnist } : {}),
     logger: objectLogger(ctx.log, 'data'),
   };
   await ctx.progress({ message: `loading ${plan.dataset}` });

@@ -44,10 +44,20 @@ describe('readTrainingPlan', () => {
     );
   });
 
-  test('a dataset we cannot read is refused at data.dataset, medmnist with the reason', () => {
+  test('a dataset we cannot read is refused at data.dataset', () => {
+    expect(() => readTrainingPlan({ data: { dataset: 'imagenet' }, model: {} })).toThrow(/^config data\.dataset: dataset "imagenet" is not available: no reader of ours has this name \(available: .*medmnist/);
+  });
+
+  test('medmnist: the subclass is required and checked, align defaults to true', () => {
+    const plan = (args: object) => readTrainingPlan({ data: { dataset: 'medmnist', additional_dataset_args: args }, model: {} });
+    expect(plan({ subclass: 'ChestMNIST', resize_image: [32, 32] })).toMatchObject({ dataset: 'medmnist', size: [32, 32], medmnist: { subclass: 'ChestMNIST', align: true } });
+    expect(plan({ subclass: 'ChestMNIST', align: false }).medmnist).toEqual({ subclass: 'ChestMNIST', align: false });
+    expect(plan({ subclass: 'OrganSMNIST' }).medmnist).toEqual({ subclass: 'OrganSMNIST', align: true });
+    expect(readTrainingPlan({ data: { dataset: 'mnist' }, model: {} }).medmnist).toBeNull();
     expect(() => readTrainingPlan({ data: { dataset: 'medmnist' }, model: {} })).toThrow(
-      /^config data\.dataset: dataset "medmnist" is not available: the reference reads it from the medmnist package's \.npz files; this project has no MedMNIST reader \(available: mnist, fashion-mnist, /,
+      'config data.additional_dataset_args.subclass: medmnist needs one of ChestMNIST, PneumoniaMNIST, OrganAMNIST, OrganCMNIST, OrganSMNIST (got undefined)',
     );
-    expect(() => readTrainingPlan({ data: { dataset: 'imagenet' }, model: {} })).toThrow(/^config data\.dataset: dataset "imagenet" is not available: no reader of ours has this name/);
+    expect(() => plan({ subclass: 'PathMNIST' })).toThrow(/^config data\.additional_dataset_args\.subclass: medmnist needs one of .* \(got "PathMNIST"\)$/);
+    expect(() => plan({ subclass: 'ChestMNIST', align: 'yes' })).toThrow('config data.additional_dataset_args.align: must be true or false (got "yes")');
   });
 });

@@ -1,4 +1,4 @@
-import { DATASET_NAMES, DEFAULT_VALID_FRACTION, isDatasetName } from '@dgm-ood/data';
+import { DATASET_NAMES, DEFAULT_VALID_FRACTION, isDatasetName, isMedmnistSubclass, MEDMNIST_SUBCLASSES, type MedmnistSubclass } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, type JsonValue } from '@dgm-ood/jobs';
 
 /**
@@ -18,6 +18,8 @@ export interface TrainingPlan {
   validLimit: number | null;
   /** Resize (upstream `additional_dataset_args.resize_image`). */
   size: [number, number] | null;
+  /** medmnist only (upstream `additional_dataset_args.subclass` / `align`, align defaulting to true). */
+  medmnist: { subclass: MedmnistSubclass; align: boolean } | null;
   model: JsonValue;
   lr: number;
   weightDecay: number;
@@ -46,19 +48,13 @@ export interface TrainingPlan {
   testEvaluation: { points: number; batchSize: number; settings: { [key: string]: JsonValue } } | null;
 }
 
-/** Datasets the reference reads that we have no reader for (docs/reference-notes.md), and why. */
-const NOT_IMPLEMENTED: Record<string, string> = {
-  medmnist: "the reference reads it from the medmnist package's .npz files; this project has no MedMNIST reader",
-};
-
 export function readTrainingPlan(config: JsonValue): TrainingPlan {
   if (!isDict(config)) throw new DeterministicJobError('config: a training config is a mapping with data, model and trainer');
   const r = new ConfigReader(config);
   const dataset = r.requiredString('data.dataset', 'fashion-mnist');
   // Refused here rather than by the data loader hours later, on a worker.
   if (!isDatasetName(dataset)) {
-    const why = NOT_IMPLEMENTED[dataset] ?? 'no reader of ours has this name';
-    r.fail('data.dataset', `dataset "${dataset}" is not available: ${why} (available: ${DATASET_NAMES.join(', ')})`);
+    r.fail('data.dataset', `dataset "${dataset}" is not available: no reader of ours has this name (available: ${DATASET_NAMES.join(', ')})`);
   }
   if (!isDict(r.get('model'))) r.fail('model', 'missing (a class_path/init_args section or {preset: name})');
   const int = (key: string, fallback: number) => r.number(key, fallback, positiveInt, 'a positive integer');
@@ -84,6 +80,7 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     trainingLimit: r.number('data.training_limit', null, positiveInt, 'a positive integer'),
     validLimit: r.number('data.valid_limit', null, positiveInt, 'a positive integer'),
     size: resize === undefined ? null : (resize as [number, number]),
+    medmnist: dataset === 'medmnist' ? readMedmnistArgs(r) : null,
     model: r.get('model')!,
     lr: r.number('trainer.optimizer.init_args.lr', 1e-3, (n) => n > 0, 'a positive number'),
     // torch.optim.AdamW's default decay; plain Adam has none.
@@ -105,6 +102,17 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     seed: r.number('trainer.seed', 0, Number.isInteger, 'an integer'),
     testEvaluation: readTestEvaluationKeys(r),
   };
+}
+
+/** The MedMNIST subset is required (the reference has no default); checked here, not on a worker hours later. */
+function readMedmnistArgs(r: ConfigReader): NonNullable<TrainingPlan['medmnist']> {
+  const subclass = r.get('data.additional_dataset_args.subclass');
+  if (!isMedmnistSubclass(subclass)) {
+    r.fail('data.additional_dataset_args.subclass', `medmnist needs one of ${MEDMNIST_SUBCLASSES.join(', ')} (got ${JSON.stringify(subclass)})`);
+  }
+  const align = r.get('data.additional_dataset_args.align');
+  if (align !== undefined && typeof align !== 'boolean') r.fail('data.additional_dataset_args.align', `must be true or false (got ${JSON.stringify(align)})`);
+  return { subclass, align: align !== false };
 }
 
 function readTestEvaluationKeys(r: ConfigReader): TrainingPlan['testEvaluation'] {
