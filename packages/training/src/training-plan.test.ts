@@ -49,7 +49,7 @@ describe('readTrainingPlan', () => {
   });
 
   test('medmnist: the subclass is required and checked, align defaults to true', () => {
-    const plan = (args: object) => readTrainingPlan({ data: { dataset: 'medmnist', additional_dataset_args: args }, model: {} });
+    const plan = (args: { [key: string]: string | boolean | number[] }) => readTrainingPlan({ data: { dataset: 'medmnist', additional_dataset_args: args }, model: {} });
     expect(plan({ subclass: 'ChestMNIST', resize_image: [32, 32] })).toMatchObject({ dataset: 'medmnist', size: [32, 32], medmnist: { subclass: 'ChestMNIST', align: true } });
     expect(plan({ subclass: 'ChestMNIST', align: false }).medmnist).toEqual({ subclass: 'ChestMNIST', align: false });
     expect(plan({ subclass: 'OrganSMNIST' }).medmnist).toEqual({ subclass: 'OrganSMNIST', align: true });
