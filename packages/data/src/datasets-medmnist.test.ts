@@ -85,6 +85,23 @@ describe('medmnist from DATA_DIR/medmnist/<subclass>.npz', () => {
   });
 });
 
+describe('medmnist from a numpy-written file (np.savez_compressed, __fixtures__/npy/chestmnist.npz)', () => {
+  const dataDir = join(import.meta.dirname, '__fixtures__/npy');
+
+  it('reads every split with the fixture script\'s pixel and label formulas', async () => {
+    for (const [role, split, n] of [['train', 'train', 5], ['valid', 'val', 0], ['test', 'test', 2]] as const) {
+      const ds = await loadDataset('medmnist', role, { dataDir, medmnist: { subclass: 'ChestMNIST', align: false } });
+      expect(ds.shape).toEqual([n, 1, 28, 28]); // vf 0.1: ⌊0.5⌋ = 0 train images dropped, ⌊0.3⌋ = 0 valid kept
+      expect(ds.source.files).toEqual([join(dataDir, 'chestmnist.npz')]);
+      ds.indices.forEach((src, k) => {
+        const image = ds.images.subarray(k * PIXELS, (k + 1) * PIXELS);
+        expect(image).toEqual(Uint8Array.from({ length: PIXELS }, (_, p) => (src * 7 + p + OFFSET[split]) % 256));
+        expect(ds.labels![k]).toBe((src % 5) + OFFSET[split] / 100);
+      });
+    }
+  });
+});
+
 describe('medmnist errors', () => {
   it('a missing file: DGM_DATA_NOT_FOUND listing the names and where it looked', async () => {
     const dataDir = join(tmp.dir, 'empty');

@@ -40,3 +40,16 @@ images = arange((3, 4, 5), 'u1')
 labels = np.array([[1, 0], [2, 1], [3, 0]], 'u1')
 np.savez(os.path.join(HERE, 'stored.npz'), images=images, labels=labels)
 np.savez_compressed(os.path.join(HERE, 'compressed.npz'), images=images, labels=labels)
+
+# A miniature of what the medmnist package downloads (np.savez_compressed, uint8 images N×28×28 and labels
+# N×K): pixel p of image i of split s is (i·7 + p + offset(s)) % 256; label row i is [i % 5 + offset(s)/100, 1, …].
+OFFSETS = {'train': 0, 'val': 100, 'test': 200}
+arrays = {}
+for split, n in [('train', 5), ('val', 3), ('test', 2)]:
+    i = np.arange(n)[:, None, None]
+    p = np.arange(28 * 28).reshape(1, 28, 28)
+    arrays[f'{split}_images'] = ((i * 7 + p + OFFSETS[split]) % 256).astype('u1')
+    labels = np.ones((n, 14), 'u1')
+    labels[:, 0] = np.arange(n) % 5 + OFFSETS[split] // 100
+    arrays[f'{split}_labels'] = labels
+np.savez_compressed(os.path.join(HERE, 'chestmnist.npz'), **arrays)
