@@ -13,6 +13,7 @@ import { diffusionObjective } from './family-runtime.js';
 import { diffusionFamily } from './family.js';
 import { DiffusionModel } from './model.js';
 import { DEFAULT_DIFFUSION_DATA_TRANSFORM, DIFFUSION_SPEC_FORMAT, type DiffusionModelSpec } from './spec.js';
+import { blobPixels } from './testing/blobs.js';
 import { TINY_SPEC } from './unet/test-specs.js';
 
 beforeAll(async () => {
@@ -40,15 +41,7 @@ const tinyDiffusionSpec = (sde: DiffusionModelSpec['sde'] = { type: 'vp', betaMi
 /** Blobs on 8×8, 0..255 integers, NHWC host batches. */
 function blobs(count: number, batchSize: number, seed: number): HostImageBatch[] {
   const rng = new Rng(seed);
-  return Array.from({ length: count }, () => {
-    const data = new Float32Array(batchSize * 64);
-    for (let i = 0; i < batchSize; i++) {
-      const cx = 2 + 4 * rng.uniform();
-      const cy = 2 + 4 * rng.uniform();
-      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) data[i * 64 + y * 8 + x] = Math.min(255, Math.floor(230 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 3)));
-    }
-    return { data, shape: [batchSize, 8, 8, 1] as [number, number, number, number] };
-  });
+  return Array.from({ length: count }, () => ({ data: blobPixels(rng, batchSize), shape: [batchSize, 8, 8, 1] as [number, number, number, number] }));
 }
 
 const trainDiffusion = (opts: Omit<TrainOptions, 'family' | 'objective' | 'model'> & { model: DiffusionModel }) =>

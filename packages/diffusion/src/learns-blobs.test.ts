@@ -7,6 +7,7 @@ import { activateBackend } from '@dgm-ood/engine';
 import { Rng } from '@dgm-ood/engine/rng';
 import { AdamW } from '@dgm-ood/training';
 import { DiffusionModel } from './model.js';
+import { blobPixels } from './testing/blobs.js';
 import { DEFAULT_DIFFUSION_DATA_TRANSFORM, DIFFUSION_SPEC_FORMAT } from './spec.js';
 import { TINY_SPEC } from './unet/test-specs.js';
 
@@ -15,13 +16,7 @@ beforeAll(async () => {
 });
 
 function blobs(rng: Rng, n: number): tf.Tensor4D {
-  const d = new Float32Array(n * 64);
-  for (let i = 0; i < n; i++) {
-    const cx = 2 + 4 * rng.uniform();
-    const cy = 2 + 4 * rng.uniform();
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) d[i * 64 + y * 8 + x] = Math.min(255, Math.floor(230 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 3)));
-  }
-  return tf.tensor4d(d, [n, 8, 8, 1]);
+  return tf.tensor4d(blobPixels(rng, n), [n, 8, 8, 1]);
 }
 
 function statistics(values: ArrayLike<number>, n: number) {

@@ -1,4 +1,3 @@
-import { sortedJson as sortedJsonOf } from '@dgm-ood/config/sorted-json';
 import type { JsonValue } from './contract.js';
 import { DeterministicJobError } from './errors.js';
 
@@ -14,9 +13,7 @@ export function valueAt(root: JsonValue | undefined, path: string): JsonValue | 
 }
 
 /** JSON with object keys sorted at every level (one implementation for the whole project, in config). */
-export function sortedJson(value: JsonValue): string {
-  return sortedJsonOf(value);
-}
+export { sortedJson } from '@dgm-ood/config/sorted-json';
 
 /** A config problem located by the `config <dotted path>:` prefix ConfigReader (and plan readers) put on it. */
 export interface ConfigProblem {
