@@ -9,6 +9,7 @@ export type FlowErrorCode =
   | 'FLOWS_NONFINITE_LOSS'
   | 'FLOWS_NONFINITE_GRADIENT'
   | 'FLOWS_CHECKPOINT_INVALID'
+  | 'FLOWS_CHECKPOINT_MISMATCH'
   | 'FLOWS_DATA_INVALID';
 
 export class FlowError extends Error {

@@ -50,7 +50,8 @@ export {
   type TransformSpec,
 } from './spec.js';
 export { buildFlowModel, inferLevelShapes, type BuildOptions } from './build.js';
-export { flowSpecFromUpstream, UPSTREAM_CLASSES, type UpstreamParseOptions } from './upstream-config.js';
+export { flowSpecFromUpstream, parseUpstreamFlow, UPSTREAM_CLASSES, type UpstreamParseOptions } from './upstream-config.js';
+export { importFlowCheckpoint, type FlowCheckpointImportReport, type ImportFlowCheckpointOptions } from './import-torch.js';
 export {
   FLOW_PRESET_NAMES,
   describeFlowPreset,

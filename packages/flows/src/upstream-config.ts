@@ -70,6 +70,14 @@ type Obj = Record<string, unknown>;
 
 /** Map an upstream `model:` section to a FlowModelSpec; throws FlowConfigError naming the YAML path. */
 export function flowSpecFromUpstream(model: unknown, opts: UpstreamParseOptions = {}): FlowModelSpec {
+  return parseUpstreamFlow(model, opts).spec;
+}
+
+/**
+ * The spec and, for transform j of level i, the YAML path of the entry it came from (after repeat_n expansion,
+ * so repeated entries share a path): checkpoint import names the config key behind a mismatched tensor.
+ */
+export function parseUpstreamFlow(model: unknown, opts: UpstreamParseOptions = {}): { spec: FlowModelSpec; transformPaths: string[][] } {
   const src = opts.source;
   const root = opts.path ?? 'model';
   const err = (msg: string, p: string) => new FlowConfigError(msg, p, src);
@@ -195,7 +203,7 @@ export function flowSpecFromUpstream(model: unknown, opts: UpstreamParseOptions 
     fieldPathOf: (i, j, field) => `${paths[i]![j]!}.${upstreamField[field] ?? field}`,
     levelPathOf: (i) => levelPaths[i]!,
   });
-  return spec;
+  return { spec, transformPaths: paths };
 }
 
 function upstreamTransform(o: Obj, p: string, src: string | undefined): TransformSpec {
