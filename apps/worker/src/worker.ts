@@ -144,7 +144,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const handler = registry.resolve(job.kind, job.config, jobId);
       log.info({ handler: handler.name, workdir }, 'job started');
       if (controller.signal.aborted) throw new Error('cancelled before start');
-      const summary = await executor.run({ handlerName: handler.name, job, workdir, models }, host, controller.signal);
+      const summary = await executor.run({ handlerName: handler.name, job, workdir, models, modelDir: config.modelDir }, host, controller.signal);
       await flushLogs();
       const released = await completeAttempt(pool, jobId, job.attempt, summary ?? null);
       if (released.length > 0) {

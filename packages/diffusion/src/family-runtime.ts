@@ -65,3 +65,10 @@ export function describeDiffusion(model: DiffusionModel): JsonValue {
 }
 
 export type { DiffusionModelSpec };
+
+/** A reference PyTorch checkpoint as a diffusion model (the family's importTorch). */
+export async function importDiffusionTorch(checkpoint: string, modelConfig: JsonValue, configSource?: string): Promise<{ model: DiffusionModel; report: JsonValue }> {
+  const { importDiffusionCheckpoint } = await import('./import-torch.js');
+  const { model, report } = await importDiffusionCheckpoint({ checkpoint, config: modelConfig, ...(configSource ? { configSource } : {}) });
+  return { model, report: JSON.parse(JSON.stringify(report)) as JsonValue };
+}

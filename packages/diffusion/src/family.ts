@@ -31,4 +31,5 @@ export const diffusionFamily: ModelFamily<DiffusionModelSpec, DiffusionModel> = 
   capabilitiesOf: async (model) => (await loadRuntime()).diffusionCapabilities(model),
   readTestEvaluation: (settings, path) => readTestEvaluationSettings(settings, path) as unknown as JsonValue,
   describe: (model) => loaded().describeDiffusion(model),
+  importTorch: async (checkpoint, modelConfig, { configSource }) => (await loadRuntime()).importDiffusionTorch(checkpoint, modelConfig, configSource),
 };

@@ -419,6 +419,51 @@ def randomize(model, g):
                 p.copy_(f32(u(p.shape, -1.0, 1.0) / math.sqrt(fan_in)))
 
 
+def grayscale_section():
+    """The reference's grayscale layout (1x28x28: squeeze 2, 2, 7) with one block per level and narrow nets."""
+    cls = "nflows.transforms.AffineCouplingTransform"
+    an = lambda c: {"class_path": "nflows.transforms.normalization.ActNorm", "init_args": {"features": c}}
+    conv = lambda c: {"class_path": "nflows.transforms.conv.OneByOneConvolution", "init_args": {"num_channels": c}}
+    sq = lambda f: {"class_path": "nflows.transforms.reshape.SqueezeTransform", "init_args": {"factor": f}}
+    block = lambda c, h, convs: {
+        "repeat_n": 1,
+        "content": [x for x in [an(c), conv(c) if convs else None, coupling(cls, c, True, h, {}), an(c), conv(c) if convs else None, coupling(cls, c, False, h, {})] if x],
+    }
+    section = model_section(cls, {})
+    section["init_args"]["data_shape"] = [1, 28, 28]
+    section["init_args"]["base_distribution"]["init_args"]["shape"] = [784]
+    section["init_args"]["transform"] = [
+        sq(2), block(4, 8, True), {**conv(4), "multiscale": {"transform_output_shape": [4, 14, 14]}},
+        sq(2), block(8, 8, True), {**conv(8), "multiscale": {"transform_output_shape": [8, 7, 7]}},
+        sq(7), block(196, 16, False), conv(196),
+    ]
+    return section
+
+
+def write_reference_run(g):
+    """A run folder as the reference leaves it under MODEL_DIR: run_config.json and checkpoints/de_nf_best_valid.pt.
+
+    Weights near nflows' initialisation (small random offsets), so that real 28x28 images get finite,
+    image-dependent log-likelihoods; the end-to-end OOD test scores FMNIST and MNIST with it.
+    """
+    section = grayscale_section()
+    model = NormalizingFlow(**section["init_args"])
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "transform_net" in name:
+                p.mul_(0.3)
+            elif name.endswith("log_scale"):
+                p.copy_(torch.full_like(p, -1.2))  # ActNorm as if initialised on [0, 1] images behind the logit
+            else:
+                p.add_(0.02 * torch.randn(p.shape, generator=g))
+    model.data_max.fill_(255.0)
+    run = os.path.join(OUT, "reference-run")
+    os.makedirs(os.path.join(run, "checkpoints"), exist_ok=True)
+    torch.save({"epoch": 1, "module_state_dict": model.state_dict(), "opt_state_dict": {"state": {}, "param_groups": []}}, os.path.join(run, "checkpoints", "de_nf_best_valid.pt"))
+    with open(os.path.join(run, "run_config.json"), "w") as f:
+        json.dump({"data": {"dataset": "fashion-mnist"}, "model": section, "trainer": {"max_epochs": 1}}, f, indent=1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(SEED)
@@ -470,6 +515,7 @@ def main():
             with open(os.path.join(OUT, "affine-model.yaml"), "w") as f:
                 f.write("# Model section of the affine import fixture (make-import-fixtures.py writes it).\n")
                 yaml.safe_dump(section, f, sort_keys=False)
+    write_reference_run(g)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
         f.write("\n")

@@ -48,3 +48,10 @@ export async function flowCapabilities(model: FlowModel): Promise<ModelCapabilit
 export function describeFlow(model: FlowModel): JsonValue {
   return { parameters: model.numParameters(), levels: describeArchitecture(model) as unknown as JsonValue };
 }
+
+/** A reference PyTorch checkpoint as a flow model (the family's importTorch). */
+export async function importFlowTorch(checkpoint: string, modelConfig: JsonValue, configSource?: string): Promise<{ model: FlowModel; report: JsonValue }> {
+  const { importFlowCheckpoint } = await import('./import-torch.js');
+  const { model, report } = await importFlowCheckpoint({ checkpoint, config: modelConfig, ...(configSource ? { configSource } : {}) });
+  return { model, report: JSON.parse(JSON.stringify(report)) as JsonValue };
+}

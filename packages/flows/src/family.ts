@@ -36,4 +36,5 @@ export const flowFamily: ModelFamily<FlowModelSpec, FlowModel> = {
   objective: (model) => loaded().flowObjective(model),
   capabilitiesOf: async (model) => (await loadRuntime()).flowCapabilities(model),
   describe: (model) => loaded().describeFlow(model),
+  importTorch: async (checkpoint, modelConfig, { configSource }) => (await loadRuntime()).importFlowTorch(checkpoint, modelConfig, configSource),
 };

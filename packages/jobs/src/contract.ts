@@ -103,6 +103,11 @@ export interface JobContext {
   models: Record<string, ResolvedModelDir>;
   /** Absolute path, the same for every attempt of this job; restored from the artifact store. */
   workdir: string;
+  /**
+   * This machine's MODEL_DIR (absolute): where a user's existing reference checkpoints are found
+   * (`base_model.checkpoint_dir` is relative to it, as in the reference project).
+   */
+  modelDir: string;
   artifacts: JobArtifacts;
   progress(report: ProgressReport): Promise<void>;
   /**

@@ -24,8 +24,13 @@ describe('readOodPlan and the LID method plan', () => {
     expect(lidPlan(config)).toEqual({ estimator: 'exact', submethod: 'thresholding', calibrationPoints: 16 * 8, target: 40, percentileRule: null, fixedScale: null, lpcaPoints: 10_000, scaleRange: [-100, 100], bisectionSteps: 20 });
   });
 
-  test('the reference PyTorch checkpoint paths are refused with the reason', () => {
-    expect(() => readModelSource(upstream)).toThrow(/^config base_model\.checkpoint_dir: .* is a PyTorch checkpoint of the reference project; importing those is not supported yet/);
+  test("the reference's PyTorch checkpoint paths are read as an import (config_dir, or an inline model section)", () => {
+    const base = (upstream as { base_model: { checkpoint_dir: string; config_dir: string } }).base_model;
+    expect(readModelSource(upstream)).toEqual({ torch: { checkpoint: base.checkpoint_dir, config: base.config_dir, model: null } });
+    const inline = { ...upstream, base_model: { checkpoint_dir: 'run/checkpoints/de_nf_best_valid.pt', model: { class_path: 'x.NormalizingFlow', init_args: {} } } };
+    expect(readModelSource(inline)).toEqual({ torch: { checkpoint: 'run/checkpoints/de_nf_best_valid.pt', config: null, model: inline.base_model.model } });
+    expect(() => readModelSource({ ...upstream, base_model: { checkpoint_dir: 'a.pt' } })).toThrow(/^config base_model: the PyTorch checkpoint a\.pt needs the run's config to build its model: config_dir/);
+    expect(() => readModelSource({ ...upstream, base_model: { checkpoint_dir: 3, config_dir: 'c.json' } })).toThrow(/^config base_model\.checkpoint_dir: expected the path of a PyTorch checkpoint/);
   });
 
   test('generated samples of the referenced model; explicit points; lpca target by default', () => {

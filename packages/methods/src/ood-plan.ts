@@ -15,16 +15,49 @@ export interface OodPlan {
   inDistribution: string;
   dataset: string;
   split: 'train' | 'valid' | 'test';
-  /** For dgm-generated: samples of the referenced model. */
-  generated: { seed: number; length: number; modelPath: string } | null;
+  /**
+   * For dgm-generated: samples of the model at `modelPath` (a `{sweep, job}` reference the worker resolves, or a
+   * PyTorch checkpoint, `torch`).
+   */
+  generated: { seed: number; length: number; modelPath: string; torch: TorchSource | null } | null;
   /** Points scored: the first N of the split, in order. */
   points: number;
   /** Save progress (and write it as an artifact) every N scored points. */
   checkpointEvery: number;
 }
 
-/** The model an OOD job scores with: a `{sweep, job}` reference resolved by the worker, or a checkpoint folder. */
-export type ModelSource = { reference: true } | { directory: string };
+/**
+ * The model an OOD job scores with: a `{sweep, job}` reference resolved by the worker, a checkpoint folder, or a
+ * reference PyTorch checkpoint (`checkpoint_dir`, with `config_dir` or an inline `model` section; both relative to
+ * the worker's MODEL_DIR unless absolute, as in the reference project).
+ */
+export type ModelSource = { reference: true } | { directory: string } | { torch: TorchSource };
+
+/** A reference PyTorch checkpoint and where its model section comes from (paths relative to MODEL_DIR). */
+export interface TorchSource {
+  checkpoint: string;
+  config: string | null;
+  model: JsonValue | null;
+}
+
+/** `{checkpoint_dir, config_dir | model}` at `path` of the config, as the reference's OOD configs name models. */
+function readTorchSource(value: Record<string, JsonValue>, path: string): TorchSource {
+  const checkpoint = value.checkpoint_dir;
+  if (typeof checkpoint !== 'string' || checkpoint === '') {
+    throw new DeterministicJobError(`config ${path}.checkpoint_dir: expected the path of a PyTorch checkpoint (relative to MODEL_DIR), got ${JSON.stringify(checkpoint)}`);
+  }
+  const configDir = value.config_dir;
+  if (configDir !== undefined && (typeof configDir !== 'string' || configDir === '')) {
+    throw new DeterministicJobError(`config ${path}.config_dir: expected the path of the run's config file (relative to MODEL_DIR), got ${JSON.stringify(configDir)}`);
+  }
+  const model = value.model;
+  if (typeof configDir !== 'string' && !isDict(model)) {
+    throw new DeterministicJobError(
+      `config ${path}: the PyTorch checkpoint ${checkpoint} needs the run's config to build its model: config_dir (its run_config.json or YAML, relative to MODEL_DIR) or an inline model section`,
+    );
+  }
+  return { checkpoint, config: typeof configDir === 'string' ? configDir : null, model: typeof configDir === 'string' ? null : (model as JsonValue) };
+}
 
 function batchSize(r: ConfigReader, side: string, split: string): number {
   const args = `data.${side}.dataloader_args`;
@@ -33,17 +66,15 @@ function batchSize(r: ConfigReader, side: string, split: string): number {
   return r.number(`${args}.${split}_batch_size`, 128, positiveInt, 'a positive integer');
 }
 
-/** `base_model`: where the model comes from. A reference PyTorch checkpoint is refused with the reason. */
+/** `base_model`: where the model comes from. */
 export function readModelSource(config: JsonValue): ModelSource {
   const baseModel = valueAt(config, 'base_model');
   if (isDict(baseModel) && typeof baseModel.sweep === 'string' && baseModel.job !== undefined) return { reference: true };
   if (isDict(baseModel) && typeof baseModel.directory === 'string') return { directory: baseModel.directory };
-  if (isDict(baseModel) && typeof baseModel.checkpoint_dir === 'string') {
-    throw new DeterministicJobError(
-      `config base_model.checkpoint_dir: ${baseModel.checkpoint_dir} is a PyTorch checkpoint of the reference project; importing those is not supported yet — reference a dgm-ood training job as base_model: {sweep: <name or id>, job: <index or run name>}`,
-    );
-  }
-  throw new DeterministicJobError('config base_model: expected a model reference {sweep: <name or id>, job: <index>} or {directory: <checkpoint folder>}');
+  if (isDict(baseModel) && 'checkpoint_dir' in baseModel) return { torch: readTorchSource(baseModel, 'base_model') };
+  throw new DeterministicJobError(
+    'config base_model: expected a model reference {sweep: <name or id>, job: <index>}, {directory: <checkpoint folder>} or a PyTorch checkpoint {checkpoint_dir, config_dir}',
+  );
 }
 
 export function readOodPlan(config: JsonValue): OodPlan {
@@ -60,11 +91,15 @@ export function readOodPlan(config: JsonValue): OodPlan {
   if (dataset === 'dgm-generated') {
     const args = 'data.out_of_distribution.dataloader_args.dgm_args';
     const loading = r.get(`${args}.model_loading_config`);
-    if (!(isDict(loading) && typeof loading.sweep === 'string')) r.fail(`${args}.model_loading_config`, 'expected a model reference {sweep, job}');
+    const torch = isDict(loading) && 'checkpoint_dir' in loading ? readTorchSource(loading, `${args}.model_loading_config`) : null;
+    if (!torch && !(isDict(loading) && typeof loading.sweep === 'string')) {
+      r.fail(`${args}.model_loading_config`, 'expected a model reference {sweep, job} or a PyTorch checkpoint {checkpoint_dir, config_dir}');
+    }
     generated = {
       seed: r.number(`${args}.seed`, 10, Number.isInteger, 'an integer'),
       length: r.number(`${args}.length`, 1000, positiveInt, 'a positive integer'),
       modelPath: `${args}.model_loading_config`,
+      torch,
     };
   }
 

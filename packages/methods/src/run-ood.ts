@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
 import { datasetFingerprint, loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
 import { ConfigReader, DeterministicJobError, objectLogger, sortedJson, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
-import { loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
+import { importTorchModel, loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
 import type { AnyOodMethod } from './contract.js';
 import { imageAt } from './images.js';
-import type { ModelSource, OodPlan } from './ood-plan.js';
+import type { ModelSource, OodPlan, TorchSource } from './ood-plan.js';
 import type { MethodRegistry } from './registry.js';
 
 interface Progress {
@@ -29,6 +29,21 @@ async function generatedSamples(model: LoadedModel, dir: string, seed: number, l
   tf.dispose([all, nchw]);
 }
 
+/** A reference PyTorch checkpoint under this machine's MODEL_DIR, imported without Python. */
+async function importReferenceModel(ctx: JobContext, torch: TorchSource, path: string, families: FamilyRegistry): Promise<LoadedModel> {
+  const at = (p: string) => resolve(ctx.modelDir, p);
+  const imported = await importTorchModel(
+    {
+      checkpoint: at(torch.checkpoint),
+      ...(torch.config !== null ? { config: at(torch.config) } : { model: torch.model! }),
+      where: { checkpoint: `config ${path}.checkpoint_dir (MODEL_DIR ${ctx.modelDir})`, config: torch.config !== null ? `config ${path}.config_dir` : `config ${path}.model` },
+    },
+    families,
+  );
+  await ctx.provenance({ importedCheckpoints: { [path]: { path: imported.source.path, sha256: imported.source.sha256, report: imported.report } } });
+  return imported;
+}
+
 export interface RunOodInput {
   plan: OodPlan;
   source: ModelSource;
@@ -45,10 +60,11 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
   const { plan, methods, families } = input;
   const engine = await initEngine({ logger: objectLogger(ctx.log, 'engine') });
   await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
-  const modelDir = 'reference' in input.source ? ctx.models.base_model?.workdir : input.source.directory;
-  if (!modelDir) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
+  const source = input.source;
+  const modelDir = 'reference' in source ? ctx.models.base_model?.workdir : 'directory' in source ? source.directory : null;
+  if (modelDir === undefined) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
   const checkpoints = plan.checkpoint === 'best_valid' ? ['best_valid', 'latest'] : ['latest'];
-  const model = await loadModel(modelDir, families, { checkpoints });
+  const model: LoadedModel = 'torch' in source ? await importReferenceModel(ctx, source.torch, 'base_model', families) : await loadModel(modelDir!, families, { checkpoints });
   const family = families.byFamilyName(model.family, model.source.path);
   let method: AnyOodMethod;
   let methodPlan: unknown;
@@ -67,9 +83,17 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
     // The points to score.
     let points;
     if (plan.generated) {
-      const sourceModel = ctx.models[plan.generated.modelPath];
-      if (!sourceModel) throw new DeterministicJobError(`config ${plan.generated.modelPath}: the model reference was not resolved by the worker`);
-      const generator = sourceModel.workdir === modelDir ? model : await loadModel(sourceModel.workdir, families, { checkpoints });
+      let generator: LoadedModel;
+      const torch = plan.generated.torch;
+      if (torch) {
+        // The reference's generated-sample jobs copy base_model here: the same files are the same model.
+        const same = 'torch' in source && sortedJson(source.torch) === sortedJson(torch);
+        generator = same ? model : await importReferenceModel(ctx, torch, plan.generated.modelPath, families);
+      } else {
+        const sourceModel = ctx.models[plan.generated.modelPath];
+        if (!sourceModel) throw new DeterministicJobError(`config ${plan.generated.modelPath}: the model reference was not resolved by the worker`);
+        generator = sourceModel.workdir === modelDir ? model : await loadModel(sourceModel.workdir, families, { checkpoints });
+      }
       const dir = join(ctx.workdir, `generated-seed${plan.generated.seed}-n${plan.generated.length}`);
       await ctx.progress({ message: `sampling ${plan.generated.length} images from the model` });
       await generatedSamples(generator, dir, plan.generated.seed, plan.generated.length);

@@ -137,6 +137,12 @@ export interface ModelFamily<Spec = unknown, Model extends TrainableModel = Trai
   readTestEvaluation?(settings: JsonValue, path: string): JsonValue;
   /** A short human description (architecture summary) for logs and job summaries. */
   describe?(model: Model): JsonValue;
+  /**
+   * Build a model from a reference (PyTorch) checkpoint: `modelConfig` is the run's `model` section, which
+   * this family `matches`; `report` says what was loaded (JSON, stored with the job). Families that cannot
+   * import PyTorch checkpoints leave this out.
+   */
+  importTorch?(checkpoint: string, modelConfig: JsonValue, options: { configSource?: string }): Promise<{ model: Model; report: JsonValue }>;
 }
 
 /** Any family, whatever its spec and model types (for registries). */

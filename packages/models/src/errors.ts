@@ -9,7 +9,8 @@ export type ModelErrorCode =
   | 'MODELS_UNKNOWN_FAMILY'
   | 'MODELS_CHECKPOINT_INVALID'
   | 'MODELS_CHECKPOINT_MISSING'
-  | 'MODELS_CAPABILITY_MISSING';
+  | 'MODELS_CAPABILITY_MISSING'
+  | 'MODELS_IMPORT_UNSUPPORTED';
 
 export class ModelError extends CodedError<ModelErrorCode> {
   readonly details: Record<string, unknown>;

@@ -10,6 +10,7 @@ export function buildContext(request: RunRequest, host: ExecutionHost, signal: A
   return {
     job: request.job,
     workdir: request.workdir,
+    modelDir: request.modelDir,
     models: request.models,
     signal,
     log,

@@ -22,6 +22,8 @@ export interface RunRequest {
   job: JobInfo;
   workdir: string;
   models: Record<string, ResolvedModelDir>;
+  /** This machine's MODEL_DIR (absolute). */
+  modelDir: string;
 }
 
 /** Runs handlers: in this process, or in child processes so heavy compute never blocks lease renewal. */
