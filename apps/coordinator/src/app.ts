@@ -7,6 +7,7 @@ import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { healthRoutes } from './routes/health.js';
+import { importModelRoute } from './routes/import-model.js';
 import { jobRoutes } from './routes/jobs.js';
 import { resultRoutes } from './routes/results.js';
 import { submitSweepRoute } from './routes/submit-sweep.js';
@@ -30,6 +31,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(docsPlugin);
   await app.register(healthRoutes);
   await app.register(submitSweepRoute);
+  await app.register(importModelRoute);
   await app.register(sweepRoutes);
   await app.register(jobRoutes);
   await app.register(resultRoutes);

@@ -60,6 +60,8 @@ export const envSchema = z.object({
   DGM_OOD_HANDLERS: list().optional(),
   DGM_OOD_JACOBIAN_CHUNK: integer(1, 1_000_000).default(196),
   DGM_OOD_WASM_THREADS: integer(1, 64).optional(),
+  /** Coordinator: the largest PyTorch checkpoint POST /models/import accepts, in bytes (default 8 GiB). */
+  DGM_OOD_IMPORT_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(8 * 1024 ** 3),
   NODE_ENV: z.string().optional(),
 });
 
@@ -95,6 +97,8 @@ export interface AppConfig {
   jacobianChunkRows: number;
   /** Threads of the wasm backend's large convolutions (DGM_OOD_WASM_THREADS); unset: the engine's default. */
   wasmThreads?: number;
+  /** Coordinator: the size limit of a PyTorch checkpoint upload (DGM_OOD_IMPORT_MAX_BYTES). */
+  importMaxBytes: number;
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -196,6 +200,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     reconcileMs: env.DGM_OOD_RECONCILE_MS,
     ...(env.DGM_OOD_HANDLERS ? { handlerModules: env.DGM_OOD_HANDLERS } : {}),
     jacobianChunkRows: env.DGM_OOD_JACOBIAN_CHUNK,
+    importMaxBytes: env.DGM_OOD_IMPORT_MAX_BYTES,
     ...(env.DGM_OOD_WASM_THREADS !== undefined ? { wasmThreads: env.DGM_OOD_WASM_THREADS } : {}),
     ...(source.envFile ? { envFile: source.envFile } : {}),
   };

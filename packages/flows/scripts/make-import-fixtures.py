@@ -82,9 +82,16 @@ class SqueezeTransform(Transform):
 
 
 class ActNorm(Transform):
+    # nflows' current ActNorm registers `initialized` as a bool buffer (in the state dict); older releases kept a
+    # plain attribute. The fixtures cover both: PERSIST_INITIALIZED is switched per variant.
+    PERSIST_INITIALIZED = True
+
     def __init__(self, features):
         super().__init__()
-        self.initialized = True  # a plain attribute in nflows: not in the state dict
+        if ActNorm.PERSIST_INITIALIZED:
+            self.register_buffer("initialized", torch.tensor(True, dtype=torch.bool))
+        else:
+            self.initialized = True
         self.log_scale = nn.Parameter(torch.zeros(features))
         self.shift = nn.Parameter(torch.zeros(features))
 
@@ -477,6 +484,7 @@ def main():
     }
     expected = {"x": {"shape": list(xs.shape), "values": xs.flatten().tolist()}, "variants": {}}
     for key, (cls, extra) in variants.items():
+        ActNorm.PERSIST_INITIALIZED = key != "affine"  # the affine fixture as older nflows saved it
         section = model_section(cls, extra)
         model = NormalizingFlow(**section["init_args"]).double()
         randomize(model, g)
@@ -515,6 +523,7 @@ def main():
             with open(os.path.join(OUT, "affine-model.yaml"), "w") as f:
                 f.write("# Model section of the affine import fixture (make-import-fixtures.py writes it).\n")
                 yaml.safe_dump(section, f, sort_keys=False)
+    ActNorm.PERSIST_INITIALIZED = True
     write_reference_run(g)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

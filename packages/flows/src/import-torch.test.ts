@@ -64,6 +64,7 @@ describe('importFlowCheckpoint', () => {
     const { logp, report } = await logpOf('affine-zip.pt', affineSection);
     expectRelativelyClose(logp, expected.variants.affine.logp, 1e-5);
     expect(report).toMatchObject({ format: 'zip', prefix: 'module_state_dict._nflow._transform._transforms.1.', epoch: 7, dataRange: { min: 0, max: 255 } });
+    // Saved as older nflows did: no ActNorm `initialized` buffers (the rq fixtures have them, as bool).
     expect(report.dtypes).toEqual({ float32: expect.any(Number), int64: expect.any(Number) });
     // Level 3 (1×1 maps): 4 couplings × 2 blocks × 2 convs keep only their centre taps.
     expect(report.centreTapKernels).toBe(16);
@@ -74,7 +75,9 @@ describe('importFlowCheckpoint', () => {
       const { logp, report } = await logpOf(file, runConfig);
       expectRelativelyClose(logp, expected.variants.rq.logp, 1e-5);
       expect(report.format).toBe(file.includes('legacy') ? 'legacy' : 'zip');
-      expect(report.parameters).toBe(expected.variants.rq.parameters + permutationEntries(runConfig) + maskEntries(runConfig));
+      expect(report.dtypes['bool']).toBe(actNorms(runConfig));
+      // Parameters, plus the buffers read: 1×1-conv permutations, coupling masks and ActNorm `initialized` flags.
+      expect(report.parameters).toBe(expected.variants.rq.parameters + permutationEntries(runConfig) + maskEntries(runConfig) + actNorms(runConfig));
     }
   });
 
@@ -150,6 +153,11 @@ function permutationEntries(config: Record<string, unknown>): number {
   return entries(config)
     .filter((e) => String(e.class_path).endsWith('OneByOneConvolution'))
     .reduce((s, e) => s + (e.init_args as { num_channels: number }).num_channels, 0);
+}
+
+/** ActNorms (one `initialized` flag each, saved by current nflows). */
+function actNorms(config: Record<string, unknown>): number {
+  return entries(config).filter((e) => String(e.class_path).endsWith('ActNorm')).length;
 }
 
 /** Elements of the coupling mask buffers (identity + transform features = mask dim). */

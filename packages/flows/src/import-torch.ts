@@ -77,11 +77,15 @@ export async function importFlowCheckpoint(opts: ImportFlowCheckpointOptions): P
     try {
       const params = new Map(model.namedParameters());
       const state: Record<string, StateValue> = model.stateDict();
+      // Trained weights are initialised: ActNorms whose flag the checkpoint does not hold (older nflows kept it
+      // outside the state dict) must not re-initialise from data if training continues here.
+      for (const key of Object.keys(state)) if (key.endsWith('.initialized')) state[key] = true;
       const dtypes: Record<string, number> = {};
       let parameters = 0;
       let centreTapKernels = 0;
       for (const item of plan) {
-        const t = ckpt.tensors.get(item.torch)!;
+        const t = ckpt.tensors.get(item.torch);
+        if (!t) continue; // an optional buffer this checkpoint does not have
         const values = await ckpt.read(t);
         dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
         parameters += values.length;
@@ -96,15 +100,13 @@ export async function importFlowCheckpoint(opts: ImportFlowCheckpointOptions): P
         const data = item.convert(toFloat32(values), t.shape);
         tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
       }
-      // nflows keeps ActNorm's `initialized` outside the state dict; trained weights are initialised.
-      for (const key of Object.keys(state)) if (key.endsWith('.initialized')) state[key] = true;
       model.loadStateDict(state);
       const used = new Set(plan.map((p) => p.torch));
       const report: FlowCheckpointImportReport = {
         checkpoint: opts.checkpoint,
         format: ckpt.format,
         prefix,
-        tensors: plan.length,
+        tensors: plan.filter((p) => ckpt.tensors.has(p.torch)).length,
         parameters,
         dtypes,
         centreTapKernels,
@@ -198,6 +200,10 @@ interface BufferItem {
   torch: string;
   torchShape: number[];
   configKey: string;
+  /** Dtypes accepted (default: int64, int32). */
+  dtypes?: ReadonlySet<string>;
+  /** Saved by some versions of nflows only: absent is fine. */
+  optional?: boolean;
   apply: (values: number[], state: Record<string, StateValue>, checkpoint: string) => void;
 }
 
@@ -261,7 +267,21 @@ function transformItems(t: TransformSpec, at: { ours: string; torch: string; ent
       return [];
     case 'actnorm': {
       const key = `${at.entry}.features`;
-      return [param('log_scale', 'log_scale', [t.features], key), param('shift', 'shift', [t.features], key)];
+      return [
+        param('log_scale', 'log_scale', [t.features], key),
+        param('shift', 'shift', [t.features], key),
+        {
+          kind: 'buffer',
+          torch: `${at.torch}initialized`,
+          torchShape: [],
+          configKey: key,
+          dtypes: new Set(['bool', 'uint8']),
+          optional: true,
+          apply: (values, state) => {
+            state[`${at.ours}initialized`] = values[0] !== 0;
+          },
+        },
+      ];
     }
     case 'conv1x1': {
       const c = t.channels;
@@ -348,6 +368,7 @@ function checkAgainstCheckpoint(ckpt: TorchCheckpoint, plan: PlanItem[], prefix:
   const planned = new Set(plan.map((p) => p.torch));
   for (const item of plan) {
     const t: NamedTensor | undefined = ckpt.tensors.get(item.torch);
+    if (!t && item.kind === 'buffer' && item.optional) continue;
     if (!t) {
       problems.push({
         message: `tensor ${item.torch} (torch shape ${show(item.torchShape)}) is needed by the model built from the config but is not in the checkpoint; ${keyOf(item, 0)} decides it`,
@@ -355,9 +376,9 @@ function checkAgainstCheckpoint(ckpt: TorchCheckpoint, plan: PlanItem[], prefix:
       });
       continue;
     }
-    const okType = item.kind === 'param' ? FLOAT_DTYPES.has(t.dtype) : INT_DTYPES.has(t.dtype);
-    if (!okType) {
-      problems.push({ message: `tensor ${item.torch} has dtype ${t.dtype}; expected ${item.kind === 'param' ? 'floating point' : 'an integer type'}`, details: { parameter: item.torch, dtype: t.dtype } });
+    const allowed = item.kind === 'param' ? FLOAT_DTYPES : (item.dtypes ?? INT_DTYPES);
+    if (!allowed.has(t.dtype)) {
+      problems.push({ message: `tensor ${item.torch} has dtype ${t.dtype}; expected ${[...allowed].join(' or ')}`, details: { parameter: item.torch, dtype: t.dtype } });
       continue;
     }
     if (t.shape.length !== item.torchShape.length || t.shape.some((d, k) => d !== item.torchShape[k])) {

@@ -11,6 +11,7 @@ export {
 export type { JobState, LogLine, ReleasedJob, SkippedAttempt, StartedAttempt } from './lifecycle.js';
 export { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, sweepRetryPolicy } from './policy.js';
 export { cancelSweep, createSweep, requeueJobs, workdirKeyFor } from './sweeps.js';
+export { IMPORTED_CHECKPOINT_ARTIFACT, registerImport, type NewImport } from './imports.js';
 export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
 export { markSweepRunning, refreshSweepStatus, settleSweepIfDone } from './sweep-status.js';
 export { reconcileQueues, settleWaitingJobs } from './reconcile.js';

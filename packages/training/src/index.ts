@@ -11,6 +11,6 @@ export { WeightEma } from './optim/ema.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { imageGrid, type ImageGrid } from './image-grid.js';
 export { readTrainingPlan, type TrainingPlan } from './training-plan.js';
-export { checkTrainingConfig, createTrainHandler } from './train-handler.js';
+export { checkTrainingConfig, createImportHandler, createTrainHandler, isImportConfig } from './train-handler.js';
 export { jobFraction } from './run-training.js';
 export { writeSampleGrid } from './sample-grid-png.js';

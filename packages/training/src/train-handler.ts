@@ -44,7 +44,8 @@ export function createTrainHandler(families: FamilyRegistry): JobHandler {
   return {
     name: 'train',
     kind: 'train',
-    matches: (config) => isDict(config) && families.find(config.model) !== undefined,
+    // Imported models (`imported`) have their own handler: nothing to train.
+    matches: (config) => isDict(config) && !isDict(config.imported) && families.find(config.model) !== undefined,
     async run(ctx) {
       const { plan, family } = checkTrainingConfig(ctx.job.config, families);
       const { runTraining } = await import('./run-training.js');
@@ -52,3 +53,4 @@ export function createTrainHandler(families: FamilyRegistry): JobHandler {
     },
   };
 }
+export { createImportHandler, isImportConfig } from './import-handler.js';
