@@ -54,3 +54,4 @@ export { imagesToTensor, labelsToTensor, tensorToImages, toNchw, toNhwc } from '
 export type { Layout } from './tensors.js';
 export { datasetFingerprint } from './provenance.js';
 export type { DatasetFingerprint } from './provenance.js';
+export { datasetArgsOptions, readDatasetArgs, type DatasetArgs } from './dataset-args.js';

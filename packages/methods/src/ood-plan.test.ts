@@ -33,6 +33,22 @@ describe('readOodPlan and the LID method plan', () => {
     expect(() => readModelSource({ ...upstream, base_model: { checkpoint_dir: 3, config_dir: 'c.json' } })).toThrow(/^config base_model\.checkpoint_dir: expected the path of a PyTorch checkpoint/);
   });
 
+  test("additional_dataset_args reach the data: MedMNIST subsets (the reference's medical sweeps) and resize_image", () => {
+    const side = (dataset: string, args?: unknown) => ({ dataloader_args: { dataset, ...(args === undefined ? {} : { additional_dataset_args: args }) } });
+    const config = (inArgs: unknown, outArgs: unknown) => ({
+      base_model: { sweep: 's', job: 0 },
+      data: { in_distribution: side('medmnist', inArgs), out_of_distribution: side('medmnist', outArgs) },
+      ood: { seed: 1, method: 'likelihood', points: 10 },
+    });
+    const plan = readOodPlan(config({ subclass: 'ChestMNIST', align: true }, { subclass: 'PneumoniaMNIST', resize_image: [32, 32] }));
+    expect(plan.inDistributionArgs).toEqual({ size: null, medmnist: { subclass: 'ChestMNIST', align: true } });
+    expect(plan.datasetArgs).toEqual({ size: [32, 32], medmnist: { subclass: 'PneumoniaMNIST', align: true } });
+    expect(() => readOodPlan(config({ subclass: 'ChestMNIST' }, {}))).toThrow(
+      /^config data\.out_of_distribution\.dataloader_args\.additional_dataset_args\.subclass: medmnist needs one of .*\(got undefined\)/,
+    );
+    expect(() => readOodPlan(config({ subclass: 'ChestMNIST', align: 'yes' }, { subclass: 'OrganAMNIST' }))).toThrow(/additional_dataset_args\.align: must be true or false/);
+  });
+
   test('generated samples of the referenced model; explicit points; lpca target by default', () => {
     const config = {
       base_model: { sweep: 's', job: 0 },

@@ -1,3 +1,4 @@
+import { readDatasetArgs, type DatasetArgs } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, valueAt, type JsonValue } from '@dgm-ood/jobs';
 
 /**
@@ -13,7 +14,11 @@ export interface OodPlan {
   /** Which checkpoint of the model (ours; default best_valid, falling back to latest). */
   checkpoint: 'best_valid' | 'latest';
   inDistribution: string;
+  /** `additional_dataset_args` of the in-distribution data (its training points calibrate some methods). */
+  inDistributionArgs: DatasetArgs;
   dataset: string;
+  /** `additional_dataset_args` of the scored data (resize_image; MedMNIST subclass and align). */
+  datasetArgs: DatasetArgs;
   split: 'train' | 'valid' | 'test';
   /**
    * For dgm-generated: samples of the model at `modelPath` (a `{sweep, job}` reference the worker resolves, or a
@@ -86,6 +91,13 @@ export function readOodPlan(config: JsonValue): OodPlan {
   const inDistribution = r.requiredString('data.in_distribution.dataloader_args.dataset', 'fashion-mnist');
   const dataset = r.requiredString('data.out_of_distribution.dataloader_args.dataset', 'mnist');
   const split = r.oneOf('data.out_of_distribution.pick_loader', ['train', 'valid', 'test'] as const, 'test');
+  const argsOf = (side: string, name: string): DatasetArgs => {
+    const path = `data.${side}.dataloader_args.additional_dataset_args`;
+    const read = readDatasetArgs(r.get(path), name, path);
+    return 'args' in read ? read.args : r.fail(read.path, read.message);
+  };
+  const inDistributionArgs = argsOf('in_distribution', inDistribution);
+  const datasetArgs = argsOf('out_of_distribution', dataset);
 
   let generated: OodPlan['generated'] = null;
   if (dataset === 'dgm-generated') {
@@ -111,7 +123,9 @@ export function readOodPlan(config: JsonValue): OodPlan {
     seed,
     checkpoint,
     inDistribution,
+    inDistributionArgs,
     dataset,
+    datasetArgs,
     split,
     generated,
     points,

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
-import { datasetFingerprint, loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
+import { datasetArgsOptions, datasetFingerprint, loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
 import { initEngine } from '@dgm-ood/engine';
 import { ConfigReader, DeterministicJobError, objectLogger, sortedJson, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
 import { importTorchModel, loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
@@ -100,7 +100,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       if (generator !== model) generator.dispose();
       points = await loadDataset('dgm-generated', plan.split, { ...dataOptions, generated: { dir, length: plan.generated.length } });
     } else {
-      points = await loadDataset(plan.dataset, plan.split, dataOptions);
+      points = await loadDataset(plan.dataset, plan.split, { ...dataOptions, ...datasetArgsOptions(plan.datasetArgs) });
     }
     const count = Math.min(plan.points, points.shape[0]);
     if (count < plan.points) ctx.log.warn(`only ${count} points in ${plan.dataset}/${plan.split}; ${plan.points} asked`);
@@ -137,7 +137,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
         let train: ImageArray | undefined;
         const computed = await method.calibration.run(model, methodPlan, {
           inDistribution: plan.inDistribution,
-          trainingData: async () => (train ??= await loadDataset(plan.inDistribution, 'train', dataOptions)),
+          trainingData: async () => (train ??= await loadDataset(plan.inDistribution, 'train', { ...dataOptions, ...datasetArgsOptions(plan.inDistributionArgs) })),
           seed: plan.seed,
           progress: (message) => ctx.progress({ phase: 'calibration', message, fraction: 0 }),
           signal: ctx.signal,

@@ -1,4 +1,4 @@
-import { DATASET_NAMES, DEFAULT_VALID_FRACTION, isDatasetName, isMedmnistSubclass, MEDMNIST_SUBCLASSES, type MedmnistSubclass } from '@dgm-ood/data';
+import { DATASET_NAMES, DEFAULT_VALID_FRACTION, isDatasetName, readDatasetArgs, type MedmnistSubclass } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, type JsonValue } from '@dgm-ood/jobs';
 
 /**
@@ -60,10 +60,8 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
   const int = (key: string, fallback: number) => r.number(key, fallback, positiveInt, 'a positive integer');
   const all = r.number('data.batch_size', null, positiveInt, 'a positive integer');
   const batchSize = all ?? int('data.train_batch_size', 128);
-  const resize = r.get('data.additional_dataset_args.resize_image');
-  if (resize !== undefined && !(Array.isArray(resize) && resize.length === 2 && resize.every((v) => typeof v === 'number' && positiveInt(v)))) {
-    r.fail('data.additional_dataset_args.resize_image', `must be [height, width] (got ${JSON.stringify(resize)})`);
-  }
+  const readArgs = readDatasetArgs(r.get('data.additional_dataset_args'), dataset, 'data.additional_dataset_args');
+  const datasetArgs = 'args' in readArgs ? readArgs : r.fail(readArgs.path, readArgs.message);
   const scheduler = r.string('trainer.optimizer.lr_scheduler.class_path');
   if (scheduler !== undefined && !/ExponentialLR$/.test(scheduler)) {
     r.fail('trainer.optimizer.lr_scheduler.class_path', `only ExponentialLR is supported (got ${scheduler})`);
@@ -79,8 +77,8 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     validFraction: makeValid === false ? 0 : DEFAULT_VALID_FRACTION,
     trainingLimit: r.number('data.training_limit', null, positiveInt, 'a positive integer'),
     validLimit: r.number('data.valid_limit', null, positiveInt, 'a positive integer'),
-    size: resize === undefined ? null : (resize as [number, number]),
-    medmnist: dataset === 'medmnist' ? readMedmnistArgs(r) : null,
+    size: datasetArgs.args.size,
+    medmnist: datasetArgs.args.medmnist as TrainingPlan['medmnist'],
     model: r.get('model')!,
     lr: r.number('trainer.optimizer.init_args.lr', 1e-3, (n) => n > 0, 'a positive number'),
     // torch.optim.AdamW's default decay; plain Adam has none.
@@ -102,17 +100,6 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     seed: r.number('trainer.seed', 0, Number.isInteger, 'an integer'),
     testEvaluation: readTestEvaluationKeys(r),
   };
-}
-
-/** The MedMNIST subset is required (the reference has no default); checked here, not on a worker hours later. */
-function readMedmnistArgs(r: ConfigReader): NonNullable<TrainingPlan['medmnist']> {
-  const subclass = r.get('data.additional_dataset_args.subclass');
-  if (!isMedmnistSubclass(subclass)) {
-    r.fail('data.additional_dataset_args.subclass', `medmnist needs one of ${MEDMNIST_SUBCLASSES.join(', ')} (got ${JSON.stringify(subclass)})`);
-  }
-  const align = r.get('data.additional_dataset_args.align');
-  if (align !== undefined && typeof align !== 'boolean') r.fail('data.additional_dataset_args.align', `must be true or false (got ${JSON.stringify(align)})`);
-  return { subclass, align: align !== false };
 }
 
 function readTestEvaluationKeys(r: ConfigReader): TrainingPlan['testEvaluation'] {
