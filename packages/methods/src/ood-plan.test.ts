@@ -34,8 +34,8 @@ describe('readOodPlan and the LID method plan', () => {
   });
 
   test("additional_dataset_args reach the data: MedMNIST subsets (the reference's medical sweeps) and resize_image", () => {
-    const side = (dataset: string, args?: unknown) => ({ dataloader_args: { dataset, ...(args === undefined ? {} : { additional_dataset_args: args }) } });
-    const config = (inArgs: unknown, outArgs: unknown) => ({
+    const side = (dataset: string, args?: JsonValue): JsonValue => ({ dataloader_args: { dataset, ...(args === undefined ? {} : { additional_dataset_args: args }) } });
+    const config = (inArgs: JsonValue, outArgs: JsonValue): JsonValue => ({
       base_model: { sweep: 's', job: 0 },
       data: { in_distribution: side('medmnist', inArgs), out_of_distribution: side('medmnist', outArgs) },
       ood: { seed: 1, method: 'likelihood', points: 10 },
