@@ -1,8 +1,11 @@
 /**
  * A diffusion model through the real handlers: a tiny U-Net trains on 8×8 MNIST (with a sample grid, a PF-ODE test
- * evaluation and a checkpoint), then an OOD job scores the model's own samples (`dgm-generated`) by likelihood.
+ * evaluation and a checkpoint), then an OOD job scores the model's own samples (`dgm-generated`) by likelihood, and
+ * the diffusion LID methods (FLIPD, normal bundle) and the score-norm ablation score MNIST and Fashion-MNIST, which
+ * the sweep evaluation pairs.
  */
 import { fileURLToPath } from 'node:url';
+import { evaluateSweep } from '@dgm-ood/jobs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DIFFUSION_SPEC_FORMAT } from '@dgm-ood/diffusion';
 import { TINY_SPEC } from '../../diffusion/src/unet/test-specs.js';
@@ -14,6 +17,7 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => h?.close());
+let trainSweepId = '';
 
 test('a tiny diffusion model trains, samples, and its samples are scored as dgm-generated', async () => {
   await h.worker({ handlerModules: [HANDLERS] });
@@ -35,6 +39,7 @@ test('a tiny diffusion model trains, samples, and its samples are scored as dgm-
     ],
     { kind: 'train' },
   );
+  trainSweepId = trainSweep;
   const trained = await h.waitFor(trainJob!, isTerminal, 180_000);
   expect(trained.error).toBeNull();
   expect(trained.summary).toMatchObject({ family: 'diffusion', epochs: 1, steps: 3, parameters: 44_969 });
@@ -63,3 +68,47 @@ test('a tiny diffusion model trains, samples, and its samples are scored as dgm-
   expect(rows).toHaveLength(6);
   for (const { scores } of rows) expect(Number.isFinite(scores.log_likelihood)).toBe(true);
 }, 400_000);
+
+test('FLIPD, normal-bundle and score-norm jobs score named points that the sweep evaluation pairs with the likelihood', async () => {
+  expect(trainSweepId).not.toBe('');
+  const small = { additional_dataset_args: { resize_image: [8, 8] } };
+  const job = (dataset: string, method: string, args: Record<string, unknown>) => ({
+    base_model: { sweep: trainSweepId, job: 0 },
+    data: {
+      in_distribution: { dataloader_args: { dataset: 'mnist', ...small } },
+      out_of_distribution: { dataloader_args: { dataset, ...small }, pick_loader: 'test' },
+    },
+    ood: { seed: 5, method, points: 4, method_args: { likelihood_computation_args: { steps: 4, eps: 0.01, trace_calculation_kwargs: { method: 'hutchinson_rademacher', sample_count: 2 } }, ...args } },
+  });
+  const flipd = { lid_calculator_args: { noise_time: 0.05 }, probes: 2 };
+  const bundle = { lid_calculator_class: 'lid.diffusions.NormalBundleLIDEstimator', lid_calculator_args: { noise_time: 0.01, num_scores: 48, chunk_size: 16 }, calibration_points: 3, scale_selection_algorithm_args: { model_free_dimension: 20, bin_search_steps: 30 } };
+  const configs = [
+    job('mnist', 'ood.intrinsic_dimension.LID_OOD', flipd),
+    job('fashion-mnist', 'ood.intrinsic_dimension.LID_OOD', flipd),
+    job('mnist', 'ood.intrinsic_dimension.LID_OOD', bundle),
+    job('mnist', 'ood.methods.intrinsic_dimension.diffusion_method.DiffusionScoreNormVsLikelihoodOODDetection', { log_prob_kwargs: { steps: 4 } }),
+  ];
+  const { sweepId, jobIds } = await h.submit(configs, { kind: 'ood' });
+  for (const id of jobIds) {
+    const done = await h.waitFor(id, isTerminal, 240_000);
+    expect(done.error).toBeNull();
+  }
+  expect((await h.job(jobIds[0]!)).summary).toMatchObject({ method: 'diffusion-lid', family: 'diffusion', estimator: 'flipd', t0: 0.05, trace: { hutchinson: 2 }, likelihood: { solver: 'euler', steps: 4, probes: 2 } });
+  expect((await h.job(jobIds[2]!)).summary).toMatchObject({ method: 'diffusion-lid', estimator: 'normal_bundle', numScores: 48, calibrationPoints: 3, target: { dimension: 20, source: 'config' } });
+  const { rows } = await h.pool.query(
+    `SELECT j.grid_index, array_agg(DISTINCT k ORDER BY k) AS names, count(DISTINCT r.point_index)::int AS points
+       FROM point_results r JOIN jobs j ON j.id = r.job_id, jsonb_object_keys(r.scores) AS k
+      WHERE j.sweep_id = $1 GROUP BY j.grid_index ORDER BY j.grid_index`,
+    [sweepId],
+  );
+  expect(rows.map((r) => [r.grid_index, r.names, r.points])).toEqual([
+    [0, ['lid', 'log_likelihood'], 4], [1, ['lid', 'log_likelihood'], 4], [2, ['lid', 'log_likelihood'], 4], [3, ['log_likelihood', 'score_norm'], 4],
+  ]);
+  const { rows: lids } = await h.pool.query(`SELECT (scores->>'lid')::float AS lid FROM point_results r JOIN jobs j ON j.id = r.job_id WHERE j.sweep_id = $1 AND j.grid_index = 2`, [sweepId]);
+  // A count of singular values: an integer between 0 and D = 64.
+  for (const { lid } of lids) expect(Number.isInteger(lid) && lid >= 0 && lid <= 64).toBe(true);
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  const flipdRow = evaluation.rows.find((r) => r.method === 'diffusion-lid' && r.negative === 'fashion-mnist');
+  expect(flipdRow).toMatchObject({ inDistribution: 'mnist', positives: 4, negatives: 4 });
+  expect(flipdRow!.metrics.map((m) => m.metric).sort()).toEqual(['auc:dual:log_likelihood+lid', 'auc:lid', 'auc:log_likelihood', 'auc:max']);
+}, 600_000);

@@ -42,7 +42,10 @@ test('a new family trains and a new method scores through the generic handlers',
   const lid = await h.waitFor(jobIds[2]!, isTerminal, 120_000);
   expect(lid.state).toBe('failed');
   expect(lid.attempts).toBe(1);
-  expect(lid.error).toMatch(/config ood\.method: ood\.intrinsic_dimension\.LID_OOD cannot run on a pixel-gaussian model \(lid needs jacobianSpectrum, which the pixel-gaussian family does not offer\)/);
+  // Both methods answering to LID_OOD (flows' and diffusion's) are named with what they need.
+  expect(lid.error).toMatch(
+    /config ood\.method: ood\.intrinsic_dimension\.LID_OOD cannot run on a pixel-gaussian model \(lid needs jacobianSpectrum; diffusion-lid needs flipd, normalBundleSpectrum, which the pixel-gaussian family does not offer\)/,
+  );
 
   const { rows } = await h.pool.query(`SELECT DISTINCT jsonb_object_keys(scores) AS name FROM point_results r JOIN jobs j ON j.id = r.job_id WHERE j.sweep_id = $1`, [sweepId]);
   expect(rows.map((r) => r.name)).toEqual(['bits_per_dim']);

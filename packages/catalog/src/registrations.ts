@@ -4,6 +4,8 @@
  */
 import { diffusionFamily } from '@dgm-ood/diffusion/family';
 import { flowFamily } from '@dgm-ood/flows/family';
+import { diffusionLidMethod } from '@dgm-ood/methods/diffusion-lid';
+import { diffusionScoreNormMethod } from '@dgm-ood/methods/diffusion-score-norm';
 import { lidMethod } from '@dgm-ood/methods/lid';
 import { likelihoodMethod } from '@dgm-ood/methods/likelihood';
 import type { AnyOodMethod } from '@dgm-ood/methods';
@@ -17,4 +19,6 @@ export const MODEL_FAMILIES: readonly AnyModelFamily[] = [
 export const OOD_METHODS: readonly AnyOodMethod[] = [
   likelihoodMethod,
   lidMethod,
+  diffusionLidMethod,
+  diffusionScoreNormMethod,
 ];

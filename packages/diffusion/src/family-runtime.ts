@@ -2,7 +2,7 @@
 import type { JsonValue, ModelCapabilities, TestEvaluation, TrainingObjective } from '@dgm-ood/models';
 import type { PfOdeOptions } from './likelihood.js';
 import { DiffusionModel, REFERENCE_LIKELIHOOD } from './model.js';
-import type { TestEvaluationSettings } from './test-evaluation-settings.js';
+import { readTestEvaluationSettings, type TestEvaluationSettings } from './test-evaluation-settings.js';
 import { logpToBitsPerDim } from './units.js';
 import type { DiffusionModelSpec } from './spec.js';
 import { unetFlopsPerImage } from './unet/index.js';
@@ -44,11 +44,23 @@ function pfOdeTestEvaluation(model: DiffusionModel, s: TestEvaluationSettings): 
   };
 }
 
-/** Likelihood with the reference's OOD settings (docs/diffusion.md §4); samples by its Euler–Maruyama. */
+/**
+ * Likelihood with the reference's OOD settings (docs/diffusion.md §4) unless the method passes its own (the
+ * settings of `trainer.test_evaluation`); samples by its Euler–Maruyama; FLIPD, normal-bundle and score-norm
+ * terms for the LID methods (§10).
+ */
 export async function diffusionCapabilities(model: DiffusionModel): Promise<ModelCapabilities> {
+  const { modelFlipd, modelNormalBundleSpectrum, modelScoreNorm } = await import('./lid/model-estimators.js');
   return {
-    logLikelihood: async (images, seed) => (await model.logLikelihood(images, seed, REFERENCE_LIKELIHOOD)).logp,
+    logLikelihood: async (images, seed, options) => {
+      if (options === undefined) return (await model.logLikelihood(images, seed, REFERENCE_LIKELIHOOD)).logp;
+      const s = readTestEvaluationSettings(options, 'ood.method_args.likelihood');
+      return (await model.logLikelihood(images, seed, pfOdeOptionsOf(s), s.dequantize ?? undefined)).logp;
+    },
     sample: (n, seed) => model.sample(n, { seed }),
+    flipd: (images, seed, settings) => modelFlipd(model, images, seed, settings),
+    normalBundleSpectrum: (image, seed, settings) => modelNormalBundleSpectrum(model, image, seed, settings),
+    scoreNorm: (images, seed, t) => modelScoreNorm(model, images, seed, t),
   };
 }
 

@@ -19,3 +19,5 @@ export { diffusionFamily } from './family.js';
 export { DIFFUSION_SPEC_FORMAT, DEFAULT_DIFFUSION_DATA_TRANSFORM, type DiffusionModelSpec, type SdeSpec, type DiffusionDataTransform } from './spec.js';
 export * from './unet/index.js';
 export { DiffusionError, DiffusionConfigError, type DiffusionErrorCode } from './errors.js';
+export { flipd, flipdTerms, type FlatScore, type FlipdOptions, type FlipdTerms, type FlipdTrace } from './lid/flipd.js';
+export { normalBundleLid, normalBundleSpectra, type NormalBundleOptions } from './lid/normal-bundle.js';

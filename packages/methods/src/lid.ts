@@ -5,6 +5,7 @@ import type { LoadedModel } from '@dgm-ood/models';
 import type { OodMethod } from './contract.js';
 import { LIKELIHOOD_STREAM } from './likelihood.js';
 import { inDistributionTrainBatchSize } from './ood-plan.js';
+import { calibrationCurves, modelFreeTarget } from './scale-calibration.js';
 
 /**
  * Only the exact estimator: no cheaper one met the bar of ≥ 4× lower cost per point with the dual-threshold AUC
@@ -169,28 +170,12 @@ export const lidMethod: OodMethod<LidPlan, LidCalibration & { [key: string]: Jso
       if (plan.percentileRule) {
         const { percentile, tolerance } = plan.percentileRule;
         target = { dimension: (1 - tolerance) * ambient, source: `percentile ${percentile} of the calibration LIDs ≥ (1 − ${tolerance})·${ambient}` };
-      } else if (plan.target === 'lpca') {
-        await ctx.progress(`LPCA dimension of ${ctx.inDistribution} (${plan.lpcaPoints} images)`);
-        const { lpcaTarget } = await import('./lpca-target.js');
-        const lpca = await lpcaTarget(train, plan.lpcaPoints);
-        target = { dimension: lpca.dimension, source: `lpca(${lpca.rows} ${ctx.inDistribution} training images, alpha 0.001)` };
       } else {
-        target = { dimension: plan.target, source: 'config' };
+        target = await modelFreeTarget(plan.target, plan.lpcaPoints, train, ctx);
       }
       ctx.log.info(`calibration target: LID ${target.dimension} (${target.source})`);
-      const { imageAt } = await import('./images.js');
-      const n = Math.min(plan.calibrationPoints, train.shape[0]);
-      const points: LidAtScale[] = [];
-      for (let i = 0; i < n; i++) {
-        if (ctx.signal.aborted) throw new Error(`stopped during calibration: ${String(ctx.signal.reason)}`);
-        const image = imageAt(train, i);
-        try {
-          points.push(await lidOfPoint(model, image, ctx.seed * 1_000_003 + CALIBRATION_OFFSET + i, plan.submethod));
-        } finally {
-          image.dispose();
-        }
-        await ctx.progress(`calibration Jacobians ${i + 1}/${n}`);
-      }
+      const points = await calibrationCurves(train, plan.calibrationPoints, ctx, (i) => ctx.seed * 1_000_003 + CALIBRATION_OFFSET + i, (image, seed) => lidOfPoint(model, image, seed, plan.submethod), 'Jacobians');
+      const n = points.length;
       const range = { low: plan.scaleRange[0], high: plan.scaleRange[1], steps: plan.bisectionSteps };
       const scale = plan.percentileRule
         ? calibrateScaleToPercentile(points, plan.percentileRule.percentile, target.dimension, range)

@@ -37,8 +37,23 @@ export function checkOodConfig(
   const source = attempt(() => readModelSource(config));
   // The method is checked even when other parts of the plan are wrong, so every problem shows at once.
   const classPath = valueAt(config, 'ood.method');
-  const method = typeof classPath === 'string' ? attempt(() => methods.resolve(classPath, family)) : undefined;
-  const methodPlan = method ? attempt(() => method.readPlan(new ConfigReader(config, 'ood.method_args'))) : undefined;
+  let method = typeof classPath === 'string' ? attempt(() => methods.resolve(classPath, family)) : undefined;
+  let methodPlan: unknown;
+  if (method && !family && typeof classPath === 'string') {
+    // The model's family is not known before a worker loads it (a checkpoint file, a reference): one class path
+    // may be served by several methods (LID_OOD for flows and for diffusion), so the arguments must fit one of them.
+    const fits = methods.candidates(classPath).flatMap((m) => {
+      try {
+        return [{ m, plan: m.readPlan(new ConfigReader(config, 'ood.method_args')) as unknown }];
+      } catch {
+        return [];
+      }
+    });
+    if (fits.length > 0) [method, methodPlan] = [fits[0]!.m, fits[0]!.plan];
+    else methodPlan = attempt(() => method!.readPlan(new ConfigReader(config, 'ood.method_args')));
+  } else if (method) {
+    methodPlan = attempt(() => method!.readPlan(new ConfigReader(config, 'ood.method_args')));
+  }
   if (problems.length > 0 || !plan || !source || !method) return { ok: false, problems };
   return { ok: true, checked: { plan, source, method, methodPlan } };
 }

@@ -16,6 +16,4 @@ export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
   'ood.methods.intrinsic_dimension.ReconstructionCheck': 'the numerical-invertibility check is not implemented',
   'ood.methods.intrinsic_dimension.diffusion_method.DiffusionIntrinsicDimensionOODDetection':
     'diffusion LID is not implemented yet (it needs diffusion models)',
-  'ood.methods.intrinsic_dimension.diffusion_method.DiffusionScoreNormVsLikelihoodOODDetection':
-    'the diffusion score-norm method is not implemented yet (it needs diffusion models)',
 };

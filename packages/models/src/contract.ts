@@ -64,12 +64,39 @@ export interface TestEvaluation {
 }
 
 /** Names of the capabilities a loaded model may offer; OOD methods declare which they require. */
-export type CapabilityName = 'logLikelihood' | 'sample' | 'jacobianSpectrum' | 'jacobianEigen' | 'reconstruct' | 'score';
+export type CapabilityName =
+  | 'logLikelihood'
+  | 'sample'
+  | 'jacobianSpectrum'
+  | 'jacobianEigen'
+  | 'reconstruct'
+  | 'score'
+  | 'flipd'
+  | 'normalBundleSpectrum'
+  | 'scoreNorm';
+
+/** How a diffusion model's LID and score terms are taken: at noise time t₀ (docs/diffusion.md §10). */
+export interface FlipdSettings {
+  t0: number;
+  /** The trace of the score's Jacobian: exact (D probes) or k Gaussian Hutchinson probes. */
+  trace: 'exact' | { hutchinson: number };
+}
+
+export interface NormalBundleSettings {
+  t0: number;
+  /** Noisy copies per point (the reference: 4·ambient dimension). */
+  numScores: number;
+  /** Copies per network call. */
+  chunk: number;
+}
 
 /** What a loaded model can do for OOD methods. Each is optional; `capabilities` of the family lists them. */
 export interface ModelCapabilities {
-  /** log p(x) in nats per image, seeded noise (dequantization). */
-  logLikelihood?(images: tf.Tensor4D, seed: number): Promise<Float64Array>;
+  /**
+   * log p(x) in nats per image, seeded noise (dequantization). `options`: family-specific settings (a diffusion
+   * model's PF-ODE solver, ε and trace estimator); absent: the family's defaults.
+   */
+  logLikelihood?(images: tf.Tensor4D, seed: number, options?: JsonValue): Promise<Float64Array>;
   /** n raw NHWC samples (values 0..255), seeded. */
   sample?(n: number, seed: number): Promise<tf.Tensor4D>;
   /**
@@ -86,6 +113,12 @@ export interface ModelCapabilities {
   reconstruct?(images: tf.Tensor4D, seed: number): Promise<tf.Tensor4D>;
   /** ∇ₓ log p(x) for each image (the score), NHWC, in the model's data space. */
   score?(images: tf.Tensor4D, seed: number): Promise<tf.Tensor4D>;
+  /** Diffusion: the FLIPD LID of each image at t₀ (seeded dequantization and probes). */
+  flipd?(images: tf.Tensor4D, seed: number, settings: FlipdSettings): Promise<Float64Array>;
+  /** Diffusion: the descending singular values of the normal-bundle drift matrix of one image [1, H, W, C]. */
+  normalBundleSpectrum?(image: tf.Tensor4D, seed: number, settings: NormalBundleSettings): Promise<Float64Array>;
+  /** Diffusion: ‖s(x̃, t)‖ of each image, the true score at time t (the score-norm ablation). */
+  scoreNorm?(images: tf.Tensor4D, seed: number, t: number): Promise<Float64Array>;
 }
 
 /** A model ready for OOD methods: its family, spec, shape and capabilities. */

@@ -5,6 +5,8 @@
 export type {
   AnyModelFamily,
   CapabilityName,
+  FlipdSettings,
+  NormalBundleSettings,
   JsonValue,
   LoadedModel,
   ModelCapabilities,

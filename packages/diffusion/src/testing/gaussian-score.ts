@@ -19,13 +19,10 @@ export interface GaussianData {
   basis: Float64Array;
 }
 
-/** A random orthonormal basis (Gram–Schmidt on Gaussian vectors) and the given spectrum. */
-export function gaussianData(shape: [number, number, number], lambda: number[], seed: number): GaussianData {
-  const dim = shape[0] * shape[1] * shape[2];
-  if (lambda.length !== dim) throw new Error(`need ${dim} eigenvalues, got ${lambda.length}`);
-  const rng = new Rng(seed);
+/** `count` random orthonormal vectors of R^dim (Gram–Schmidt on Gaussian vectors), as the columns of a row-major dim×count matrix. */
+export function randomOrthonormalColumns(dim: number, count: number, rng: Rng): Float64Array {
   const cols: Float64Array[] = [];
-  while (cols.length < dim) {
+  while (cols.length < count) {
     const v = Float64Array.from({ length: dim }, () => rng.normal());
     for (const c of cols) {
       const dot = c.reduce((s, ci, i) => s + ci * v[i]!, 0);
@@ -34,8 +31,17 @@ export function gaussianData(shape: [number, number, number], lambda: number[], 
     const norm = Math.hypot(...v);
     if (norm > 1e-6) cols.push(v.map((x) => x / norm));
   }
-  const basis = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) basis[i * dim + j] = cols[j]![i]!;
+  const out = new Float64Array(dim * count);
+  for (let i = 0; i < dim; i++) for (let j = 0; j < count; j++) out[i * count + j] = cols[j]![i]!;
+  return out;
+}
+
+/** A random orthonormal basis and the given spectrum. */
+export function gaussianData(shape: [number, number, number], lambda: number[], seed: number): GaussianData {
+  const dim = shape[0] * shape[1] * shape[2];
+  if (lambda.length !== dim) throw new Error(`need ${dim} eigenvalues, got ${lambda.length}`);
+  const rng = new Rng(seed);
+  const basis = randomOrthonormalColumns(dim, dim, rng);
   const mean = Float64Array.from({ length: dim }, () => 0.5 * rng.normal());
   return { shape, dim, mean, lambda: Float64Array.from(lambda), basis };
 }
