@@ -1,6 +1,7 @@
-// `pnpm demo [--full]`: the main job, end to end. Starts the coordinator and a worker, trains an RQ-NSF
-// on Fashion-MNIST, scores FMNIST test points, MNIST digits and the model's own samples (likelihood +
-// LID), prints the AUC table and writes the LID-vs-likelihood scatter plot. See meta_configurations/demo.
+// `pnpm demo [--full] [--diffusion]`: the main job, end to end. Starts the coordinator and a worker, trains an
+// RQ-NSF (or, with --diffusion, a VP diffusion model) on Fashion-MNIST, scores FMNIST test points, MNIST digits
+// and the model's own samples (likelihood + LID: the flow's Jacobian LID, the diffusion model's FLIPD), prints
+// the AUC table and writes the LID-vs-likelihood scatter plot. See meta_configurations/demo.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -67,12 +68,17 @@ interface JobView {
 
 await runMain(async () => {
   const { values } = parseArgs({
-    options: { full: { type: 'boolean', default: false }, configs: { type: 'string', default: join(ROOT, 'meta_configurations', 'demo') } },
+    options: {
+      full: { type: 'boolean', default: false },
+      diffusion: { type: 'boolean', default: false },
+      configs: { type: 'string', default: join(ROOT, 'meta_configurations', 'demo') },
+    },
     strict: true,
   });
-  const variant = values.full ? 'full' : 'quick';
+  const variant = `${values.diffusion ? 'diffusion-' : ''}${values.full ? 'full' : 'quick'}`;
+  const modelKind = values.diffusion ? 'a VP diffusion model, PF-ODE likelihood and FLIPD' : 'a normalizing flow, likelihood and LID';
   const config = loadConfig();
-  say(`dgm-ood demo (${variant}): FMNIST → MNIST with a normalizing flow, likelihood and LID`);
+  say(`dgm-ood demo (${variant}): FMNIST → MNIST with ${modelKind}`);
   await ensureDatabase(config.databaseUrl);
   await migrate(config.databaseUrl, { migrationsDir });
 
@@ -182,7 +188,11 @@ await runMain(async () => {
     });
     writeFileSync(
       join(outDir, 'lid_vs_likelihood.svg'),
-      scatterSvg(series, { title: 'LID vs log-likelihood, flow trained on Fashion-MNIST', xLabel: 'log-likelihood (nats)', yLabel: 'LID' }),
+      scatterSvg(series, {
+        title: `LID vs log-likelihood, ${values.diffusion ? 'VP diffusion model (FLIPD)' : 'flow'} trained on Fashion-MNIST`,
+        xLabel: values.diffusion ? 'log-likelihood (nats, PF-ODE)' : 'log-likelihood (nats)',
+        yLabel: values.diffusion ? 'LID (FLIPD)' : 'LID',
+      }),
     );
     say(`${points.length} per-point scores: ${join(outDir, 'results.csv')} (also GET ${base}/sweeps/${ood.id}/results)`);
     say(`scatter plot: ${join(outDir, 'lid_vs_likelihood.svg')}`);

@@ -4,6 +4,7 @@ import type { PfOdeOptions } from './likelihood.js';
 import { DiffusionModel, REFERENCE_LIKELIHOOD } from './model.js';
 import { readTestEvaluationSettings, type TestEvaluationSettings } from './test-evaluation-settings.js';
 import { logpToBitsPerDim } from './units.js';
+import { DiffusionConfigError } from './errors.js';
 import type { DiffusionModelSpec } from './spec.js';
 import { unetFlopsPerImage } from './unet/index.js';
 
@@ -57,7 +58,13 @@ export async function diffusionCapabilities(model: DiffusionModel): Promise<Mode
       const s = readTestEvaluationSettings(options, 'ood.method_args.likelihood');
       return (await model.logLikelihood(images, seed, pfOdeOptionsOf(s), s.dequantize ?? undefined)).logp;
     },
-    sample: (n, seed) => model.sample(n, { seed }),
+    sample: (n, seed, options) => {
+      const steps = (options as { steps?: unknown } | undefined)?.steps;
+      if (steps !== undefined && !(typeof steps === 'number' && Number.isInteger(steps) && steps >= 1)) {
+        throw new DiffusionConfigError(`must be a positive integer (got ${JSON.stringify(steps)})`, 'sampling steps');
+      }
+      return model.sample(n, { seed, ...(steps !== undefined ? { solver: { type: 'euler-maruyama' as const, steps } } : {}) });
+    },
     flipd: (images, seed, settings) => modelFlipd(model, images, seed, settings),
     normalBundleSpectrum: (image, seed, settings) => modelNormalBundleSpectrum(model, image, seed, settings),
     scoreNorm: (images, seed, t) => modelScoreNorm(model, images, seed, t),

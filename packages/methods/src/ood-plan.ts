@@ -24,7 +24,7 @@ export interface OodPlan {
    * For dgm-generated: samples of the model at `modelPath` (a `{sweep, job}` reference the worker resolves, or a
    * PyTorch checkpoint, `torch`).
    */
-  generated: { seed: number; length: number; modelPath: string; torch: TorchSource | null } | null;
+  generated: { seed: number; length: number; modelPath: string; torch: TorchSource | null; samplingSteps: number | null } | null;
   /** Points scored: the first N of the split, in order. */
   points: number;
   /** Save progress (and write it as an artifact) every N scored points. */
@@ -112,6 +112,8 @@ export function readOodPlan(config: JsonValue): OodPlan {
       length: r.number(`${args}.length`, 1000, positiveInt, 'a positive integer'),
       modelPath: `${args}.model_loading_config`,
       torch,
+      // Ours: a diffusion model's reverse-SDE steps for these samples (default: its sampler's 1000).
+      samplingSteps: r.number(`${args}.sampling_steps`, null, positiveInt, 'a positive integer'),
     };
   }
 

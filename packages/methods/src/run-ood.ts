@@ -19,10 +19,10 @@ interface Progress {
 }
 
 /** `length` seeded samples of a model as PNGs `1.png…N.png` (reused when already complete). */
-async function generatedSamples(model: LoadedModel, dir: string, seed: number, length: number): Promise<void> {
+async function generatedSamples(model: LoadedModel, dir: string, seed: number, length: number, options?: JsonValue): Promise<void> {
   if (existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.png')).length === length) return;
   if (!model.capabilities.sample) throw new DeterministicJobError(`config data.out_of_distribution: dgm-generated needs samples, which a ${model.family} model cannot draw`);
-  const all = await model.capabilities.sample(length, seed);
+  const all = await model.capabilities.sample(length, seed, options);
   const nchw = tf.transpose(all, [0, 3, 1, 2]);
   const values = (await nchw.data()) as Float32Array;
   await writeSamplesAsPng(dir, values, nchw.shape as [number, number, number, number]);
@@ -94,9 +94,10 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
         if (!sourceModel) throw new DeterministicJobError(`config ${plan.generated.modelPath}: the model reference was not resolved by the worker`);
         generator = sourceModel.workdir === modelDir ? model : await loadModel(sourceModel.workdir, families, { checkpoints });
       }
-      const dir = join(ctx.workdir, `generated-seed${plan.generated.seed}-n${plan.generated.length}`);
+      const steps = plan.generated.samplingSteps;
+      const dir = join(ctx.workdir, `generated-seed${plan.generated.seed}-n${plan.generated.length}${steps !== null ? `-steps${steps}` : ''}`);
       await ctx.progress({ message: `sampling ${plan.generated.length} images from the model` });
-      await generatedSamples(generator, dir, plan.generated.seed, plan.generated.length);
+      await generatedSamples(generator, dir, plan.generated.seed, plan.generated.length, steps !== null ? { steps } : undefined);
       if (generator !== model) generator.dispose();
       points = await loadDataset('dgm-generated', plan.split, { ...dataOptions, generated: { dir, length: plan.generated.length } });
     } else {

@@ -97,8 +97,11 @@ export interface ModelCapabilities {
    * model's PF-ODE solver, ε and trace estimator); absent: the family's defaults.
    */
   logLikelihood?(images: tf.Tensor4D, seed: number, options?: JsonValue): Promise<Float64Array>;
-  /** n raw NHWC samples (values 0..255), seeded. */
-  sample?(n: number, seed: number): Promise<tf.Tensor4D>;
+  /**
+   * n raw NHWC samples (values 0..255), seeded. `options`: family-specific (a diffusion model's `{steps}` of its
+   * reverse-SDE sampler); absent: the family's defaults.
+   */
+  sample?(n: number, seed: number, options?: JsonValue): Promise<tf.Tensor4D>;
   /**
    * Squared singular values of the decoder Jacobian at one image [1, H, W, C] (ascending or not; the LID
    * code sorts): the spectrum the exact Jacobian-threshold LID needs.
