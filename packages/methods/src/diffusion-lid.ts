@@ -77,11 +77,44 @@ function countBelow(spectrum: Float64Array, scale: number): number {
   return n;
 }
 
+/**
+ * The earlier snapshot's `DiffusionIntrinsicDimensionOODDetection` arguments (the VE and "fast" diffusion sweeps):
+ * the normal bundle with `intrinsic_dimension_calculator_args: {num_samples, eps}` (copies and t₀), its scale given
+ * as `evaluate_r` or, with `adaptive_measurement`, bisected on [−20, 20] for `bin_search_iteration_count` steps over
+ * `adaptive_train_data_buffer_size` batches of training points to `given_mean_lid`; likelihood from `log_prob_kwargs`.
+ */
+function readOlderArguments(args: ConfigReader): DiffusionLidPlan | null {
+  if (args.get('intrinsic_dimension_calculator_args') === undefined && args.get('adaptive_measurement') === undefined) return null;
+  const calc = args.at('intrinsic_dimension_calculator_args');
+  const adaptive = args.get('adaptive_measurement') ?? false;
+  if (typeof adaptive !== 'boolean') args.fail('adaptive_measurement', `must be true or false (got ${JSON.stringify(adaptive)})`);
+  return {
+    estimator: 'normal_bundle',
+    t0: calc.number('eps', 0.01, (n) => n > 0 && n < 1, 'in (0, 1)'),
+    trace: { hutchinson: 4 },
+    numScores: calc.number('num_samples', null, positiveInt, 'a positive integer'),
+    chunk: calc.number('max_batch_size', 128, positiveInt, 'a positive integer'),
+    likelihood: readDiffusionLikelihoodArgs(args, 'log_prob_kwargs'),
+    calibrationPoints: adaptive ? args.number('adaptive_train_data_buffer_size', 1, positiveInt, 'a positive integer') * inDistributionTrainBatchSize(args.root) : 0,
+    target: adaptive ? args.requiredNumber('given_mean_lid', (n) => n > 0, 'a positive mean LID to calibrate to') : 'lpca',
+    fixedScale: adaptive ? null : args.number('evaluate_r', -20),
+    lpcaPoints: 10_000,
+    scaleRange: [-20, 20],
+    bisectionSteps: args.number('bin_search_iteration_count', 20, positiveInt, 'a positive integer'),
+  };
+}
+
 export const diffusionLidMethod: OodMethod<DiffusionLidPlan, DiffusionLidCalibration> = {
   id: 'diffusion-lid',
   classPaths: ['ood.intrinsic_dimension.LID_OOD', 'diffusion-lid', 'flipd'],
+  olderClassPaths: {
+    'ood.methods.intrinsic_dimension.diffusion_method.DiffusionIntrinsicDimensionOODDetection':
+      "the earlier snapshot's diffusion LID detector: the normal-bundle LID (num_samples noisy copies at eps) beside the PF-ODE likelihood, at a given scale or one calibrated on training points to a mean LID",
+  },
   requires: ['logLikelihood', 'flipd', 'normalBundleSpectrum'],
   readPlan(args: ConfigReader): DiffusionLidPlan {
+    const older = readOlderArguments(args);
+    if (older) return older;
     const estimator = estimatorOf(args);
     const lid = args.at('lid_calculator_args');
     const t0 = lid.number('noise_time', args.number('t0', 0.01, (n) => n > 0 && n < 1, 'in (0, 1)'), (n) => n > 0 && n < 1, 'in (0, 1)');

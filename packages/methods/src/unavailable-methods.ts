@@ -14,6 +14,4 @@ export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
   'ood.methods.sampling.GaussianConvTrend': 'the Gaussian-convolution trend is not implemented',
   'ood.methods.intrinsic_dimension.RadiiTrend': 'the ρ–r trend (an older LID curve study, not a detector) is not implemented',
   'ood.methods.intrinsic_dimension.ReconstructionCheck': 'the numerical-invertibility check is not implemented',
-  'ood.methods.intrinsic_dimension.diffusion_method.DiffusionIntrinsicDimensionOODDetection':
-    'diffusion LID is not implemented yet (it needs diffusion models)',
 };
