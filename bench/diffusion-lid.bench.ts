@@ -4,7 +4,7 @@
 //   calibrated on FMNIST-train points against their LPCA dimension as the OOD method does.
 // For each: network passes and wall time per point, and the dual-threshold AUC (with the PF-ODE likelihood, the
 // same for all) of FMNIST test (positives) vs MNIST (negatives).
-// Run: pnpm bench:diffusion-lid --model DIR [--points 30] [--exact-points 6] [--probes 1,4,16] [--t0 0.05]
+// Run: pnpm bench:diffusion-lid --model DIR [--points 30] [--exact-points 6] [--probes 1,4,16] [--t0 0.05[,0.1,…]]
 //      [--nb-points 10] [--nb-scores 4096] [--calibration 8] [--lpca-rows 5000] [--seed 100]
 //   DIR: a trained diffusion job's working directory (the one holding checkpoints/), e.g. the diffusion demo's
 //   model under runs/checkpoints-<sweep>/job-0.
@@ -43,7 +43,7 @@ const [c, h, w] = model.dataShape;
 const dim = c * h * w;
 const caps = model.capabilities;
 const seed = Number(args.seed);
-const t0 = Number(args.t0);
+const t0s = args.t0.split(',').map(Number);
 console.log(`diffusion LID bench: ${model.source.path}, D = ${dim}, backend ${engine.backend}, load ${loadavg()[0]!.toFixed(2)}`);
 
 const size = [h, w] as [number, number];
@@ -75,11 +75,13 @@ async function perPoint(count: number, passes: number, score: (image: tf.Tensor4
 const likelihood = await perPoint(n, 25 * 2, async (image, i) => (await caps.logLikelihood!(image, seed + i, { solver: 'euler', steps: 25, eps: 0.01, trace: 'rademacher', probes: 1 }))[0]!);
 console.log(`PF-ODE likelihood (Euler 25 steps, 1 probe): ${likelihood.seconds.toFixed(2)} s/point`);
 const rows: Array<{ name: string; r: Result }> = [];
-for (const k of args.probes.split(',').map(Number)) {
-  rows.push({ name: `FLIPD t0=${t0}, ${k} probe(s)`, r: await perPoint(n, 1 + k, async (image, i) => (await caps.flipd!(image, seed + i, { t0, trace: { hutchinson: k } }))[0]!) });
+for (const t0 of t0s) {
+  for (const k of args.probes.split(',').map(Number)) {
+    rows.push({ name: `FLIPD t0=${t0}, ${k} probe(s)`, r: await perPoint(n, 1 + k, async (image, i) => (await caps.flipd!(image, seed + i, { t0, trace: { hutchinson: k } }))[0]!) });
+  }
+  const exactPoints = Number(args['exact-points']);
+  if (exactPoints > 0) rows.push({ name: `FLIPD t0=${t0}, exact trace`, r: await perPoint(exactPoints, 1 + dim, async (image, i) => (await caps.flipd!(image, seed + i, { t0, trace: 'exact' }))[0]!) });
 }
-const exactPoints = Number(args['exact-points']);
-if (exactPoints > 0) rows.push({ name: `FLIPD t0=${t0}, exact trace`, r: await perPoint(exactPoints, 1 + dim, async (image, i) => (await caps.flipd!(image, seed + i, { t0, trace: 'exact' }))[0]!) });
 
 const nbPoints = Number(args['nb-points']);
 if (nbPoints > 0) {
