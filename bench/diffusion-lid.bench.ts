@@ -50,7 +50,7 @@ const size = [h, w] as [number, number];
 const fmnist = await loadDataset('fashion-mnist', 'test', { validFraction: 0, size });
 const mnist = await loadDataset('mnist', 'test', { validFraction: 0, size });
 const train = await loadDataset('fashion-mnist', 'train', { validFraction: 0, size });
-const imageAt = (data: ImageArray, i: number) => tf.tensor4d(Float32Array.from(data.images.subarray(i * dim, (i + 1) * dim)), [1, c, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D;
+const imageAt = (data: ImageArray, i: number) => tf.tidy(() => tf.tensor4d(Float32Array.from(data.images.subarray(i * dim, (i + 1) * dim)), [1, c, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
 
 const n = Number(args.points);
 interface Result {
