@@ -89,6 +89,10 @@ export function changeName(conf: PyValue, runName: PyValue): string {
     return `${lastSegment(cls, COUPLING_KEY)}_${dataset}_${name}`;
   }
   if (tagGroup === 'diffusion') {
+    // Our presets have no class_path: the preset names the run, as for flows.
+    const model = conf instanceof Map ? conf.get('model') : undefined;
+    const preset = model instanceof Map ? model.get('preset') : undefined;
+    if (typeof preset === 'string' && !(model instanceof Map && model.has('class_path'))) return `diffusion_${preset}_${dataset}_${name}`;
     return `diffusion_${lastSegment(getItem(getItem(conf, 'model'), 'class_path'), 'model.class_path')}_${dataset}_${name}`;
   }
   return `${dataset}_${name}`;
