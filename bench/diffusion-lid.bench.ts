@@ -14,6 +14,7 @@ import { initEngine, tf } from '@dgm-ood/engine';
 import { evaluatePair } from '@dgm-ood/evaluation';
 import { calibrateScale } from '../packages/lid/src/index.js';
 import { families } from '../packages/catalog/src/index.js';
+import { normalBundleLid } from '../packages/diffusion/src/index.js';
 import { loadDataset, type ImageArray } from '../packages/data/src/index.js';
 import { lpcaTarget } from '../packages/methods/src/lpca-target.js';
 import { loadModel } from '../packages/models/src/index.js';
@@ -93,10 +94,9 @@ if (nbPoints > 0) {
     calib.push(await caps.normalBundleSpectrum!(image, seed + 10_000 + i, settings));
     image.dispose();
   }
-  const count = (s: Float64Array, scale: number) => s.reduce((a, v) => a + (v < Math.exp(-2 * scale) ? 1 : 0), 0);
-  const scale = calibrateScale(calib.map((s) => (x: number) => count(s, x)), lpca.dimension, { low: -100, high: 100, steps: 100 });
+  const scale = calibrateScale(calib.map((s) => (x: number) => normalBundleLid(s, x)), lpca.dimension, { low: -100, high: 100, steps: 100 });
   console.log(`normal bundle: ${settings.numScores} copies at t0=${settings.t0}; scale ${scale.toFixed(3)} calibrated on ${calib.length} FMNIST-train points to LPCA ${lpca.dimension}`);
-  rows.push({ name: `normal bundle n=${settings.numScores}`, r: await perPoint(nbPoints, settings.numScores, async (image, i) => count(await caps.normalBundleSpectrum!(image, seed + i, settings), scale)) });
+  rows.push({ name: `normal bundle n=${settings.numScores}`, r: await perPoint(nbPoints, settings.numScores, async (image, i) => normalBundleLid(await caps.normalBundleSpectrum!(image, seed + i, settings), scale)) });
 }
 
 console.log('\nestimator                         points  passes/point  s/point  dual AUC  LID-only AUC  naive AUC (same points)');

@@ -25,15 +25,20 @@ export interface ImportedModel extends LoadedModel {
 /** The model section of a run config read from a file: the reference's rule (a `model` key wins). */
 export function readRunConfig(path: string, where = path): JsonValue {
   if (!existsSync(path)) throw new ModelError('MODELS_CHECKPOINT_MISSING', `${where}: no config file at ${path}`, { path });
-  const text = readFileSync(path, 'utf8');
+  return parseRunConfig(readFileSync(path, 'utf8'), path, where);
+}
+
+/** The model section of a run config's text (JSON when `name` ends in .json, else YAML), as readRunConfig. */
+export function parseRunConfig(text: string, name: string, where = name): JsonValue {
+  const json = extname(name).toLowerCase() === '.json';
   let value: unknown;
   try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = json ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ModelError('MODELS_SPEC_INVALID', `${where}: ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { path });
+    throw new ModelError('MODELS_SPEC_INVALID', `${where}: ${name} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { path: name });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ModelError('MODELS_SPEC_INVALID', `${where}: ${path} holds no mapping (a run config with a model section, or the model section itself)`, { path });
+    throw new ModelError('MODELS_SPEC_INVALID', `${where}: ${name} holds no mapping (a run config with a model section, or the model section itself)`, { path: name });
   }
   const obj = value as Record<string, JsonValue>;
   return 'model' in obj && !('class_path' in obj) ? obj['model']! : (obj as JsonValue);

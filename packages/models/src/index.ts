@@ -36,4 +36,4 @@ export {
   type WeightsKind,
 } from './checkpoint.js';
 export { loadModel, restoreFromCheckpoint, type LoadModelOptions } from './load-model.js';
-export { importTorchModel, readRunConfig, sha256OfFile, type ImportedModel, type TorchModelFiles } from './import-torch-model.js';
+export { importTorchModel, parseRunConfig, readRunConfig, sha256OfFile, type ImportedModel, type TorchModelFiles } from './import-torch-model.js';

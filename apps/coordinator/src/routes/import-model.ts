@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { families } from '@dgm-ood/catalog';
 import { DirectoryArtifactStore, PostgresArtifactStore, registerImport, type JsonValue } from '@dgm-ood/jobs';
+import { parseRunConfig } from '@dgm-ood/models';
 import { enqueueJobs } from '@dgm-ood/queue';
 import { ImportInvalidError, ImportTooLargeError } from '../errors.js';
 import { ErrorSchema } from '../schemas.js';
@@ -25,19 +25,6 @@ const ImportResultSchema = z.object({
 });
 
 const NAME = /^[\w.@+-][\w .@+-]{0,199}$/;
-
-/** The model section of a run config sent as text: JSON or YAML; a `model` key wins (the reference's rule). */
-function modelSection(text: string, fileName: string): JsonValue {
-  let value: unknown;
-  try {
-    value = /\.json$/i.test(fileName) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ImportInvalidError(`config ${fileName}: not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ImportInvalidError(`config ${fileName}: expected a mapping (a run config with a model section, or the model section)`);
-  const obj = value as Record<string, JsonValue>;
-  return 'model' in obj && !('class_path' in obj) ? obj['model']! : (obj as JsonValue);
-}
 
 /** A `torch.save` file starts as a zip (torch ≥ 1.6) or as a pickle (the legacy format, protocol 2). */
 async function checkTorchFile(path: string, fileName: string): Promise<void> {
@@ -106,7 +93,12 @@ export const importModelRoute: FastifyPluginAsyncZod = async (app) => {
           if (fields[key] !== undefined && !NAME.test(fields[key]!)) throw new ImportInvalidError(`field ${key}: 1–200 letters, digits, spaces or . _ @ + -`);
         }
         await checkTorchFile(checkpoint.path, checkpoint.fileName);
-        const model = modelSection(configText.text, configText.fileName);
+        let model: JsonValue;
+        try {
+          model = parseRunConfig(configText.text, configText.fileName, 'config');
+        } catch (error) {
+          throw new ImportInvalidError((error as Error).message);
+        }
         try {
           const family = families.forConfig(model, `config ${configText.fileName}: model`);
           if (!family.importTorch) throw new Error(`the ${family.name} family cannot import PyTorch checkpoints`);
