@@ -29,7 +29,8 @@ test('a tiny flow trains 3 epochs with validation every epoch, surviving a kill 
   // Inline, so SIGKILL takes the training with it; a lease long enough for engine start-up on a busy machine.
   const first = h.spawnWorker(['--handlers', HANDLERS, '--isolation', 'inline', '--lock-duration', '10000', '--stalled-interval', '1000']);
   // 4 steps per epoch: step 6 is the middle of the second epoch, and a checkpoint is written every 2 steps.
-  await h.waitFor(trainJob, (j) => ((j.progress as { step?: number } | null)?.step ?? 0) >= 6, 180_000);
+  // Step 6 reports its progress before it writes its checkpoint; step 7's report proves that checkpoint is saved.
+  await h.waitFor(trainJob, (j) => ((j.progress as { step?: number } | null)?.step ?? 0) >= 7, 180_000);
   first.kill('SIGKILL');
   await once(first, 'exit');
 
