@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend } from '@dgm-ood/engine';
+import { activateBackend, peakBytesPerRow, rowsWithinBudget, valueAndVjp } from '@dgm-ood/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FamilyRegistry, loadModel, readCheckpoint } from '@dgm-ood/models';
 import { Rng } from '@dgm-ood/engine/rng';
@@ -120,3 +120,25 @@ describe('DiffusionModel on raw images', () => {
     model.dispose();
   });
 });
+
+describe('pass sizes', () => {
+  it('bounds the rows of one score pass by the backend budget, a VJP (which keeps the activations) to fewer rows', async () => {
+    const model = new DiffusionModel(tinyDiffusionSpec());
+    const [forward, vjp] = [await model.passRows('forward'), await model.passRows('vjp')];
+    expect(vjp).toBeGreaterThanOrEqual(1);
+    expect(vjp).toBeLessThan(forward);
+    // The budget divided by the per-row peak; measured on 2 rows, where fixed costs weigh more: at most what 4 rows
+    // suggest (conservative), and not far below.
+    const perRow = await peakBytesPerRow((rows) => {
+      const x = tf.zeros([rows, 8, 8, 1]);
+      const t = tf.fill([rows], 0.5) as tf.Tensor1D;
+      const r = valueAndVjp((y) => model.network.apply(y as tf.Tensor4D, t, { training: false }), x, tf.onesLike(x));
+      return [x, t, r.value, r.vjp];
+    }, 4);
+    expect(vjp).toBeLessThanOrEqual(rowsWithinBudget(perRow));
+    expect(vjp).toBeGreaterThan(0.75 * rowsWithinBudget(perRow));
+    expect(await model.passRows('vjp')).toBe(vjp);
+    model.dispose();
+  });
+});
+

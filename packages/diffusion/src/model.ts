@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module, type StateValue } from '@dgm-ood/engine/module';
 import { deriveSeed } from '@dgm-ood/engine/rng';
+import { peakBytesPerRow, rowsWithinBudget, valueAndVjp } from '@dgm-ood/engine';
 import { applyDataTransform, invertDataTransform } from './data-transform.js';
 import { pfOdeLogLikelihood, type PfOdeOptions, type PfOdeResult } from './likelihood.js';
 import { denoisingLoss, type LossScheme } from './losses.js';
@@ -46,6 +47,7 @@ export class DiffusionModel {
   /** Elements per image, D = C·H·W. */
   readonly dim: number;
   private readonly modules: DiffusionModules;
+  private readonly passRowsCache = new Map<string, number>();
 
   constructor(spec: DiffusionModelSpec) {
     this.spec = spec;
@@ -73,10 +75,11 @@ export class DiffusionModel {
    * docs/diffusion.md §2). Dequantization noise from `seed`; point i's probes from deriveSeed(seed, i).
    */
   async logLikelihood(images: tf.Tensor4D, seed: number, options: Omit<PfOdeOptions, 'probeSeeds'> = REFERENCE_LIKELIHOOD, dequantize?: boolean): Promise<PfOdeResult> {
+    const chunkRows = options.chunkRows ?? (await this.passRows('vjp'));
     const x = this.preprocess(images, { seed: deriveSeed(seed, 0xde), ...(dequantize !== undefined ? { dequantize } : {}) });
     try {
       const probeSeeds = Array.from({ length: images.shape[0] }, (_, i) => deriveSeed(seed, 0x9b, i));
-      return await pfOdeLogLikelihood(this.sde, this.network, x, { ...options, probeSeeds });
+      return await pfOdeLogLikelihood(this.sde, this.network, x, { ...options, chunkRows, probeSeeds });
     } finally {
       x.dispose();
     }
@@ -105,6 +108,29 @@ export class DiffusionModel {
     } finally {
       tf.dispose(parts);
     }
+  }
+
+  /**
+   * The most rows one score pass ('forward') or one score VJP ('vjp') may carry on the active backend: the
+   * network's peak bytes per row, measured once per backend, against the backend's pass budget.
+   */
+  async passRows(kind: 'forward' | 'vjp'): Promise<number> {
+    const key = `${tf.getBackend()}:${kind}`;
+    const cached = this.passRowsCache.get(key);
+    if (cached !== undefined) return cached;
+    const [c, h, w] = this.spec.dataShape;
+    const perRow = await peakBytesPerRow((rows) => {
+      const x = tf.zeros([rows, h, w, c]) as tf.Tensor4D;
+      const t = tf.fill([rows], 0.5) as tf.Tensor1D;
+      const f = (y: tf.Tensor) => this.network.apply(y as tf.Tensor4D, t, { training: false });
+      if (kind === 'forward') return [x, t, tf.tidy(() => f(x))];
+      const cotangent = tf.onesLike(x);
+      const r = valueAndVjp(f, x, cotangent);
+      return [x, t, cotangent, r.value, r.vjp];
+    });
+    const rows = rowsWithinBudget(perRow);
+    this.passRowsCache.set(key, rows);
+    return rows;
   }
 
   namedParameters(): Array<[string, tf.Variable]> {

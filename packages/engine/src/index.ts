@@ -54,4 +54,5 @@ export type { ProbeKind } from './autodiff/rng.js';
 
 // Memory discipline.
 export { memorySnapshot, tidyChecked, scopeChecked, trainStep } from './memory/tensor-scope.js';
+export { passBudgetBytes, peakBytesPerRow, rowsWithinBudget } from './memory/row-budget.js';
 export type { LeakCheckOptions, MemorySnapshot, TensorLeak } from './memory/tensor-scope.js';

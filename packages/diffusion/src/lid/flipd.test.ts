@@ -77,4 +77,16 @@ describe('the normal-bundle estimator on the same data', () => {
     expect(spectra.map((s) => normalBundleLid(s, -1.5))).toEqual(truth);
     expect(spectra.map((s) => normalBundleLid(s, 0))).toEqual(truth.map((d) => d - 1));
   });
+
+  it('draws each copy’s noise from its own seed: the spectrum does not depend on the chunk size', async () => {
+    const vp = new VpSde();
+    const one = tf.slice(points, [0, 0], [1, D]);
+    const options = { t0: 0.01, numScores: 2 * D, seed: 9 };
+    const [whole] = await normalBundleSpectra(vp, subspaceMixtureScore(vp, mixture), one, { ...options, chunk: 2 * D });
+    const [pieces] = await normalBundleSpectra(vp, subspaceMixtureScore(vp, mixture), one, { ...options, chunk: 7 });
+    const [other] = await normalBundleSpectra(vp, subspaceMixtureScore(vp, mixture), one, { ...options, seed: 10, chunk: 7 });
+    one.dispose();
+    for (let j = 0; j < D; j++) expect(pieces![j]).toBeCloseTo(whole![j]!, 3);
+    expect(Math.abs(other![0]! - whole![0]!)).toBeGreaterThan(1e-3);
+  });
 });

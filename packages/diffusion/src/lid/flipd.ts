@@ -68,6 +68,7 @@ export async function flipdTerms(
   t0: number,
   trace: FlipdTrace,
   probeSeeds: readonly number[] | null,
+  chunkRows?: number,
 ): Promise<FlipdTerms> {
   if (!(t0 > 0 && t0 <= sde.T)) throw invalidArgument('flipd', `t0 must lie in (0, ${sde.T}] (got ${t0})`);
   const k = typeof trace === 'object' ? trace.hutchinson : 0;
@@ -78,7 +79,7 @@ export async function flipdTerms(
   const y = tf.mul(x, sde.psi(t0));
   const probes = typeof trace === 'object' ? hutchinsonProbes('gaussian', k, sampleShape, probeSeeds ?? Array.from({ length: n }, (_, i) => seedOf(trace, i))) : null;
   try {
-    const r = await scoreAndTrace((v) => score(v, t0), y, probes, k);
+    const r = await scoreAndTrace((v) => score(v, t0), y, probes, k, chunkRows);
     const norms = tf.tidy(() => tf.sum(tf.square(tf.reshape(r.value, [n, dim])), 1));
     const sq = Float64Array.from(await norms.data());
     tf.dispose([norms, r.value]);

@@ -16,7 +16,7 @@ export async function modelFlipd(model: DiffusionModel, images: tf.Tensor4D, see
   try {
     const probeSeeds = Array.from({ length: images.shape[0] }, (_, i) => deriveSeed(seed, 0xf2, i));
     const trace = settings.trace === 'exact' ? 'exact' : { hutchinson: settings.trace.hutchinson, seed };
-    const terms = await flipdTerms(model.sde, (y, t) => scoreAt(model.sde, model.network, t)(y), x, settings.t0, trace, trace === 'exact' ? null : probeSeeds);
+    const terms = await flipdTerms(model.sde, (y, t) => scoreAt(model.sde, model.network, t)(y), x, settings.t0, trace, trace === 'exact' ? null : probeSeeds, await model.passRows('vjp'));
     return terms.lid;
   } finally {
     x.dispose();
@@ -30,7 +30,7 @@ export async function modelNormalBundleSpectrum(model: DiffusionModel, image: tf
     const [spectrum] = await normalBundleSpectra(model.sde, (y, t) => scoreAt(model.sde, model.network, t)(y), x, {
       t0: settings.t0,
       numScores: settings.numScores,
-      chunk: settings.chunk,
+      chunk: Math.min(settings.chunk, await model.passRows('forward')),
       seed: deriveSeed(seed, 0xb2),
     });
     return spectrum!;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { symmetricEigenvalues } from '@dgm-ood/lid';
+import { deriveSeed, probeValues } from '@dgm-ood/engine/rng';
 import { invalidArgument } from '../errors.js';
 import { drift, type Sde } from '../sde/index.js';
 
@@ -15,9 +16,9 @@ export interface NormalBundleOptions {
   t0: number;
   /** Noisy copies per point (reference 4·ambient_dim). */
   numScores: number;
-  /** Seed of point i's noise: seed + i. */
+  /** Copy k of point i draws its noise from deriveSeed(seed, i, k): the same whatever the chunk size. */
   seed: number;
-  /** Copies per network call. */
+  /** Copies per network call (a memory bound; the result does not depend on it). */
   chunk?: number;
 }
 
@@ -45,7 +46,9 @@ export async function normalBundleSpectra(
       for (let k0 = 0; k0 < numScores; k0 += chunk) {
         const kc = Math.min(chunk, numScores - k0);
         const rows = tf.tidy(() => {
-          const noise = tf.randomNormal([kc, ...sampleShape], 0, 1, 'float32', options.seed + i * 1_000_003 + k0);
+          const draws = new Float32Array(kc * dim);
+          for (let k = 0; k < kc; k++) draws.set(probeValues('gaussian', dim, deriveSeed(options.seed, i, k0 + k)), k * dim);
+          const noise = tf.tensor(draws, [kc, ...sampleShape]);
           const y = tf.add(tf.mul(xi, psi), tf.mul(noise, sigma));
           const v = tf.sub(drift(sde, y, t0), tf.mul(score(y, t0), g2));
           return tf.reshape(v, [kc, dim]);
