@@ -25,14 +25,21 @@ function lidSweepOnOurModels(): string {
 
 describe('POST /sweeps checks every job with the plan readers the workers use', () => {
   test('a method that is not implemented: 400 naming the class path, for every job', async () => {
-    const { status, body } = await post(upstreamFile('ood/complexity/grayscale_complexity.yaml'));
+    const { status, body } = await post(upstreamFile('ood/numerical_invertibility/grayscale_invertibility_check.yaml'));
     expect(status).toBe(400);
     const methodIssues = (body.errors as Issue[]).filter((e) => /^jobs\[\d+\]\.ood\.method$/.test(e.path));
     expect(methodIssues.length).toBeGreaterThan(0);
-    expect(methodIssues[0]!.message).toMatch(/^job 0 \(.+\): config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/);
+    expect(methodIssues[0]!.message).toMatch(/^job 0 \(.+\): config ood\.method: ood\.methods\.intrinsic_dimension\.ReconstructionCheck is not available: the numerical-invertibility check/);
     const jobs = new Set((body.errors as Issue[]).map((e) => /^jobs\[(\d+)\]/.exec(e.path)![1]));
     expect(new Set(methodIssues.map((e) => /^jobs\[(\d+)\]/.exec(e.path)![1]))).toEqual(jobs);
     expect(body.message).toMatch(new RegExp(`${jobs.size} of ${jobs.size} job\\(s\\) cannot run`));
+  });
+
+  test("the reference's input-complexity sweep as it is: a dry run accepts every job", async () => {
+    const { status, body } = await post(upstreamFile('ood/complexity/grayscale_complexity.yaml'), '?dryRun=true');
+    expect(status).toBe(200);
+    // 4 models × 5 OOD sets (the generated one included).
+    expect(body).toMatchObject({ dryRun: true, kind: 'ood', jobCount: 4 * 5 });
   });
 
   test("the paper's flow LID sweep as it is (PyTorch checkpoints under the workers' MODEL_DIR): a dry run accepts every job", async () => {

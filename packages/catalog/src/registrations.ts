@@ -3,6 +3,7 @@
  * method is one package (or one file) plus one line here; nothing else in the shared code changes.
  */
 import { diffusionFamily } from '@dgm-ood/diffusion/family';
+import { complexityMethod } from '@dgm-ood/methods/complexity';
 import { flowFamily } from '@dgm-ood/flows/family';
 import { diffusionLidMethod } from '@dgm-ood/methods/diffusion-lid';
 import { diffusionScoreNormMethod } from '@dgm-ood/methods/diffusion-score-norm';
@@ -21,4 +22,5 @@ export const OOD_METHODS: readonly AnyOodMethod[] = [
   lidMethod,
   diffusionLidMethod,
   diffusionScoreNormMethod,
+  complexityMethod,
 ];

@@ -18,6 +18,9 @@ describe('data transform (docs/reference-notes.md §1.4)', () => {
     });
     const plain = applyDataTransform(x, DEFAULT_DATA_TRANSFORM, { dequantize: false }).dataSync();
     expect(plain[1]).toBeCloseTo(1, 7);
+    // Midpoint: the centre of each pixel's bin, (x + ½)/256, deterministic and strictly inside (0, 1).
+    const mid = applyDataTransform(x, DEFAULT_DATA_TRANSFORM, { dequantize: 'midpoint' }).dataSync();
+    expect(Array.from(mid)).toEqual([0.5, 255.5, 128.5, 7.5].map((v) => Math.fround(v / 256)));
     // inverse for samples: ×256 then floor
     expect(Array.from(invertDataTransform(tf.tensor1d([0.5, 0.99999]), DEFAULT_DATA_TRANSFORM).dataSync())).toEqual([128, 255]);
   });

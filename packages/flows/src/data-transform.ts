@@ -3,8 +3,12 @@ import type { SeedStream } from './random.js';
 import type { DataTransformSpec } from './spec.js';
 
 export interface DataTransformCallOptions {
-  /** Override the spec's dequantization for this call (likelihood-ratio and Complexity turn it off). */
-  dequantize?: boolean;
+  /**
+   * Override the spec's dequantization for this call: true/false, or 'midpoint', the deterministic centre of each
+   * pixel's dequantization bin ((x + ½)/(m + 1)), which keeps inputs inside the range the model was trained on
+   * (off scales by m instead, so a pixel of 255 lands on the logit's edge).
+   */
+  dequantize?: boolean | 'midpoint';
   /** Apply background augmentation if the spec has it (upstream applies it in evaluation too). Default true. */
   backgroundAugmentation?: boolean;
   /** Seeds for the noise; without them the draws are unseeded. */
@@ -20,7 +24,8 @@ export function applyDataTransform(x: tf.Tensor, spec: DataTransformSpec, opts: 
   const dequantize = opts.dequantize ?? spec.dequantize;
   return tf.tidy(() => {
     let t = tf.cast(x, 'float32');
-    if (dequantize) t = tf.add(t, tf.randomUniform(t.shape, 0, 1, 'float32', opts.seeds?.next()));
+    if (dequantize === 'midpoint') t = tf.add(t, 0.5);
+    else if (dequantize) t = tf.add(t, tf.randomUniform(t.shape, 0, 1, 'float32', opts.seeds?.next()));
     if (spec.scaleData) {
       const m = Math.max(Math.abs(spec.dataMin), Math.abs(spec.dataMax));
       t = tf.div(t, m + (dequantize ? 1 : 0));

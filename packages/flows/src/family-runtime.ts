@@ -4,6 +4,7 @@ import type { JsonValue, ModelCapabilities, TrainingObjective } from '@dgm-ood/m
 import { describeArchitecture } from './architecture.js';
 import { invertDataTransform } from './data-transform.js';
 import { flowJacobianEigen, flowJacobianSpectrum, flowLogLikelihood } from './lid-spectrum.js';
+import { readFlowLikelihoodOptions } from './likelihood-options.js';
 import type { FlowModel } from './model.js';
 import { ActNorm } from './transforms/actnorm.js';
 import { nllToBitsPerDim } from './units.js';
@@ -28,7 +29,7 @@ export function flowObjective(model: FlowModel): TrainingObjective {
 export async function flowCapabilities(model: FlowModel): Promise<ModelCapabilities> {
   await model.prepareInverse();
   return {
-    logLikelihood: async (images, seed) => Float64Array.from(await flowLogLikelihood(model, images, seed)),
+    logLikelihood: async (images, seed, options) => Float64Array.from(await flowLogLikelihood(model, images, seed, readFlowLikelihoodOptions(options, 'ood.method_args.likelihood'))),
     sample: (n, seed) => model.sample(n, { seed, batchSize: 100 }),
     jacobianSpectrum: (image, seed) => flowJacobianSpectrum(model, image, seed),
     jacobianEigen: (image, seed) => flowJacobianEigen(model, image, seed),

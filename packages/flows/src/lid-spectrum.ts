@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { jacobian } from '@dgm-ood/engine';
-import type { FlowModel } from './model.js';
+import type { FlowModel, LogProbOptions } from './model.js';
 import { gramEigen, gramSpectrum, type GramEigen } from '@dgm-ood/lid';
 import { loadSetting } from '@dgm-ood/config/env';
 
@@ -87,8 +87,8 @@ export async function flowJacobianEigen(model: FlowModel, image: tf.Tensor4D, se
 }
 
 /** log p(x) in nats of raw NHWC images, with the reference's dequantization noise (seeded). */
-export async function flowLogLikelihood(model: FlowModel, images: tf.Tensor4D, seed: number): Promise<Float32Array> {
-  const logp = tf.tidy(() => model.logProb(images, { seed }));
+export async function flowLogLikelihood(model: FlowModel, images: tf.Tensor4D, seed: number, options: Pick<LogProbOptions, 'dequantize' | 'backgroundAugmentation'> = {}): Promise<Float32Array> {
+  const logp = tf.tidy(() => model.logProb(images, { seed, ...options }));
   const values = (await logp.data()) as Float32Array;
   logp.dispose();
   return values;

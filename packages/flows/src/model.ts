@@ -13,8 +13,8 @@ export interface LogProbOptions {
   training?: boolean;
   /** Seed of this pass's noise (dequantization, background augmentation, dropout). */
   seed?: number;
-  /** Override the spec's dequantization for this call. */
-  dequantize?: boolean;
+  /** Override the spec's dequantization for this call (see DataTransformCallOptions). */
+  dequantize?: boolean | 'midpoint';
   /** Apply the spec's background augmentation (default true, as upstream). */
   backgroundAugmentation?: boolean;
 }

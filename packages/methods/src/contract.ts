@@ -40,6 +40,8 @@ export interface OodMethod<Plan = unknown, Calibration extends JsonValue = JsonV
   olderClassPaths?: Readonly<Record<string, string>>;
   /** Model capabilities the method needs; a model family without them cannot serve it. */
   requires: readonly CapabilityName[];
+  /** The model families it runs on, when not every family with those capabilities (e.g. baselines defined on flows). */
+  families?: readonly string[];
   /** Validated method arguments; `args` reads `ood.method_args`, every problem a located error. */
   readPlan(args: ConfigReader): Plan;
   /** The scores it writes per point and how they combine. */

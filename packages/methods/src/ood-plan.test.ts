@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { ConfigReader, type JsonValue } from '@dgm-ood/jobs';
 import { upstreamFixture } from '../../../test/fixtures/upstream-fixtures.js';
+import { expandMetaConfig } from '@dgm-ood/metaconfig';
 import { lidMethod } from './lid.js';
 import { likelihoodMethod } from './likelihood.js';
 import { isOodConfig, readModelSource, readOodPlan } from './ood-plan.js';
@@ -65,10 +66,21 @@ describe('readOodPlan and the LID method plan', () => {
     expect(lidPlan(config)).toMatchObject({ calibrationPoints: 64, target: 'lpca' });
   });
 
+  test("the complexity sweep's pick_count counts batches (128 × 8 = 1024 points, as its comment says); ood.points wins", () => {
+    const source = readFileSync(upstreamFixture('meta_configurations', 'ood', 'complexity', 'grayscale_complexity.yaml'), 'utf8');
+    const expanded = expandMetaConfig(source, { format: 'yaml' });
+    if (!expanded.ok) throw new Error(JSON.stringify(expanded.errors));
+    const config = expanded.jobs[0]!.config as { [key: string]: JsonValue; ood: { [key: string]: JsonValue } };
+    expect(readOodPlan(config).points).toBe(1024);
+    expect(readOodPlan({ ...config, ood: { ...config.ood, points: 100 } }).points).toBe(100);
+    // LID_OOD's pick_count stays a point count.
+    expect(readOodPlan({ ...config, ood: { ...config.ood, method: 'ood.intrinsic_dimension.LID_OOD' } }).points).toBe(128);
+  });
+
   test('unknown, unavailable and older methods; missing seeds name their path', () => {
     const base = { base_model: { sweep: 's', job: 0 }, data: { in_distribution: { dataloader_args: { dataset: 'a' } }, out_of_distribution: { dataloader_args: { dataset: 'b' } } } };
     expect(() => methods.resolve('ood.likelihood_ratio.DiffusionCCLR')).toThrow(/^config ood\.method: ood\.likelihood_ratio\.DiffusionCCLR is not available: the diffusion CCLR baseline/);
-    expect(() => methods.resolve('ood.baselines.CompelxityBased')).toThrow(/^config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/);
+    expect(() => methods.resolve('ood.sampling.ProbabilityMassSampling')).toThrow(/^config ood\.method: ood\.sampling\.ProbabilityMassSampling is not available: probability-mass sampling/);
     expect(() => methods.resolve('my.own.Method')).toThrow(/^config ood\.method: my\.own\.Method is not a known OOD method \(implemented: likelihood = .*lid = ood\.intrinsic_dimension\.LID_OOD/);
     expect(methods.resolve('ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection').id).toBe('lid');
     expect(() => readOodPlan({ ...base, ood: { method: 'lid' } })).toThrow('config ood.seed: missing');

@@ -82,6 +82,12 @@ export function readModelSource(config: JsonValue): ModelSource {
   );
 }
 
+/**
+ * Methods whose reference sweeps count `pick_count` in batches without setting `use_dataloader` ("128 batches →
+ * 1024 datapoints" at batch size 8; the reference then scored only the first batch): scored as intended.
+ */
+const PICK_COUNT_IN_BATCHES = new Set(['ood.baselines.CompelxityBased', 'ood.baselines.ComplexityBased', 'ood.baselines.LikelihoodRatio']);
+
 export function readOodPlan(config: JsonValue): OodPlan {
   if (!isDict(config)) throw new DeterministicJobError('config: an OOD config is a mapping with base_model, data and ood');
   const r = new ConfigReader(config);
@@ -119,7 +125,8 @@ export function readOodPlan(config: JsonValue): OodPlan {
 
   const pickCount = r.number('ood.pick_count', 1, positiveInt, 'a positive integer');
   const explicitPoints = r.number('ood.points', null, positiveInt, 'a positive integer');
-  const points = explicitPoints ?? (r.get('ood.use_dataloader') === true ? pickCount * batchSize(r, 'out_of_distribution', split) : pickCount);
+  const byBatches = r.get('ood.use_dataloader') === true || PICK_COUNT_IN_BATCHES.has(classPath);
+  const points = explicitPoints ?? (byBatches ? pickCount * batchSize(r, 'out_of_distribution', split) : pickCount);
   return {
     classPath,
     seed,

@@ -49,9 +49,17 @@ export class MethodRegistry {
   resolve(classPath: string, family?: Pick<AnyModelFamily, 'name' | 'capabilities'>): AnyOodMethod {
     const candidates = this.candidates(classPath);
     if (!family) return candidates[0]!;
-    const served = candidates.find((m) => m.requires.every((c) => family.capabilities.includes(c)));
+    const served = candidates.find((m) => (!m.families || m.families.includes(family.name)) && m.requires.every((c) => family.capabilities.includes(c)));
     if (served) return served;
-    const needs = candidates.map((m) => `${m.id} needs ${m.requires.filter((c) => !family.capabilities.includes(c)).join(', ')}`).join('; ');
-    throw new DeterministicJobError(`config ood.method: ${classPath} cannot run on a ${family.name} model (${needs}, which the ${family.name} family does not offer)`);
+    const missing = candidates.filter((m) => !m.families || m.families.includes(family.name));
+    const elsewhere = candidates.filter((m) => m.families && !m.families.includes(family.name));
+    const reasons = [
+      ...(missing.length > 0
+        ? [`${missing.map((m) => `${m.id} needs ${m.requires.filter((c) => !family.capabilities.includes(c)).join(', ')}`).join('; ')}, which the ${family.name} family does not offer`]
+        : []),
+      ...elsewhere.map((m) => `${m.id} is defined for ${m.families!.join(', ')} models`),
+    ];
+    const needs = reasons.join('; ');
+    throw new DeterministicJobError(`config ood.method: ${classPath} cannot run on a ${family.name} model (${needs})`);
   }
 }

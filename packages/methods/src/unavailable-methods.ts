@@ -3,7 +3,6 @@
  * is refused by name at submission instead of failing later on a worker.
  */
 export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
-  'ood.baselines.CompelxityBased': 'the input-complexity baseline (compression length) is not implemented yet',
   'ood.baselines.LikelihoodRatio': 'the likelihood-ratio baseline is not implemented yet',
   'ood.baselines.JEMVol': 'the JEM volume baseline is not implemented',
   'ood.likelihood_ratio.DiffusionCCLR': 'the diffusion CCLR baseline is not implemented yet (it needs diffusion models)',

@@ -116,12 +116,12 @@ base_config:
   ood: {seed: 1, method: ood.intrinsic_dimension.LID_OOD}
 sweep_configuration:
   ood:
-    method: {sweep: true, values: [ood.intrinsic_dimension.LID_OOD, ood.baselines.CompelxityBased]}
+    method: {sweep: true, values: [ood.intrinsic_dimension.LID_OOD, ood.sampling.ProbabilityMassSampling]}
 `;
     const text = memoryIo({ 's.yaml': sweep });
     expect(await runCli(['expand', 's.yaml', '--kind', 'ood'], text)).toBe(0);
     expect(text.out).toMatch(/^1 of 2 jobs cannot run here:$/m);
-    expect(text.out).toMatch(/^ {2}jobs\[1\]\.ood\.method \(.+\): config ood\.method: ood\.baselines\.CompelxityBased is not available: the input-complexity baseline/m);
+    expect(text.out).toMatch(/^ {2}jobs\[1\]\.ood\.method \(.+\): config ood\.method: ood\.sampling\.ProbabilityMassSampling is not available: probability-mass sampling/m);
     const json = memoryIo({ 's.yaml': sweep });
     expect(await runCli(['expand', 's.yaml', '--kind', 'ood', '--json', '--check'], json)).toBe(2);
     expect(JSON.parse(json.out).problems).toEqual([expect.objectContaining({ job: 1, path: 'ood.method' })]);

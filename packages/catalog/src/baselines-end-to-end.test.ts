@@ -1,0 +1,55 @@
+/**
+ * The baselines through the real handlers: a tiny flow trains on MNIST, then input-complexity jobs score MNIST test
+ * (in distribution) and Fashion-MNIST, and the sweep evaluation pairs them per score.
+ */
+import { fileURLToPath } from 'node:url';
+import { evaluateSweep } from '@dgm-ood/jobs';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createHarness, isTerminal, type Harness } from '../../../apps/worker/src/testing/harness.js';
+
+const HANDLERS = fileURLToPath(new URL('./handlers.ts', import.meta.url));
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+test('input complexity on a trained flow: ℓ + L, ℓ in bits and L per point in Postgres, evaluated per score', async () => {
+  await h.worker({ handlerModules: [HANDLERS] });
+  const { sweepId: trainSweep, jobIds: [trainJob] } = await h.submit(
+    [
+      {
+        data: { dataset: 'mnist', batch_size: 16, training_limit: 64, valid_limit: 16 },
+        model: { preset: 'rqnsf-grayscale-cpu', overrides: { hiddenChannels: [8, 8, 16] } },
+        trainer: { max_epochs: 1, test_points: 16, sample_freq: 0, seed: 3 },
+      },
+    ],
+    { kind: 'train' },
+  );
+  expect((await h.waitFor(trainJob!, isTerminal, 180_000)).state).toBe('succeeded');
+
+  const ood = (dataset: string) => ({
+    base_model: { sweep: trainSweep, job: 0 },
+    data: { in_distribution: { dataloader_args: { dataset: 'mnist' } }, out_of_distribution: { dataloader_args: { dataset }, pick_loader: 'test' } },
+    ood: { seed: 100, method: 'ood.baselines.CompelxityBased', points: 12, method_args: { compression_type: 'ensemble' } },
+  });
+  const { sweepId, jobIds } = await h.submit([ood('mnist'), ood('fashion-mnist')], { kind: 'ood' });
+  for (const id of jobIds) {
+    const job = await h.waitFor(id, isTerminal, 180_000);
+    expect(job.error).toBeNull();
+    expect(job.summary).toMatchObject({ method: 'complexity', family: 'flow', points: 12, codecs: ['png', 'jpeg'], dequantization: 'midpoint' });
+  }
+  const { rows } = await h.pool.query(`SELECT r.scores FROM point_results r WHERE r.job_id = $1 ORDER BY r.point_index`, [jobIds[0]]);
+  expect(rows).toHaveLength(12);
+  for (const { scores } of rows as Array<{ scores: Record<string, number> }>) {
+    expect(Object.keys(scores).sort()).toEqual(['complexity_bits', 'input_complexity', 'log_likelihood_bits']);
+    // L is 8 × a whole number of bytes; the score is their sum.
+    expect(scores.complexity_bits! % 8).toBe(0);
+    expect(scores.input_complexity).toBeCloseTo(scores.log_likelihood_bits! + scores.complexity_bits!, 6);
+  }
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  expect(evaluation.complete).toBe(true);
+  expect(evaluation.rows).toHaveLength(1);
+  expect(evaluation.rows[0]).toMatchObject({ method: 'complexity', inDistribution: 'mnist', negative: 'fashion-mnist', positives: 12, negatives: 12 });
+  expect(evaluation.rows[0]!.metrics.map((m) => m.metric).sort()).toEqual(['auc:complexity_bits', 'auc:input_complexity', 'auc:log_likelihood_bits', 'auc:max']);
+}, 400_000);
