@@ -35,11 +35,16 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     expect(body.message).toMatch(new RegExp(`${jobs.size} of ${jobs.size} job\\(s\\) cannot run`));
   });
 
-  test("the reference's input-complexity sweep as it is: a dry run accepts every job", async () => {
-    const { status, body } = await post(upstreamFile('ood/complexity/grayscale_complexity.yaml'), '?dryRun=true');
-    expect(status).toBe(200);
+  test("the reference's input-complexity and likelihood-ratio sweeps as they are: a dry run accepts every job", async () => {
+    const complexity = await post(upstreamFile('ood/complexity/grayscale_complexity.yaml'), '?dryRun=true');
+    expect(complexity.status).toBe(200);
     // 4 models × 5 OOD sets (the generated one included).
-    expect(body).toMatchObject({ dryRun: true, kind: 'ood', jobCount: 4 * 5 });
+    expect(complexity.body).toMatchObject({ dryRun: true, kind: 'ood', jobCount: 4 * 5 });
+    // Each flow with its background flow (PyTorch checkpoints, imported on the worker) as reference_model_config.
+    const ratios = await post(upstreamFile('ood/ratios/grayscale_ratios.yaml'), '?dryRun=true');
+    expect(ratios.status).toBe(200);
+    expect(ratios.body).toMatchObject({ dryRun: true, kind: 'ood' });
+    expect(ratios.body.jobCount).toBeGreaterThan(0);
   });
 
   test("the paper's flow LID sweep as it is (PyTorch checkpoints under the workers' MODEL_DIR): a dry run accepts every job", async () => {

@@ -1,6 +1,7 @@
 /**
- * The baselines through the real handlers: a tiny flow trains on MNIST, then input-complexity jobs score MNIST test
- * (in distribution) and Fashion-MNIST, and the sweep evaluation pairs them per score.
+ * The baselines through the real handlers: a tiny flow trains on MNIST (and a background flow of the same
+ * architecture on perturbed MNIST), then input-complexity and likelihood-ratio jobs score MNIST test (in
+ * distribution) and Fashion-MNIST, and the sweep evaluation pairs them per score.
  */
 import { fileURLToPath } from 'node:url';
 import { evaluateSweep } from '@dgm-ood/jobs';
@@ -13,20 +14,19 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => h?.close());
+let trainSweep = '';
+let trainJobs: string[] = [];
 
 test('input complexity on a trained flow: ℓ + L, ℓ in bits and L per point in Postgres, evaluated per score', async () => {
   await h.worker({ handlerModules: [HANDLERS] });
-  const { sweepId: trainSweep, jobIds: [trainJob] } = await h.submit(
-    [
-      {
-        data: { dataset: 'mnist', batch_size: 16, training_limit: 64, valid_limit: 16 },
-        model: { preset: 'rqnsf-grayscale-cpu', overrides: { hiddenChannels: [8, 8, 16] } },
-        trainer: { max_epochs: 1, test_points: 16, sample_freq: 0, seed: 3 },
-      },
-    ],
-    { kind: 'train' },
-  );
-  expect((await h.waitFor(trainJob!, isTerminal, 180_000)).state).toBe('succeeded');
+  const flow = (overrides: Record<string, unknown>) => ({
+    data: { dataset: 'mnist', batch_size: 16, training_limit: 64, valid_limit: 16 },
+    model: { preset: 'rqnsf-grayscale-cpu', overrides: { hiddenChannels: [8, 8, 16], ...overrides } },
+    trainer: { max_epochs: 1, test_points: 16, sample_freq: 0, seed: 3 },
+  });
+  // The main flow, and the background flow of Ren et al.: 30% of the pixels replaced, tail bound 1.
+  ({ sweepId: trainSweep, jobIds: trainJobs } = await h.submit([flow({}), flow({ tailBound: 1, dataTransform: { backgroundAugmentation: 0.3 } })], { kind: 'train' }));
+  for (const id of trainJobs) expect((await h.waitFor(id, isTerminal, 180_000)).state).toBe('succeeded');
 
   const ood = (dataset: string) => ({
     base_model: { sweep: trainSweep, job: 0 },
@@ -52,4 +52,32 @@ test('input complexity on a trained flow: ℓ + L, ℓ in bits and L per point i
   expect(evaluation.rows).toHaveLength(1);
   expect(evaluation.rows[0]).toMatchObject({ method: 'complexity', inDistribution: 'mnist', negative: 'fashion-mnist', positives: 12, negatives: 12 });
   expect(evaluation.rows[0]!.metrics.map((m) => m.metric).sort()).toEqual(['auc:complexity_bits', 'auc:input_complexity', 'auc:log_likelihood_bits', 'auc:max']);
+}, 400_000);
+
+test('the likelihood ratio: log p − log p_background per point, both models deterministic, evaluated per score', async () => {
+  expect(trainJobs).toHaveLength(2);
+  const ood = (dataset: string) => ({
+    base_model: { sweep: trainSweep, job: 0 },
+    data: { in_distribution: { dataloader_args: { dataset: 'mnist' } }, out_of_distribution: { dataloader_args: { dataset }, pick_loader: 'test' } },
+    ood: { seed: 100, method: 'ood.baselines.LikelihoodRatio', points: 10, method_args: { reference_model_config: { sweep: trainSweep, job: 1 } } },
+  });
+  const { sweepId, jobIds } = await h.submit([ood('mnist'), ood('fashion-mnist')], { kind: 'ood' });
+  for (const id of jobIds) {
+    const job = await h.waitFor(id, isTerminal, 180_000);
+    expect(job.error).toBeNull();
+    expect(job.summary).toMatchObject({ method: 'likelihood-ratio', family: 'flow', points: 10, dequantization: 'midpoint' });
+    expect(Object.keys((job.provenance as { otherModels: Record<string, unknown> }).otherModels)).toEqual(['background']);
+  }
+  const { rows } = await h.pool.query(`SELECT r.scores FROM point_results r WHERE r.job_id = $1 ORDER BY r.point_index`, [jobIds[1]]);
+  expect(rows).toHaveLength(10);
+  const lls = new Set<number>();
+  for (const { scores } of rows as Array<{ scores: Record<string, number> }>) {
+    expect(scores.likelihood_ratio).toBeCloseTo(scores.log_likelihood! - scores.background_log_likelihood!, 6);
+    // Two different models: the background's log-likelihood is not the main one's.
+    expect(Math.abs(scores.likelihood_ratio!)).toBeGreaterThan(1e-3);
+    lls.add(scores.log_likelihood!);
+  }
+  expect(lls.size).toBe(10);
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  expect(evaluation.rows[0]!.metrics.map((m) => m.metric).sort()).toEqual(['auc:background_log_likelihood', 'auc:likelihood_ratio', 'auc:log_likelihood', 'auc:max']);
 }, 400_000);

@@ -9,6 +9,7 @@ import { diffusionLidMethod } from '@dgm-ood/methods/diffusion-lid';
 import { diffusionScoreNormMethod } from '@dgm-ood/methods/diffusion-score-norm';
 import { lidMethod } from '@dgm-ood/methods/lid';
 import { likelihoodMethod } from '@dgm-ood/methods/likelihood';
+import { likelihoodRatioMethod } from '@dgm-ood/methods/likelihood-ratio';
 import type { AnyOodMethod } from '@dgm-ood/methods';
 import type { AnyModelFamily } from '@dgm-ood/models';
 
@@ -23,4 +24,5 @@ export const OOD_METHODS: readonly AnyOodMethod[] = [
   diffusionLidMethod,
   diffusionScoreNormMethod,
   complexityMethod,
+  likelihoodRatioMethod,
 ];

@@ -37,7 +37,7 @@ describe('input complexity', () => {
     const pixels = new Uint8Array(raw.subarray(9 * 784, 10 * 784));
     const image = tf.tensor4d(Float32Array.from(pixels), [1, 28, 28, 1]);
     const plan = planOf({ compression_type: 'ensemble' });
-    const scores = await complexityMethod.score(fixedLikelihoodModel(-693.1471805599453, calls), { image, index: 0, seed: () => 7 }, plan, null);
+    const scores = await complexityMethod.score(fixedLikelihoodModel(-693.1471805599453, calls), { image, index: 0, seed: () => 7 }, plan, null, {});
     const shape = { data: pixels, height: 28, width: 28, channels: 1 as const };
     const length = 8 * Math.min(pngBytes(shape), await jpegBytes(shape));
     // An MNIST digit: PNG (263 bytes as OpenCV writes it) beats JPEG (749).

@@ -53,8 +53,13 @@ export interface OodMethod<Plan = unknown, Calibration extends JsonValue = JsonV
     run(model: LoadedModel, plan: Plan, ctx: CalibrationContext): Promise<Calibration>;
     describe(calibration: Calibration): string;
   };
-  /** Named scores of one point (every name of `scores`). */
-  score(model: LoadedModel, point: ScoredPoint, plan: Plan, calibration: Calibration | null): Promise<Record<string, number>>;
+  /**
+   * Models besides `base_model` the method scores with (e.g. the likelihood ratio's background model): role → the
+   * config path naming it, in any form `base_model` may take. The runner loads them and passes them to `score`.
+   */
+  models?(plan: Plan): Readonly<Record<string, string>>;
+  /** Named scores of one point (every name of `scores`); `others` holds the models of `models`, by role. */
+  score(model: LoadedModel, point: ScoredPoint, plan: Plan, calibration: Calibration | null, others: Readonly<Record<string, LoadedModel>>): Promise<Record<string, number>>;
   /** Extra fields for the job summary (timings, estimator), from the plan and calibration. */
   summary?(plan: Plan, calibration: Calibration | null): { [key: string]: JsonValue };
 }

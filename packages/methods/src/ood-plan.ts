@@ -73,12 +73,17 @@ function batchSize(r: ConfigReader, side: string, split: string): number {
 
 /** `base_model`: where the model comes from. */
 export function readModelSource(config: JsonValue): ModelSource {
-  const baseModel = valueAt(config, 'base_model');
-  if (isDict(baseModel) && typeof baseModel.sweep === 'string' && baseModel.job !== undefined) return { reference: true };
-  if (isDict(baseModel) && typeof baseModel.directory === 'string') return { directory: baseModel.directory };
-  if (isDict(baseModel) && 'checkpoint_dir' in baseModel) return { torch: readTorchSource(baseModel, 'base_model') };
+  return readModelSourceAt(config, 'base_model');
+}
+
+/** A model named at a dotted `path` of the config (`base_model`, or a method's second model), in any of the three forms. */
+export function readModelSourceAt(config: JsonValue, path: string): ModelSource {
+  const value = valueAt(config, path);
+  if (isDict(value) && typeof value.sweep === 'string' && value.job !== undefined) return { reference: true };
+  if (isDict(value) && typeof value.directory === 'string') return { directory: value.directory };
+  if (isDict(value) && 'checkpoint_dir' in value) return { torch: readTorchSource(value, path) };
   throw new DeterministicJobError(
-    'config base_model: expected a model reference {sweep: <name or id>, job: <index>}, {directory: <checkpoint folder>} or a PyTorch checkpoint {checkpoint_dir, config_dir}',
+    `config ${path}: expected a model reference {sweep: <name or id>, job: <index>}, {directory: <checkpoint folder>} or a PyTorch checkpoint {checkpoint_dir, config_dir}`,
   );
 }
 

@@ -9,7 +9,7 @@ import { ConfigReader, DeterministicJobError, objectLogger, sortedJson, type Job
 import { importTorchModel, loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
 import type { AnyOodMethod } from './contract.js';
 import { imageAt } from './images.js';
-import type { ModelSource, OodPlan, TorchSource } from './ood-plan.js';
+import { readModelSourceAt, type ModelSource, type OodPlan, type TorchSource } from './ood-plan.js';
 import type { MethodRegistry } from './registry.js';
 
 interface Progress {
@@ -61,18 +61,22 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
   const engine = await initEngine({ logger: objectLogger(ctx.log, 'engine') });
   await ctx.progress({ backend: engine.backend, message: `engine: ${engine.backend}` });
   const source = input.source;
-  const modelDir = 'reference' in source ? ctx.models.base_model?.workdir : 'directory' in source ? source.directory : null;
-  if (modelDir === undefined) throw new DeterministicJobError('config base_model: the model reference was not resolved by the worker');
   const checkpoints = plan.checkpoint === 'best_valid' ? ['best_valid', 'latest'] : ['latest'];
-  const model: LoadedModel = 'torch' in source ? await importReferenceModel(ctx, source.torch, 'base_model', families) : await loadModel(modelDir!, families, { checkpoints });
+  const modelDir = modelDirOf(ctx, source, 'base_model');
+  const model = await loadModelFrom(ctx, source, 'base_model', families, checkpoints);
   const family = families.byFamilyName(model.family, model.source.path);
   let method: AnyOodMethod;
   let methodPlan: unknown;
+  const others: Record<string, LoadedModel> = {};
   try {
     method = methods.resolve(plan.classPath, family);
     methodPlan = method.readPlan(new ConfigReader(ctx.job.config, 'ood.method_args'));
+    for (const [role, path] of Object.entries(method.models?.(methodPlan) ?? {})) {
+      others[role] = await loadModelFrom(ctx, readModelSourceAt(ctx.job.config, path), path, families, checkpoints);
+      ctx.log.info(`${role} model: ${others[role].family} from ${others[role].source.path} (${others[role].source.weights} weights)`);
+    }
   } catch (error) {
-    model.dispose();
+    for (const m of [model, ...Object.values(others)]) m.dispose();
     throw error;
   }
   ctx.log.info(`model: ${model.family} from ${model.source.path} (${model.source.weights} weights); method ${method.id}`);
@@ -109,6 +113,9 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       family: model.family,
       method: method.id,
       model: { checkpoint: model.source.checkpoint, weights: model.source.weights },
+      ...(Object.keys(others).length > 0
+        ? { otherModels: Object.fromEntries(Object.entries(others).map(([role, m]) => [role, { path: m.source.path, checkpoint: m.source.checkpoint, weights: m.source.weights, sha256: m.source.sha256 }])) }
+        : {}),
       seeds: { ood: plan.seed, ...(plan.generated ? { generated: plan.generated.seed } : {}) },
       datasets: [datasetFingerprint(points, count)] as unknown as JsonValue,
     });
@@ -165,7 +172,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       const image = imageAt(points, i);
       let scores: Record<string, number>;
       try {
-        scores = await method.score(model, { image, index: i, seed: (stream) => plan.seed * 1_000_003 + 2 * i + stream }, methodPlan, calibration);
+        scores = await method.score(model, { image, index: i, seed: (stream) => plan.seed * 1_000_003 + 2 * i + stream }, methodPlan, calibration, others);
       } finally {
         image.dispose();
       }
@@ -204,6 +211,21 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       ...(method.summary?.(methodPlan, calibration) ?? {}),
     };
   } finally {
-    model.dispose();
+    for (const m of [model, ...Object.values(others)]) m.dispose();
   }
+}
+
+/** The working directory of a model given as a reference (resolved by the worker) or a folder; null for PyTorch. */
+function modelDirOf(ctx: JobContext, source: ModelSource, path: string): string | null {
+  if ('torch' in source) return null;
+  if ('directory' in source) return source.directory;
+  const dir = ctx.models[path]?.workdir;
+  if (dir === undefined) throw new DeterministicJobError(`config ${path}: the model reference was not resolved by the worker`);
+  return dir;
+}
+
+/** The model named at `path` of the config: a PyTorch import, or our checkpoint folder. */
+async function loadModelFrom(ctx: JobContext, source: ModelSource, path: string, families: FamilyRegistry, checkpoints: string[]): Promise<LoadedModel> {
+  if ('torch' in source) return importReferenceModel(ctx, source.torch, path, families);
+  return loadModel(modelDirOf(ctx, source, path)!, families, { checkpoints });
 }

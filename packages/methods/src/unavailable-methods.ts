@@ -3,7 +3,6 @@
  * is refused by name at submission instead of failing later on a worker.
  */
 export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
-  'ood.baselines.LikelihoodRatio': 'the likelihood-ratio baseline is not implemented yet',
   'ood.baselines.JEMVol': 'the JEM volume baseline is not implemented',
   'ood.likelihood_ratio.DiffusionCCLR': 'the diffusion CCLR baseline is not implemented yet (it needs diffusion models)',
   'ood.likelihood_ratio.AvgLossTrend': 'the diffusion loss-trend method is not implemented (it needs diffusion models)',
