@@ -5,7 +5,7 @@
  * the sweep evaluation pairs.
  */
 import { fileURLToPath } from 'node:url';
-import { evaluateSweep } from '@dgm-ood/jobs';
+import { evaluateSweep, type JsonValue } from '@dgm-ood/jobs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DIFFUSION_SPEC_FORMAT } from '@dgm-ood/diffusion';
 import { TINY_SPEC } from '../../diffusion/src/unet/test-specs.js';
@@ -111,4 +111,31 @@ test('FLIPD, normal-bundle and score-norm jobs score named points that the sweep
   const flipdRow = evaluation.rows.find((r) => r.method === 'diffusion-lid' && r.negative === 'fashion-mnist');
   expect(flipdRow).toMatchObject({ inDistribution: 'mnist', positives: 4, negatives: 4 });
   expect(flipdRow!.metrics.map((m) => m.metric).sort()).toEqual(['auc:dual:log_likelihood+lid', 'auc:lid', 'auc:log_likelihood', 'auc:max']);
+}, 600_000);
+
+test('CCLR (every φ of the job as its own score) and the average-loss trend on the trained model, evaluated with auc:max over φ', async () => {
+  expect(trainSweepId).not.toBe('');
+  const small = { additional_dataset_args: { resize_image: [8, 8] } };
+  const job = (dataset: string, method: string, args: { [key: string]: JsonValue }) => ({
+    base_model: { sweep: trainSweepId, job: 0 },
+    data: { in_distribution: { dataloader_args: { dataset: 'mnist', ...small } }, out_of_distribution: { dataloader_args: { dataset, ...small }, pick_loader: 'test' } },
+    ood: { seed: 7, method, points: 3, method_args: args },
+  });
+  const cclr = { t_fracs: [0.25, 0.5], num_samples: 8 };
+  const { sweepId, jobIds } = await h.submit(
+    [job('mnist', 'ood.likelihood_ratio.DiffusionCCLR', cclr), job('fashion-mnist', 'ood.likelihood_ratio.DiffusionCCLR', cclr), job('mnist', 'ood.likelihood_ratio.AvgLossTrend', { t_frac_count: 3, num_samples: 4 })],
+    { kind: 'ood' },
+  );
+  for (const id of jobIds) expect((await h.waitFor(id, isTerminal, 240_000)).error).toBeNull();
+  expect((await h.job(jobIds[0]!)).summary).toMatchObject({ method: 'cclr', family: 'diffusion', fractions: [0.25, 0.5], draws: 8 });
+  const { rows } = await h.pool.query(`SELECT scores FROM point_results WHERE job_id = $1 ORDER BY point_index`, [jobIds[0]]);
+  expect(rows.map((r) => Object.keys(r.scores).sort())).toEqual(Array(3).fill(['avg_loss_1', 'cclr_0_25', 'cclr_0_5']));
+  for (const { scores } of rows) expect(Object.values(scores as Record<string, number>).every(Number.isFinite)).toBe(true);
+  const { rows: trend } = await h.pool.query(`SELECT scores FROM point_results WHERE job_id = $1`, [jobIds[2]]);
+  expect(Object.keys(trend[0].scores).sort()).toEqual(['avg_loss_00', 'avg_loss_01', 'avg_loss_02']);
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  const row = evaluation.rows.find((r) => r.method === 'cclr');
+  expect(row).toMatchObject({ inDistribution: 'mnist', negative: 'fashion-mnist', positives: 3, negatives: 3 });
+  const metrics = Object.fromEntries(row!.metrics.map((m) => [m.metric, m.value]));
+  expect(Object.keys(metrics).sort()).toEqual(['auc:avg_loss_1', 'auc:cclr_0_25', 'auc:cclr_0_5', 'auc:max']);
 }, 600_000);

@@ -3,6 +3,8 @@
  * method is one package (or one file) plus one line here; nothing else in the shared code changes.
  */
 import { diffusionFamily } from '@dgm-ood/diffusion/family';
+import { avgLossTrendMethod } from '@dgm-ood/methods/avg-loss-trend';
+import { cclrMethod } from '@dgm-ood/methods/cclr';
 import { complexityMethod } from '@dgm-ood/methods/complexity';
 import { flowFamily } from '@dgm-ood/flows/family';
 import { diffusionLidMethod } from '@dgm-ood/methods/diffusion-lid';
@@ -25,4 +27,6 @@ export const OOD_METHODS: readonly AnyOodMethod[] = [
   diffusionScoreNormMethod,
   complexityMethod,
   likelihoodRatioMethod,
+  cclrMethod,
+  avgLossTrendMethod,
 ];

@@ -25,6 +25,16 @@ export function applyDataTransform(x: tf.Tensor, t: DiffusionDataTransform, opts
 }
 
 /**
+ * The transform of host pixel values with given dequantization noise (`noise` null: none), into `out`: for
+ * methods that draw each copy's noise themselves, so that a value never depends on how copies are batched.
+ */
+export function transformHost(pixels: ArrayLike<number>, noise: ArrayLike<number> | null, t: DiffusionDataTransform, out: Float32Array): Float32Array {
+  const scale = 2 / range(t, noise !== null);
+  for (let i = 0; i < pixels.length; i++) out[i] = (pixels[i]! - t.dataMin + (noise ? noise[i]! : 0)) * scale - 1;
+  return out;
+}
+
+/**
  * Model space → raw pixels. With dequantization the forward map sends the pixel value k to [k, k+1)·2/256 − 1,
  * so the inverse floors (and the result is an integer pixel value).
  */

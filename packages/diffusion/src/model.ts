@@ -8,6 +8,7 @@ import { deriveSeed } from '@dgm-ood/engine/rng';
 import { peakBytesPerRow, rowsWithinBudget, valueAndVjp } from '@dgm-ood/engine';
 import { applyDataTransform, invertDataTransform } from './data-transform.js';
 import { pfOdeLogLikelihood, type PfOdeOptions, type PfOdeResult } from './likelihood.js';
+import { averageDenoisingLoss } from './loss-average.js';
 import { denoisingLoss, type LossScheme } from './losses.js';
 import { sampleDiffusion, DEFAULT_SAMPLE_EPS, DEFAULT_SAMPLE_STEPS, type ReverseSolver } from './sampling.js';
 import type { ScoreNetwork } from './score-network.js';
@@ -83,6 +84,13 @@ export class DiffusionModel {
     } finally {
       x.dispose();
     }
+  }
+
+  /** Goodier et al.'s L_φ of one raw NHWC image [1, H, W, C] (see loss-average.ts). */
+  async averageDenoisingLoss(image: tf.Tensor4D, seed: number, settings: { fraction: number; draws: number }): Promise<number> {
+    const [c, h, w] = this.spec.dataShape;
+    const pixels = await image.data();
+    return averageDenoisingLoss(this.sde, this.network, this.spec.dataTransform, pixels, [h, w, c], seed, { ...settings, chunkRows: await this.passRows('forward') });
   }
 
   /** n raw NHWC samples (0..255, floored as the reference's inverse transform does), in batches. */

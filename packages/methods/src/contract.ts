@@ -24,7 +24,10 @@ export interface CalibrationContext {
 export interface ScoredPoint {
   image: tf.Tensor4D;
   index: number;
-  /** A seed of this point for the given stream (noise of one computation), the same on every attempt. */
+  /**
+   * A seed of this point for the given stream (noise of one computation), the same on every attempt. Streams are
+   * 1 and 2 (others would meet a neighbouring point's): derive further seeds from one of them.
+   */
   seed(stream: number): number;
 }
 
@@ -44,8 +47,8 @@ export interface OodMethod<Plan = unknown, Calibration extends JsonValue = JsonV
   families?: readonly string[];
   /** Validated method arguments; `args` reads `ood.method_args`, every problem a located error. */
   readPlan(args: ConfigReader): Plan;
-  /** The scores it writes per point and how they combine. */
-  scores: ScoreSchema;
+  /** The scores it writes per point and how they combine; a function of the plan when its arguments name them. */
+  scores: ScoreSchema | ((plan: Plan) => ScoreSchema);
   /** Optional calibration, computed once per (model, key) and cached, so the OOD jobs of one model share it. */
   calibration?: {
     /** Everything the calibration depends on besides the model (canonical JSON makes the cache key). */
@@ -66,3 +69,8 @@ export interface OodMethod<Plan = unknown, Calibration extends JsonValue = JsonV
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyOodMethod = OodMethod<any, any>;
+
+/** The score schema of a method under a plan. */
+export function scoreSchemaOf<Plan>(method: OodMethod<Plan, never> | AnyOodMethod, plan: Plan): ScoreSchema {
+  return typeof method.scores === 'function' ? method.scores(plan) : method.scores;
+}

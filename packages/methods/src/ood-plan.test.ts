@@ -79,7 +79,7 @@ describe('readOodPlan and the LID method plan', () => {
 
   test('unknown, unavailable and older methods; missing seeds name their path', () => {
     const base = { base_model: { sweep: 's', job: 0 }, data: { in_distribution: { dataloader_args: { dataset: 'a' } }, out_of_distribution: { dataloader_args: { dataset: 'b' } } } };
-    expect(() => methods.resolve('ood.likelihood_ratio.DiffusionCCLR')).toThrow(/^config ood\.method: ood\.likelihood_ratio\.DiffusionCCLR is not available: the diffusion CCLR baseline/);
+    expect(() => methods.resolve('ood.methods.sampling.GaussianConvTrend')).toThrow(/^config ood\.method: ood\.methods\.sampling\.GaussianConvTrend is not available: the Gaussian-convolution trend/);
     expect(() => methods.resolve('ood.sampling.ProbabilityMassSampling')).toThrow(/^config ood\.method: ood\.sampling\.ProbabilityMassSampling is not available: probability-mass sampling/);
     expect(() => methods.resolve('my.own.Method')).toThrow(/^config ood\.method: my\.own\.Method is not a known OOD method \(implemented: likelihood = .*lid = ood\.intrinsic_dimension\.LID_OOD/);
     expect(methods.resolve('ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection').id).toBe('lid');

@@ -7,7 +7,7 @@ import { datasetArgsOptions, datasetFingerprint, loadDataset, writeSamplesAsPng,
 import { initEngine } from '@dgm-ood/engine';
 import { ConfigReader, DeterministicJobError, objectLogger, sortedJson, type JobContext, type JsonValue, type ResultRow } from '@dgm-ood/jobs';
 import { importTorchModel, loadModel, type FamilyRegistry, type LoadedModel } from '@dgm-ood/models';
-import type { AnyOodMethod } from './contract.js';
+import { scoreSchemaOf, type AnyOodMethod } from './contract.js';
 import { imageAt } from './images.js';
 import { readModelSourceAt, type ModelSource, type OodPlan, type TorchSource } from './ood-plan.js';
 import type { MethodRegistry } from './registry.js';
@@ -160,7 +160,8 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
     }
     const calibration = progress.calibration ?? null;
 
-    const names = method.scores.scores.map((s) => s.name);
+    const schema = scoreSchemaOf(method, methodPlan);
+    const names = schema.scores.map((s) => s.name);
     const started = performance.now();
     let scoredNow = 0;
     for (let i = 0; i < count; i++) {
@@ -200,7 +201,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
       method: method.id,
       methodClassPath: plan.classPath,
       family: model.family,
-      scoreSchema: method.scores as unknown as JsonValue,
+      scoreSchema: schema as unknown as JsonValue,
       dataset: plan.dataset,
       split: plan.split,
       points: count,

@@ -4,8 +4,6 @@
  */
 export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
   'ood.baselines.JEMVol': 'the JEM volume baseline is not implemented',
-  'ood.likelihood_ratio.DiffusionCCLR': 'the diffusion CCLR baseline is not implemented yet (it needs diffusion models)',
-  'ood.likelihood_ratio.AvgLossTrend': 'the diffusion loss-trend method is not implemented (it needs diffusion models)',
   'ood.reconstruction.DegradeDenoise': 'the diffusion reconstruction baseline is not implemented yet (it needs diffusion models)',
   'ood.sampling.ProbabilityMassSampling': 'probability-mass sampling is not implemented',
   'ood.methods.sampling.MetropolisHastingEstimator': 'the Metropolis–Hastings estimator is not implemented',

@@ -73,13 +73,22 @@ export type CapabilityName =
   | 'score'
   | 'flipd'
   | 'normalBundleSpectrum'
-  | 'scoreNorm';
+  | 'scoreNorm'
+  | 'averageDenoisingLoss';
 
 /** How a diffusion model's LID and score terms are taken: at noise time t₀ (docs/diffusion.md §10). */
 export interface FlipdSettings {
   t0: number;
   /** The trace of the score's Jacobian: exact (D probes) or k Gaussian Hutchinson probes. */
   trace: 'exact' | { hutchinson: number };
+}
+
+/** Goodier et al.'s average denoising loss L_φ of one image (docs/diffusion.md §11). */
+export interface AverageLossSettings {
+  /** φ: times are drawn from U(0, φ·T]. */
+  fraction: number;
+  /** M: noisy copies averaged. */
+  draws: number;
 }
 
 export interface NormalBundleSettings {
@@ -122,6 +131,8 @@ export interface ModelCapabilities {
   normalBundleSpectrum?(image: tf.Tensor4D, seed: number, settings: NormalBundleSettings): Promise<Float64Array>;
   /** Diffusion: ‖s(x̃, t)‖ of each image, the true score at time t (the score-norm ablation). */
   scoreNorm?(images: tf.Tensor4D, seed: number, t: number): Promise<Float64Array>;
+  /** Diffusion: L_φ(x) of one image [1, H, W, C], the mean weighted L1 denoising loss over M seeded copies. */
+  averageDenoisingLoss?(image: tf.Tensor4D, seed: number, settings: AverageLossSettings): Promise<number>;
 }
 
 /** A model ready for OOD methods: its family, spec, shape and capabilities. */

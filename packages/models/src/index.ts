@@ -6,6 +6,7 @@ export type {
   AnyModelFamily,
   CapabilityName,
   FlipdSettings,
+  AverageLossSettings,
   NormalBundleSettings,
   JsonValue,
   LoadedModel,
