@@ -47,6 +47,21 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     expect(ratios.body.jobCount).toBeGreaterThan(0);
   });
 
+  test("the reference's reconstruction sweep asks for lpips with no weights: 400 saying which files to provide; with them named, accepted", async () => {
+    const source = upstreamFile('ood/reconstruction_based/grayscale_degrade_denoise.yaml');
+    const refused = await post(source, '?dryRun=true');
+    expect(refused.status).toBe(400);
+    const issues = refused.body.errors as Issue[];
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((e) => e.path.endsWith('.ood.method_args.lpips_weights'))).toBe(true);
+    expect(issues[0]!.message).toMatch(/lpips needs AlexNet weights, which no registry here ships: provide lpips_weights: \{alexnet: <torchvision alexnet-owt-7be5be79\.pth>, lin: <the lpips package's weights\/v0\.1\/alex\.pth>\}/);
+    const named = source.replace("methods_to_include: ['l2', 'lpips']", "methods_to_include: ['l2', 'lpips']\n      lpips_weights: {alexnet: lpips/alexnet-owt-7be5be79.pth, lin: lpips/alex.pth}");
+    expect(named).not.toBe(source);
+    const accepted = await post(named, '?dryRun=true');
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ dryRun: true, kind: 'ood' });
+  });
+
   test("the paper's flow LID sweep as it is (PyTorch checkpoints under the workers' MODEL_DIR): a dry run accepts every job", async () => {
     const { status, body } = await post(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'), '?dryRun=true');
     expect(status).toBe(200);

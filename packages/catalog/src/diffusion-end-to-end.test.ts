@@ -139,3 +139,26 @@ test('CCLR (every φ of the job as its own score) and the average-loss trend on 
   const metrics = Object.fromEntries(row!.metrics.map((m) => [m.metric, m.value]));
   expect(Object.keys(metrics).sort()).toEqual(['auc:avg_loss_1', 'auc:cclr_0_25', 'auc:cclr_0_5', 'auc:max']);
 }, 600_000);
+
+test('reconstruction (degrade and denoise): z-scored l2 and SSIM per point; an LPIPS weights file missing on the worker fails the job naming it', async () => {
+  expect(trainSweepId).not.toBe('');
+  const small = { additional_dataset_args: { resize_image: [8, 8] } };
+  const job = (dataset: string, args: { [key: string]: JsonValue }) => ({
+    base_model: { sweep: trainSweepId, job: 0 },
+    data: { in_distribution: { dataloader_args: { dataset: 'mnist', ...small } }, out_of_distribution: { dataloader_args: { dataset, ...small }, pick_loader: 'test' } },
+    ood: { seed: 9, method: 'ood.reconstruction.DegradeDenoise', points: 2, method_args: { num_time_steps: 2, steps: 2, calibration_points: 3, ...args } },
+  });
+  const metrics = { methods_to_include: ['l2', 'ssim'] };
+  const { sweepId, jobIds } = await h.submit([job('mnist', metrics), job('fashion-mnist', metrics), job('mnist', { methods_to_include: ['l2', 'lpips'], lpips_weights: { lpips: 'nowhere/lpips.pth' } })], { kind: 'ood' });
+  for (const id of jobIds.slice(0, 2)) expect((await h.waitFor(id, isTerminal, 240_000)).error).toBeNull();
+  expect((await h.job(jobIds[0]!)).summary).toMatchObject({ method: 'reconstruction', levels: 2, steps: 2, metrics: ['l2', 'ssim'], calibrationPoints: 3 });
+  const { rows } = await h.pool.query(`SELECT scores FROM point_results WHERE job_id = $1`, [jobIds[1]]);
+  expect(rows.map((r) => Object.keys(r.scores).sort())).toEqual(Array(2).fill(['reconstruction', 'reconstruction_l2', 'reconstruction_ssim']));
+  const failed = await h.waitFor(jobIds[2]!, isTerminal, 240_000);
+  expect(failed.state).toBe('failed');
+  expect(String(failed.error)).toMatch(/config ood\.method_args\.lpips_weights: .*nowhere\/lpips\.pth/);
+  expect(failed.attempts).toBe(1);
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  const row = evaluation.rows.find((r) => r.method === 'reconstruction');
+  expect(row!.metrics.map((m) => m.metric).sort()).toEqual(['auc:max', 'auc:reconstruction', 'auc:reconstruction_l2', 'auc:reconstruction_ssim']);
+}, 600_000);

@@ -12,6 +12,7 @@ import { diffusionScoreNormMethod } from '@dgm-ood/methods/diffusion-score-norm'
 import { lidMethod } from '@dgm-ood/methods/lid';
 import { likelihoodMethod } from '@dgm-ood/methods/likelihood';
 import { likelihoodRatioMethod } from '@dgm-ood/methods/likelihood-ratio';
+import { reconstructionMethod } from '@dgm-ood/methods/reconstruction';
 import type { AnyOodMethod } from '@dgm-ood/methods';
 import type { AnyModelFamily } from '@dgm-ood/models';
 
@@ -29,4 +30,5 @@ export const OOD_METHODS: readonly AnyOodMethod[] = [
   likelihoodRatioMethod,
   cclrMethod,
   avgLossTrendMethod,
+  reconstructionMethod,
 ];

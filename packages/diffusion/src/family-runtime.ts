@@ -68,6 +68,7 @@ export async function diffusionCapabilities(model: DiffusionModel): Promise<Mode
     flipd: (images, seed, settings) => modelFlipd(model, images, seed, settings),
     normalBundleSpectrum: (image, seed, settings) => modelNormalBundleSpectrum(model, image, seed, settings),
     averageDenoisingLoss: (image, seed, settings) => model.averageDenoisingLoss(image, seed, settings),
+    degradeDenoise: (image, seed, settings) => model.degradeDenoise(image, seed, settings),
     scoreNorm: (images, seed, t) => modelScoreNorm(model, images, seed, t),
   };
 }

@@ -21,7 +21,7 @@ const loaded = (): Runtime => {
 export const diffusionFamily: ModelFamily<DiffusionModelSpec, DiffusionModel> = {
   name: 'diffusion',
   formatVersion: 1,
-  capabilities: ['logLikelihood', 'sample', 'flipd', 'normalBundleSpectrum', 'scoreNorm', 'averageDenoisingLoss'],
+  capabilities: ['logLikelihood', 'sample', 'flipd', 'normalBundleSpectrum', 'scoreNorm', 'averageDenoisingLoss', 'degradeDenoise'],
   matches: isDiffusionModel,
   readSpec: (config, { path, seed }) => resolveDiffusionModelSpec(config, { seed, path }),
   validateSpec: (spec, where) => validateDiffusionSpec(spec, where),

@@ -9,6 +9,7 @@ import { peakBytesPerRow, rowsWithinBudget, valueAndVjp } from '@dgm-ood/engine'
 import { applyDataTransform, invertDataTransform } from './data-transform.js';
 import { pfOdeLogLikelihood, type PfOdeOptions, type PfOdeResult } from './likelihood.js';
 import { averageDenoisingLoss } from './loss-average.js';
+import { degradationTimes, degradeDenoise } from './degrade-denoise.js';
 import { denoisingLoss, type LossScheme } from './losses.js';
 import { sampleDiffusion, DEFAULT_SAMPLE_EPS, DEFAULT_SAMPLE_STEPS, type ReverseSolver } from './sampling.js';
 import type { ScoreNetwork } from './score-network.js';
@@ -91,6 +92,23 @@ export class DiffusionModel {
     const [c, h, w] = this.spec.dataShape;
     const pixels = await image.data();
     return averageDenoisingLoss(this.sde, this.network, this.spec.dataTransform, pixels, [h, w, c], seed, { ...settings, chunkRows: await this.passRows('forward') });
+  }
+
+  /**
+   * Graham et al.'s reconstructions of one raw NHWC image [1, H, W, C] from N noise levels (degrade-denoise.ts):
+   * raw pixels [N, H, W, C], floored as the reference's inverse transform does, not clamped.
+   */
+  async degradeDenoise(image: tf.Tensor4D, seed: number, settings: { levels: number; gamma: number; steps: number }): Promise<tf.Tensor4D> {
+    const x = this.preprocess(image, { seed: deriveSeed(seed, 0xdd) });
+    try {
+      const times = degradationTimes(this.sde, settings.levels, settings.gamma);
+      const recon = await degradeDenoise(this.sde, this.network, x, { times, steps: settings.steps, seed: deriveSeed(seed, 0xde) });
+      const raw = tf.tidy(() => invertDataTransform(recon, { ...this.spec.dataTransform, clampSamples: false }) as tf.Tensor4D);
+      recon.dispose();
+      return raw;
+    } finally {
+      x.dispose();
+    }
   }
 
   /** n raw NHWC samples (0..255, floored as the reference's inverse transform does), in batches. */

@@ -29,15 +29,20 @@ export type ReverseSolver = { type: 'euler-maruyama'; steps: number } | { type: 
 export const DEFAULT_SAMPLE_EPS = 1e-4;
 export const DEFAULT_SAMPLE_STEPS = 1000;
 
-/** Integrate from a given x_T back to ε; `x` is consumed (disposed). Returns x_ε in model space. */
-export async function reverseIntegrate(sde: Sde, net: ScoreNetwork, x: tf.Tensor4D, solver: ReverseSolver, opts: { seed: number; eps?: number; onProgress?: (f: number) => void }): Promise<tf.Tensor4D> {
+/**
+ * Integrate from a given x at time `from` (default T) back to ε; `x` is consumed (disposed). Returns x_ε in model
+ * space. Starting below T denoises a degraded point (the reconstruction baseline).
+ */
+export async function reverseIntegrate(sde: Sde, net: ScoreNetwork, x: tf.Tensor4D, solver: ReverseSolver, opts: { seed: number; eps?: number; from?: number; onProgress?: (f: number) => void }): Promise<tf.Tensor4D> {
   const eps = opts.eps ?? DEFAULT_SAMPLE_EPS;
+  const from = opts.from ?? sde.T;
   if (!(eps > 0 && eps < sde.T)) throw invalidArgument('reverseIntegrate', `eps must lie in (0, T) (got ${eps})`);
+  if (!(from > eps && from <= sde.T)) throw invalidArgument('reverseIntegrate', `the start time must lie in (eps, T] (got ${from})`);
   if (solver.type === 'pf-ode-rk45') {
-    const span = sde.T - eps;
+    const span = from - eps;
     const rhs = async (t: number, z: tf.Tensor) => tf.tidy(() => probabilityFlowDrift(sde, net, z, t));
     try {
-      const r = await dopri5(rhs, x, sde.T, eps, { rtol: solver.rtol, atol: solver.atol, onStep: (t) => opts.onProgress?.((sde.T - t) / span) });
+      const r = await dopri5(rhs, x, from, eps, { rtol: solver.rtol, atol: solver.atol, onStep: (t) => opts.onProgress?.((from - t) / span) });
       return r.y as tf.Tensor4D;
     } finally {
       x.dispose();
@@ -45,10 +50,10 @@ export async function reverseIntegrate(sde: Sde, net: ScoreNetwork, x: tf.Tensor
   }
   const steps = solver.steps;
   if (!(Number.isInteger(steps) && steps >= 2)) throw invalidArgument('reverseIntegrate', `steps must be an integer ≥ 2 (got ${steps})`);
-  const dt = (sde.T - eps) / (steps - 1);
+  const dt = (from - eps) / (steps - 1);
   let z: tf.Tensor = x;
   for (let i = 0; i < steps; i++) {
-    const t = sde.T - i * dt;
+    const t = from - i * dt;
     const next = tf.tidy(() => {
       if (solver.type === 'pf-ode-euler') return tf.sub(z, tf.mul(probabilityFlowDrift(sde, net, z, t), dt));
       const beta = sde.beta(t);

@@ -15,18 +15,18 @@ export async function modelFreeTarget(target: number | 'lpca', lpcaPoints: numbe
   return { dimension: lpca.dimension, source: `lpca(${lpca.rows} ${ctx.inDistribution} training images, alpha 0.001)` };
 }
 
-/** Each of the first n training images' LID as a function of the scale (one expensive computation per image). */
-export async function calibrationCurves(
+/** One expensive computation per each of the first n training images (their LID as a function of the scale, or any other per-image summary). */
+export async function calibrationCurves<T = LidAtScale>(
   train: ImageArray,
   n: number,
   ctx: CalibrationContext,
   seedOf: (index: number) => number,
-  curveOf: (image: tf.Tensor4D, seed: number) => Promise<LidAtScale>,
+  curveOf: (image: tf.Tensor4D, seed: number) => Promise<T>,
   what: string,
-): Promise<LidAtScale[]> {
+): Promise<T[]> {
   const { imageAt } = await import('./images.js');
   const count = Math.min(n, train.shape[0]);
-  const curves: LidAtScale[] = [];
+  const curves: T[] = [];
   for (let i = 0; i < count; i++) {
     if (ctx.signal.aborted) throw new Error(`stopped during calibration: ${String(ctx.signal.reason)}`);
     const image = imageAt(train, i);

@@ -4,7 +4,6 @@
  */
 export const UNAVAILABLE_METHODS: Readonly<Record<string, string>> = {
   'ood.baselines.JEMVol': 'the JEM volume baseline is not implemented',
-  'ood.reconstruction.DegradeDenoise': 'the diffusion reconstruction baseline is not implemented yet (it needs diffusion models)',
   'ood.sampling.ProbabilityMassSampling': 'probability-mass sampling is not implemented',
   'ood.methods.sampling.MetropolisHastingEstimator': 'the Metropolis–Hastings estimator is not implemented',
   'ood.methods.sampling.GaussianConvTrend': 'the Gaussian-convolution trend is not implemented',

@@ -74,7 +74,8 @@ export type CapabilityName =
   | 'flipd'
   | 'normalBundleSpectrum'
   | 'scoreNorm'
-  | 'averageDenoisingLoss';
+  | 'averageDenoisingLoss'
+  | 'degradeDenoise';
 
 /** How a diffusion model's LID and score terms are taken: at noise time t₀ (docs/diffusion.md §10). */
 export interface FlipdSettings {
@@ -89,6 +90,15 @@ export interface AverageLossSettings {
   fraction: number;
   /** M: noisy copies averaged. */
   draws: number;
+}
+
+/** Graham et al.'s degrade-and-denoise of one image (docs/diffusion.md §12). */
+export interface DegradeDenoiseSettings {
+  /** N noise levels at T·(i/N)^γ. */
+  levels: number;
+  gamma: number;
+  /** Euler–Maruyama grid points per level (level i uses i·steps). */
+  steps: number;
 }
 
 export interface NormalBundleSettings {
@@ -133,6 +143,8 @@ export interface ModelCapabilities {
   scoreNorm?(images: tf.Tensor4D, seed: number, t: number): Promise<Float64Array>;
   /** Diffusion: L_φ(x) of one image [1, H, W, C], the mean weighted L1 denoising loss over M seeded copies. */
   averageDenoisingLoss?(image: tf.Tensor4D, seed: number, settings: AverageLossSettings): Promise<number>;
+  /** Diffusion: the reconstructions of one image [1, H, W, C] from each noise level, raw pixels [N, H, W, C]. */
+  degradeDenoise?(image: tf.Tensor4D, seed: number, settings: DegradeDenoiseSettings): Promise<tf.Tensor4D>;
 }
 
 /** A model ready for OOD methods: its family, spec, shape and capabilities. */

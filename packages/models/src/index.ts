@@ -7,6 +7,7 @@ export type {
   CapabilityName,
   FlipdSettings,
   AverageLossSettings,
+  DegradeDenoiseSettings,
   NormalBundleSettings,
   JsonValue,
   LoadedModel,
