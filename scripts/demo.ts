@@ -1,7 +1,9 @@
-// `pnpm demo [--full] [--diffusion]`: the main job, end to end. Starts the coordinator and a worker, trains an
-// RQ-NSF (or, with --diffusion, a VP diffusion model) on Fashion-MNIST, scores FMNIST test points, MNIST digits
-// and the model's own samples (likelihood + LID: the flow's Jacobian LID, the diffusion model's FLIPD), prints
-// the AUC table and writes the LID-vs-likelihood scatter plot. See meta_configurations/demo.
+// `pnpm demo [--full] [--diffusion] [--baselines]`: the main job, end to end. Starts the coordinator and a worker,
+// trains an RQ-NSF (or, with --diffusion, a VP diffusion model) on Fashion-MNIST, scores FMNIST test points, MNIST
+// digits and the model's own samples (likelihood + LID: the flow's Jacobian LID, the diffusion model's FLIPD), prints
+// the AUC table and writes the LID-vs-likelihood scatter plot. See meta_configurations/demo. --baselines trains a
+// flow, its background flow and a diffusion model and scores FMNIST test vs MNIST with every method of the paper's
+// comparison (meta_configurations/baselines), printing their AUCs method by method.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -71,12 +73,21 @@ await runMain(async () => {
     options: {
       full: { type: 'boolean', default: false },
       diffusion: { type: 'boolean', default: false },
-      configs: { type: 'string', default: join(ROOT, 'meta_configurations', 'demo') },
+      baselines: { type: 'boolean', default: false },
+      configs: { type: 'string' },
     },
     strict: true,
   });
-  const variant = `${values.diffusion ? 'diffusion-' : ''}${values.full ? 'full' : 'quick'}`;
-  const modelKind = values.diffusion ? 'a VP diffusion model, PF-ODE likelihood and FLIPD' : 'a normalizing flow, likelihood and LID';
+  const baselines = values.baselines;
+  if (baselines && (values.full || values.diffusion)) throw new Error('--baselines runs its own models: leave out --full and --diffusion');
+  const configsDir = values.configs ?? join(ROOT, 'meta_configurations', baselines ? 'baselines' : 'demo');
+  const variant = baselines ? 'baselines' : `${values.diffusion ? 'diffusion-' : ''}${values.full ? 'full' : 'quick'}`;
+  const [trainFile, oodFile, placeholder] = baselines ? ['train.yaml', 'ood.yaml', 'BASELINES_TRAIN_SWEEP'] : [`train-${variant}.yaml`, `ood-${variant}.yaml`, 'DEMO_TRAIN_SWEEP'];
+  const modelKind = baselines
+    ? 'a flow, its background flow and a VP diffusion model; likelihood, LID, likelihood ratio, input complexity, CCLR and reconstruction'
+    : values.diffusion
+      ? 'a VP diffusion model, PF-ODE likelihood and FLIPD'
+      : 'a normalizing flow, likelihood and LID';
   const config = loadConfig();
   say(`dgm-ood demo (${variant}): FMNIST → MNIST with ${modelKind}`);
   await ensureDatabase(config.databaseUrl);
@@ -110,7 +121,7 @@ await runMain(async () => {
       return body;
     };
     const submit = (file: string, kind: string, replace: Record<string, string> = {}) => {
-      let source = readFileSync(join(values.configs!, file), 'utf8');
+      let source = readFileSync(join(configsDir, file), 'utf8');
       for (const [from, to] of Object.entries(replace)) source = source.replaceAll(from, to);
       return api<{ id: string; name: string; jobCount: number }>(`/sweeps?kind=${kind}`, {
         method: 'POST',
@@ -119,10 +130,10 @@ await runMain(async () => {
       });
     };
 
-    const train = await submit(`train-${variant}.yaml`, 'train');
-    say(`submitted training sweep ${train.name} (${train.id}): ${train.jobCount} job`);
-    // The OOD sweep references the training job by sweep id: it waits until the model is trained.
-    const ood = await submit(`ood-${variant}.yaml`, 'ood', { DEMO_TRAIN_SWEEP: train.id });
+    const train = await submit(trainFile, 'train');
+    say(`submitted training sweep ${train.name} (${train.id}): ${train.jobCount} job${train.jobCount === 1 ? '' : 's'}`);
+    // The OOD sweep references the training jobs by sweep id: each job waits until its models are trained.
+    const ood = await submit(oodFile, 'ood', { [placeholder]: train.id });
     say(`submitted OOD sweep ${ood.name} (${ood.id}): ${ood.jobCount} jobs, waiting for the model`);
 
     let lastLine = '';
@@ -171,6 +182,12 @@ await runMain(async () => {
     mkdirSync(outDir, { recursive: true });
     const csv = await fetch(`${base}/sweeps/${ood.id}/results`, { headers: { accept: 'text/csv' } }).then((r) => r.text());
     writeFileSync(join(outDir, 'results.csv'), csv);
+    if (baselines) {
+      process.stdout.write(`${formatMethodByMethod(evaluation.rows)}\n\n`);
+      say(`per-point scores of every method: ${join(outDir, 'results.csv')} (also GET ${base}/sweeps/${ood.id}/results)`);
+      say(`done in ${elapsed()}`);
+      return;
+    }
     const points: { dataset: string; scores: Record<string, number | null> }[] = [];
     for (let after = 0; ; ) {
       const page = await api<{ items: typeof points & { id: string }[]; next: number | null }>(`/sweeps/${ood.id}/results?limit=10000&after=${after}`);
@@ -210,3 +227,14 @@ await runMain(async () => {
     await stop();
   }
 });
+
+/** One line per (model, method, metric) of the FMNIST-test-vs-MNIST rows: the baselines side by side. */
+function formatMethodByMethod(rows: EvaluationRow[]): string {
+  const lines = [['model', 'method', 'metric', 'AUC', '95% interval'].join('\t')];
+  for (const row of rows.filter((r) => r.positive === 'test' && r.negative === 'mnist')) {
+    for (const m of row.metrics) {
+      lines.push([row.model, row.method, m.metric, m.value.toFixed(3), m.ci ? `[${m.ci.low.toFixed(3)}, ${m.ci.high.toFixed(3)}]` : '—'].join('\t'));
+    }
+  }
+  return lines.join('\n');
+}

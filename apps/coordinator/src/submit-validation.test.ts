@@ -47,6 +47,32 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     expect(ratios.body.jobCount).toBeGreaterThan(0);
   });
 
+  test("every baseline meta-config of the reference, unchanged, is created (201), LPIPS weights named by the deployment", async () => {
+    process.env.LPIPS_ALEXNET_WEIGHTS = '/weights/alexnet-owt-7be5be79.pth';
+    process.env.LPIPS_LIN_WEIGHTS = '/weights/alex.pth';
+    try {
+      for (const file of [
+        'training/flows/grayscale_background_flows.yaml',
+        'training/flows/colorful_background_flows.yaml',
+        'ood/ratios/grayscale_ratios.yaml',
+        'ood/ratios/rgb_ratios.yaml',
+        'ood/complexity/grayscale_complexity.yaml',
+        'ood/complexity/rgb_complexity.yaml',
+        'ood/ratios/grayscale_diffusion_ratio.yaml',
+        'ood/ratios/rgb_diffusion_ratio.yaml',
+        'ood/reconstruction_based/grayscale_degrade_denoise.yaml',
+        'ood/reconstruction_based/rgb_degrade_denoise.yaml',
+      ]) {
+        const { status, body } = await post(upstreamFile(file));
+        expect({ file, status, errors: body.errors }).toEqual({ file, status: 201, errors: undefined });
+        expect(body.jobCount).toBeGreaterThan(0);
+      }
+    } finally {
+      delete process.env.LPIPS_ALEXNET_WEIGHTS;
+      delete process.env.LPIPS_LIN_WEIGHTS;
+    }
+  });
+
   test("the reference's reconstruction sweep asks for lpips with no weights: 400 saying which files to provide; with them named, accepted", async () => {
     const source = upstreamFile('ood/reconstruction_based/grayscale_degrade_denoise.yaml');
     const refused = await post(source, '?dryRun=true');
@@ -74,10 +100,12 @@ describe('POST /sweeps checks every job with the plan readers the workers use', 
     const training = await post(upstreamFile('training/flows/grayscale_flows.yaml'), '?name=flows');
     expect(training.status).toBe(201);
     const source = lidSweepOnOurModels();
+    const sweepsBefore = (await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total;
     const dry = await post(source, '?dryRun=true');
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ id: null, dryRun: true, kind: 'ood', jobCount: 360 });
-    expect((await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total).toBe(1);
+    // A dry run creates nothing.
+    expect((await h.app.inject({ url: '/sweeps?pageSize=100' })).json().total).toBe(sweepsBefore);
     const created = await post(source);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ kind: 'ood', jobCount: 360, waiting: 360 });
