@@ -66,6 +66,11 @@ export function registerWasmKernels(): readonly ProjectKernel[] {
   if (tf.getKernel(tf.MaxPoolGrad, backend) !== undefined) tf.unregisterKernel(tf.MaxPoolGrad, backend);
   tf.registerKernel(cpuFallbackKernel(tf.MaxPoolGrad, backend));
   registered.push({ kernelName: tf.MaxPoolGrad, action: 'replaced', how: "tfjs-backend-cpu implementation on copies (wasm's is wrong)" });
+  // tfjs-backend-wasm 4.22's OneHot ignores its dtype: asked for float32 it writes int32 ones, read back as
+  // 1.4e-45, so an exact Jacobian trace built from float32 one-hot probes came out 0.
+  if (tf.getKernel(tf.OneHot, backend) !== undefined) tf.unregisterKernel(tf.OneHot, backend);
+  tf.registerKernel(cpuFallbackKernel(tf.OneHot, backend));
+  registered.push({ kernelName: tf.OneHot, action: 'replaced', how: "tfjs-backend-cpu implementation on copies (wasm's ignores a float32 dtype)" });
   for (const name of WASM_CPU_FALLBACK_KERNELS) {
     if (tf.getKernel(name, backend) !== undefined) continue;
     tf.registerKernel(cpuFallbackKernel(name, backend));

@@ -30,6 +30,18 @@ describe('project conv kernels on wasm', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
+  it('oneHot honours its dtype on wasm (tfjs-backend-wasm 4.22 wrote int32 ones into float32 tensors)', async () => {
+    registerWasmKernels();
+    await tf.setBackend('wasm');
+    const idx = tf.tensor1d([1, 2], 'int32');
+    const f = tf.oneHot(idx, 4, 1, 0, 'float32');
+    const i = tf.oneHot(idx, 4, 5, -1);
+    expect(f.dtype).toBe('float32');
+    expect(Array.from(await f.data())).toEqual([0, 1, 0, 0, 0, 0, 1, 0]);
+    expect(Array.from(await i.data())).toEqual([-1, 5, -1, -1, -1, -1, 5, -1]);
+    tf.dispose([idx, f, i]);
+  });
+
   const geometries: Array<[string, number[], number[], number, Pad]> = [
     ['3×3 same', [2, 7, 6, 3], [3, 3, 3, 4], 1, 'same'],
     ['1×1', [3, 4, 4, 5], [1, 1, 5, 2], 1, 'valid'],
