@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluateSweep } from '@dgm-ood/jobs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createHarness, isTerminal, type Harness } from '../../../apps/worker/src/testing/harness.js';
+import { pairJobs, upstreamJobs, withKey } from '../../../test/fixtures/upstream-jobs.js';
 
 const HANDLERS = fileURLToPath(new URL('./handlers.ts', import.meta.url));
 let h: Harness;
@@ -80,4 +81,21 @@ test('the likelihood ratio: log p − log p_background per point, both models de
   expect(lls.size).toBe(10);
   const evaluation = await evaluateSweep(h.pool, sweepId);
   expect(evaluation.rows[0]!.metrics.map((m) => m.metric).sort()).toEqual(['auc:background_log_likelihood', 'auc:likelihood_ratio', 'auc:log_likelihood', 'auc:max']);
+}, 400_000);
+
+test("the reference's complexity and likelihood-ratio sweeps, their FMNIST jobs cut by config keys to our tiny flows and 10 points, to a stored evaluation", async () => {
+  expect(trainJobs).toHaveLength(2);
+  const cut = (config: Parameters<typeof withKey>[0]) => withKey(withKey(config, 'base_model', { sweep: trainSweep, job: 0 }), 'ood.points', 10);
+  const complexity = pairJobs(upstreamJobs('ood/complexity/grayscale_complexity.yaml'), 'fashion-mnist', 'mnist').map(cut);
+  const ratios = pairJobs(upstreamJobs('ood/ratios/grayscale_ratios.yaml'), 'fashion-mnist', 'mnist').map((j) => withKey(cut(j), 'ood.method_args.reference_model_config', { sweep: trainSweep, job: 1 }));
+  const { sweepId, jobIds } = await h.submit([...complexity, ...ratios], { kind: 'ood' });
+  for (const id of jobIds) expect((await h.waitFor(id, isTerminal, 180_000)).error).toBeNull();
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  expect(evaluation.complete).toBe(true);
+  expect(evaluation.rows.map((r) => [r.method, r.inDistribution, r.negative, r.positives, r.negatives]).sort()).toEqual([
+    ['complexity', 'fashion-mnist', 'mnist', 10, 10],
+    ['likelihood-ratio', 'fashion-mnist', 'mnist', 10, 10],
+  ]);
+  const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM evaluations WHERE sweep_id = $1`, [sweepId]);
+  expect(rows[0].n).toBeGreaterThan(0);
 }, 400_000);

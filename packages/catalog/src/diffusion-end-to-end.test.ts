@@ -9,6 +9,7 @@ import { evaluateSweep, type JsonValue } from '@dgm-ood/jobs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DIFFUSION_SPEC_FORMAT } from '@dgm-ood/diffusion';
 import { TINY_SPEC } from '../../diffusion/src/unet/test-specs.js';
+import { pairJobs, upstreamJobs, withKey } from '../../../test/fixtures/upstream-jobs.js';
 import { createHarness, isTerminal, type Harness } from '../../../apps/worker/src/testing/harness.js';
 
 const HANDLERS = fileURLToPath(new URL('./handlers.ts', import.meta.url));
@@ -161,4 +162,30 @@ test('reconstruction (degrade and denoise): z-scored l2 and SSIM per point; an L
   const evaluation = await evaluateSweep(h.pool, sweepId);
   const row = evaluation.rows.find((r) => r.method === 'reconstruction');
   expect(row!.metrics.map((m) => m.metric).sort()).toEqual(['auc:max', 'auc:reconstruction', 'auc:reconstruction_l2', 'auc:reconstruction_ssim']);
+}, 600_000);
+
+test("the reference's CCLR and reconstruction sweeps, their FMNIST jobs cut by config keys to the tiny model, to a stored evaluation", async () => {
+  expect(trainSweepId).not.toBe('');
+  const cut = (config: Parameters<typeof withKey>[0]) => {
+    let c = withKey(config, 'base_model', { sweep: trainSweepId, job: 0 });
+    for (const side of ['in_distribution', 'out_of_distribution']) c = withKey(c, `data.${side}.dataloader_args.additional_dataset_args`, { resize_image: [8, 8] });
+    return withKey(c, 'ood.points', 3);
+  };
+  const cclr = pairJobs(upstreamJobs('ood/ratios/grayscale_diffusion_ratio.yaml'), 'fashion-mnist', 'mnist').map((j) => withKey(cut(j), 'ood.method_args.num_samples', 8));
+  const reconstruction = pairJobs(upstreamJobs('ood/reconstruction_based/grayscale_degrade_denoise.yaml'), 'fashion-mnist', 'mnist').map((j) => {
+    let c = cut(j);
+    for (const [key, value] of [['methods_to_include', ['l2']], ['num_time_steps', 2], ['steps', 2], ['calibration_points', 3]] as const) c = withKey(c, `ood.method_args.${key}`, value as JsonValue);
+    return c;
+  });
+  const { sweepId, jobIds } = await h.submit([...cclr, ...reconstruction], { kind: 'ood' });
+  for (const id of jobIds) expect((await h.waitFor(id, isTerminal, 240_000)).error).toBeNull();
+  const evaluation = await evaluateSweep(h.pool, sweepId);
+  expect(evaluation.complete).toBe(true);
+  expect(evaluation.rows.map((r) => [r.method, r.inDistribution, r.negative, r.positives]).sort()).toEqual([
+    ['cclr', 'fashion-mnist', 'mnist', 3],
+    ['reconstruction', 'fashion-mnist', 'mnist', 3],
+  ]);
+  // The reference's sweep names one φ per job: that φ's score.
+  const fraction = (cclr[0]!.ood as { method_args: { t_frac: number } }).method_args.t_frac;
+  expect(evaluation.rows.find((r) => r.method === 'cclr')!.metrics.map((m) => m.metric)).toContain(`auc:cclr_${String(fraction).replace('.', '_')}`);
 }, 600_000);

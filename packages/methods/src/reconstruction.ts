@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DeterministicJobError, isDict, positiveInt, valueAt, type ConfigReader, type JsonValue } from '@dgm-ood/jobs';
+import { loadSetting } from '@dgm-ood/config/env';
 import type { ScoreSchema } from '@dgm-ood/evaluation';
 import type { LoadedModel } from '@dgm-ood/models';
 import type { OodMethod } from './contract.js';
@@ -145,7 +146,7 @@ let lpipsCache: { key: string; model: import('@dgm-ood/lpips').Lpips } | null = 
 async function lpipsDistances(image: tf.Tensor4D, recon: tf.Tensor4D, settings: NonNullable<ReconstructionPlan['lpips']>): Promise<Float32Array> {
   const { loadLpips, resolveLpipsWeights } = await import('@dgm-ood/lpips');
   const tfm = await import('@tensorflow/tfjs');
-  const modelDir = process.env.MODEL_DIR || './runs';
+  const modelDir = loadSetting('MODEL_DIR');
   const at = (p: string) => (isAbsolute(p) ? p : resolve(modelDir, p));
   const source = settings.source;
   let paths;
