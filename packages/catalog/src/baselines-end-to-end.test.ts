@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluateSweep } from '@dgm-ood/jobs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createHarness, isTerminal, type Harness } from '../../../apps/worker/src/testing/harness.js';
-import { pairJobs, upstreamJobs, withKey } from '../../../test/fixtures/upstream-jobs.js';
+import { pairJobs, upstreamJobs, valueOf, withKey } from '../../../test/fixtures/upstream-jobs.js';
 
 const HANDLERS = fileURLToPath(new URL('./handlers.ts', import.meta.url));
 let h: Harness;
@@ -99,3 +99,18 @@ test("the reference's complexity and likelihood-ratio sweeps, their FMNIST jobs 
   const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM evaluations WHERE sweep_id = $1`, [sweepId]);
   expect(rows[0].n).toBeGreaterThan(0);
 }, 400_000);
+
+test("a reference job whose dataset files are absent (omniglot, not offline here) fails at once, naming where it looked", async () => {
+  expect(trainJobs).toHaveLength(2);
+  const jobs = upstreamJobs('ood/complexity/grayscale_complexity.yaml').filter(
+    (j) => valueOf(j, 'data.in_distribution.dataloader_args.dataset') === 'fashion-mnist' && valueOf(j, 'data.out_of_distribution.dataloader_args.dataset') === 'omniglot',
+  );
+  expect(jobs).toHaveLength(1);
+  const config = withKey(withKey(jobs[0]!, 'base_model', { sweep: trainSweep, job: 0 }), 'ood.points', 10);
+  const { jobIds } = await h.submit([config], { kind: 'ood' });
+  const failed = await h.waitFor(jobIds[0]!, isTerminal, 120_000);
+  expect(failed.state).toBe('failed');
+  expect(failed.attempts).toBe(1);
+  expect(String(failed.error)).toMatch(/omniglot/);
+  expect(String(failed.error)).toMatch(/looked in|tried|searched/);
+}, 200_000);
