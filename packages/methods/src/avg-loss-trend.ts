@@ -1,6 +1,7 @@
 import { deriveSeed } from '@dgm-ood/engine/rng';
 import { positiveInt, type ConfigReader } from '@dgm-ood/jobs';
 import type { ScoreSchema } from '@dgm-ood/evaluation';
+import { readLossDraws } from './cclr.js';
 import type { OodMethod } from './contract.js';
 
 export interface AvgLossTrendPlan {
@@ -31,8 +32,7 @@ export const avgLossTrendMethod: OodMethod<AvgLossTrendPlan, null> = {
   readPlan: (args: ConfigReader) => {
     const count = args.number('t_frac_count', 10, (n) => positiveInt(n) && n <= 100, 'an integer in [1, 100]');
     const gamma = args.number('t_frac_gamma', 3, (n) => n > 0, 'a positive number');
-    args.number('chunk_size', 128, positiveInt, 'a positive integer');
-    return { fractions: trendFractions(count, gamma), draws: args.number('num_samples', 1024, positiveInt, 'a positive integer') };
+    return { fractions: trendFractions(count, gamma), draws: readLossDraws(args) };
   },
   scores: (plan): ScoreSchema => ({
     scores: plan.fractions.map((phi, k) => ({ name: trendScore(k), label: `L_φ at φ = ${phi.toPrecision(3)}`, direction: 'lower-is-in-distribution' as const })),

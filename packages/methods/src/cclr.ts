@@ -19,6 +19,12 @@ export const cclrScore = (phi: number) => `cclr_${String(phi).replace('.', '_')}
 
 const inUnit = (n: number) => n > 0 && n <= 1;
 
+/** M, the noisy copies per L_φ (`num_samples`, the reference's 1024 by default); `chunk_size` is checked, not used: passes are sized by memory. */
+export function readLossDraws(args: ConfigReader): number {
+  args.number('chunk_size', 128, positiveInt, 'a positive integer');
+  return args.number('num_samples', 1024, positiveInt, 'a positive integer');
+}
+
 /**
  * The CCLR baseline (Goodier et al. 2023; the reference's `ood.likelihood_ratio.DiffusionCCLR`): per point the
  * average weighted L1 denoising loss up to a time fraction φ minus that over the whole time range,
@@ -45,8 +51,7 @@ export const cclrMethod: OodMethod<CclrPlan, null> = {
       }
       fractions = [...new Set(list as number[])];
     }
-    args.number('chunk_size', 128, positiveInt, 'a positive integer');
-    return { fractions, draws: args.number('num_samples', 1024, positiveInt, 'a positive integer') };
+    return { fractions, draws: readLossDraws(args) };
   },
   scores: (plan): ScoreSchema => ({
     scores: [

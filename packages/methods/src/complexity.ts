@@ -2,6 +2,7 @@ import { DeterministicJobError, type ConfigReader } from '@dgm-ood/jobs';
 import type * as tf from '@tensorflow/tfjs';
 import type { OodMethod } from './contract.js';
 import { findFlifEncoder, flifBytes, jpegBytes, pngBytes, type Image8 } from './complexity/compressed-length.js';
+import { deterministicLogLikelihood, readInputScaling, type InputScaling } from './deterministic-likelihood.js';
 import { LIKELIHOOD_STREAM } from './likelihood.js';
 
 const CODECS = ['png', 'jpeg', 'flif'] as const;
@@ -9,8 +10,8 @@ type Codec = (typeof CODECS)[number];
 
 export interface ComplexityPlan {
   codecs: Codec[];
-  /** The flow's input scaling: midpoint (ours: each pixel at its dequantization bin's centre) or off (x/255, the reference). */
-  dequantization: 'midpoint' | 'off';
+  /** The flow's input scaling (deterministic-likelihood.ts). */
+  dequantization: InputScaling;
   /** Hand RGB images to the encoder in reversed channel order, as the reference did (OpenCV assumes BGR). */
   swapRgb: boolean;
 }
@@ -34,7 +35,7 @@ export const complexityMethod: OodMethod<ComplexityPlan, null> = {
   families: ['flow'],
   readPlan: (args: ConfigReader) => ({
     codecs: readCodecs(args),
-    dequantization: args.oneOf('dequantization', ['midpoint', 'off'] as const, 'midpoint'),
+    dequantization: readInputScaling(args),
     swapRgb: args.get('swap_rgb') === true,
   }),
   scores: {
@@ -46,9 +47,7 @@ export const complexityMethod: OodMethod<ComplexityPlan, null> = {
     combinations: [],
   },
   async score(model, point, plan) {
-    const options = { dequantization: plan.dequantization, background_augmentation: false };
-    const [ll] = await model.capabilities.logLikelihood!(point.image, point.seed(LIKELIHOOD_STREAM), options);
-    const bits = ll! / Math.LN2;
+    const bits = (await deterministicLogLikelihood(model, point.image, point.seed(LIKELIHOOD_STREAM), plan.dequantization)) / Math.LN2;
     const length = await compressedBits(await image8(point.image, plan.swapRgb), plan.codecs);
     return { input_complexity: bits + length, log_likelihood_bits: bits, complexity_bits: length };
   },

@@ -1,13 +1,14 @@
 import { DeterministicJobError, type ConfigReader } from '@dgm-ood/jobs';
 import type { OodMethod } from './contract.js';
+import { deterministicLogLikelihood, readInputScaling, type InputScaling } from './deterministic-likelihood.js';
 import { LIKELIHOOD_STREAM } from './likelihood.js';
 import { readModelSourceAt } from './ood-plan.js';
 
 export interface LikelihoodRatioPlan {
   /** The config path naming the background model. */
   backgroundPath: string;
-  /** The flows' input scaling: midpoint (ours) or off (x/255, the reference). */
-  dequantization: 'midpoint' | 'off';
+  /** The flows' input scaling (deterministic-likelihood.ts). */
+  dequantization: InputScaling;
 }
 
 const BACKGROUND = 'ood.method_args.reference_model_config';
@@ -33,7 +34,7 @@ export const likelihoodRatioMethod: OodMethod<LikelihoodRatioPlan, null> = {
       args.fail('reference_model_config', 'missing: the background model ({sweep, job} of a training sweep with background_augmentation, {directory}, or {checkpoint_dir, config_dir})');
     }
     readModelSourceAt(config, BACKGROUND);
-    return { backgroundPath: BACKGROUND, dequantization: args.oneOf('dequantization', ['midpoint', 'off'] as const, 'midpoint') };
+    return { backgroundPath: BACKGROUND, dequantization: readInputScaling(args) };
   },
   models: (plan) => ({ background: plan.backgroundPath }),
   scores: {
@@ -52,11 +53,10 @@ export const likelihoodRatioMethod: OodMethod<LikelihoodRatioPlan, null> = {
         `config ${plan.backgroundPath}: the background model must be a ${model.family} model of the same data shape ${model.dataShape.join('×')} (got a ${background.family} model of ${background.dataShape.join('×')})`,
       );
     }
-    const options = { dequantization: plan.dequantization, background_augmentation: false };
     const seed = point.seed(LIKELIHOOD_STREAM);
-    const [ll] = await model.capabilities.logLikelihood!(point.image, seed, options);
-    const [bg] = await background.capabilities.logLikelihood!(point.image, seed, options);
-    return { likelihood_ratio: ll! - bg!, log_likelihood: ll!, background_log_likelihood: bg! };
+    const ll = await deterministicLogLikelihood(model, point.image, seed, plan.dequantization);
+    const bg = await deterministicLogLikelihood(background, point.image, seed, plan.dequantization);
+    return { likelihood_ratio: ll - bg, log_likelihood: ll, background_log_likelihood: bg };
   },
   summary: (plan) => ({ dequantization: plan.dequantization, background: plan.backgroundPath }),
 };
