@@ -135,6 +135,7 @@ await runMain(async () => {
     // The OOD sweep references the training jobs by sweep id: each job waits until its models are trained.
     const ood = await submit(oodFile, 'ood', { [placeholder]: train.id });
     say(`submitted OOD sweep ${ood.name} (${ood.id}): ${ood.jobCount} jobs, waiting for the model`);
+    say(`watch them live: ${base}/#/sweeps/${train.id} and ${base}/#/sweeps/${ood.id} (the dashboard, while the demo runs)`);
 
     let lastLine = '';
     const describe = (job: JobView) => {
@@ -222,6 +223,7 @@ await runMain(async () => {
       say(`FMNIST test vs MNIST: naive likelihood AUC ${withCi(naive)} (${naive.value < 0.5 ? 'the paradox: MNIST looks more likely' : 'no paradox at this scale'}), ` +
         `dual threshold AUC ${dual ? `${withCi(dual)} (${dual.value >= 0.85 ? 'fixed by LID' : 'below 0.85'})` : '—'}`);
     }
+    say(`figures and tables later: \`pnpm coordinator\`, then http://127.0.0.1:${config.port}/#/sweeps/${ood.id}/evaluation`);
     say(`done in ${elapsed()}`);
   } finally {
     await stop();

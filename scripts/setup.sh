@@ -27,6 +27,18 @@ ensure_system_data() {
   fi
 }
 
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (no browser download).
+ensure_browser() {
+  if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      say "installing chromium (Debian) for the browser tests"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+    else
+      say "warning: no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}; the browser tests need Debian's chromium (install it as root) or CHROMIUM_PATH"
+    fi
+  fi
+}
+
 install_dependencies() {
   say "pnpm install --frozen-lockfile"
   # The optional native TensorFlow bindings try to download libtensorflow; offline that fails and pnpm
@@ -39,6 +51,8 @@ install_dependencies() {
   [ "$status" -eq 0 ] || { say "pnpm install failed (exit $status)"; exit "$status"; }
   say "prisma generate"
   bash scripts/prisma-generate.sh >/dev/null
+  say "building the dashboard"
+  pnpm --silent dashboard:build
 }
 
 start_local_services() {
@@ -72,6 +86,7 @@ ensure_services() {
 setup_all() {
   ensure_pnpm
   ensure_system_data
+  ensure_browser
   install_dependencies
   ensure_services
 }

@@ -15,24 +15,37 @@ say "typecheck"
 pnpm --silent typecheck || typecheck_failed=1
 
 mkdir -p test-results
-rm -f test-results/vitest.json
+rm -f test-results/vitest.json test-results/vitest-browser.json
 say "tests"
+started=$SECONDS
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 vitest_status=$?
+say "unit and service tests: $((SECONDS - started)) s"
+
+# The browser suite (Debian Chromium via playwright-core) has its own time budget and printed time.
+BROWSER_BUDGET_S="${BROWSER_BUDGET_S:-600}"
+say "browser tests (budget ${BROWSER_BUDGET_S} s; screenshots in test-results/screenshots/)"
+started=$SECONDS
+timeout "$BROWSER_BUDGET_S" pnpm exec vitest run -c vitest.browser.config.ts --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json=test-results/vitest-browser.json "$@"
+browser_status=$?
+say "browser tests: $((SECONDS - started)) s of ${BROWSER_BUDGET_S} s$([ "$browser_status" -eq 124 ] && echo ' (over budget: stopped)')"
 
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0;
-try {
-  const r = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8"));
-  passed = r.numPassedTests; failed = r.numFailedTests + (r.numTotalTests === 0 ? 1 : 0);
-  // A file that fails to load counts as a failure even though it reported no test.
-  failed += r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-} catch { failed += 1; }
+for (const [file, required] of [["test-results/vitest.json", true], ["test-results/vitest-browser.json", false]]) {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + (required && r.numTotalTests === 0 ? 1 : 0);
+    // A file that fails to load counts as a failure even though it reported no test.
+    failed += r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  } catch { failed += 1; }
+}
 const tc = Number(process.argv[1]);
 passed += tc ? 0 : 1; failed += tc;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 ' "$typecheck_failed"
 summary_status=$?
-[ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
+[ "$vitest_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$summary_status" -eq 0 ]

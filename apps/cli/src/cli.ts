@@ -1,15 +1,20 @@
 /** Command dispatch of the `dgm-ood` workspace CLI. */
 import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { EXIT, type CliIo } from './io.js';
+import { EXIT, EXIT_CODES, type CliIo } from './io.js';
 
 export function helpText(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
+  const indent = `  ${' '.repeat(width)}  `;
   return [
     'usage: dgm-ood <command> [options]',
     '',
     'commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`),
+    // A command with subcommands has a usage line per subcommand.
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n${indent}${c.usage.split('\n').join(`\n${indent}`)}`),
+    '',
+    'exit codes:',
+    ...EXIT_CODES.map((e) => `  ${String(e.code).padEnd(3)}  ${e.meaning}`),
     '',
   ].join('\n');
 }
@@ -26,7 +31,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return EXIT.usage;
   }
   if (rest.includes('-h') || rest.includes('--help')) {
-    io.stdout(`usage: ${command.usage}\n`);
+    io.stdout(command.help ?? `usage: ${command.usage}\n`);
     return EXIT.ok;
   }
   return command.run(rest, io);

@@ -5,6 +5,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** Printed for `dgm-ood <command> --help` instead of the usage line (commands with subcommands). */
+  help?: string;
   run(args: readonly string[], io: CliIo): Promise<number> | number;
 }
 

@@ -1,4 +1,5 @@
 /** An in-memory CliIo for tests. */
+import { readFileSync } from 'node:fs';
 import type { CliIo } from './io.js';
 
 export function memoryIo(files: Record<string, string> = {}): CliIo & { out: string; err: string } {
@@ -17,5 +18,12 @@ export function memoryIo(files: Record<string, string> = {}): CliIo & { out: str
       return text;
     },
   };
+  return io;
+}
+
+/** A memory io that reads real files (for commands given paths on disk, e.g. --config). */
+export function fileIo(): ReturnType<typeof memoryIo> {
+  const io = memoryIo();
+  io.readFile = (p: string) => readFileSync(p, 'utf8');
   return io;
 }

@@ -1,11 +1,15 @@
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '@dgm-ood/config';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { liveUpdatesPlugin } from './plugins/live-updates.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { evaluationRoutes } from './routes/evaluation.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { importModelRoute } from './routes/import-model.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -28,6 +32,7 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorsPlugin);
   await app.register(servicesPlugin, { services: options.services });
+  await app.register(metricsPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes);
   await app.register(submitSweepRoute);
@@ -36,7 +41,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(jobRoutes);
   await app.register(resultRoutes);
   await app.register(evaluationRoutes);
+  await app.register(liveUpdatesPlugin);
+  await app.register(eventRoutes);
   await app.register(queueBoardPlugin);
+  await app.register(dashboardPlugin);
   return app;
 }
 

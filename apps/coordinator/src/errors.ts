@@ -5,6 +5,17 @@ export const SweepNotFoundError = createError<[string]>('DGM_SWEEP_NOT_FOUND', '
 export const CoordinatorJobNotFoundError = createError<[string]>('DGM_JOB_NOT_FOUND', 'job %s not found', 404);
 export const ImportInvalidError = createError<[string]>('DGM_IMPORT_INVALID', '%s', 400);
 export const ImportTooLargeError = createError<[string, string]>('DGM_IMPORT_TOO_LARGE', 'checkpoint %s is larger than the import limit of %s bytes (DGM_OOD_IMPORT_MAX_BYTES)', 413);
+export const EvaluationRowNotFoundError = createError<[string, string, string]>(
+  'DGM_EVALUATION_ROW_NOT_FOUND',
+  'sweep %s has no succeeded scored jobs %s (positive) and %s (negative): use the positiveJobIds[0] and negativeJobIds[0] of a row of GET /sweeps/:id/evaluation',
+  404,
+);
+export const ArtifactNotFoundError = createError<[string, string]>('DGM_ARTIFACT_NOT_FOUND', 'job %s has no artifact %s', 404);
+export const ArtifactUnreadableError = createError<[string, string, string]>(
+  'DGM_ARTIFACT_UNREADABLE',
+  'artifact %s of job %s cannot be read from the coordinator: %s (a directory store must be shared with the coordinator; ARTIFACT_STORE=postgres works anywhere)',
+  502,
+);
 export const JobNotRetryableError = createError<[string, string]>('DGM_JOB_NOT_RETRYABLE', 'job %s is %s: only failed, cancelled or succeeded jobs can be retried', 409);
 
 /** One problem of a submitted file, located as precisely as we can. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 export const jobStates = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export const JobStateSchema = z.enum(jobStates);
+export type JobState = (typeof jobStates)[number];
 export const KindSchema = z.enum(['train', 'ood']);
 
 export const ErrorSchema = z.object({
@@ -46,7 +47,12 @@ export const SweepSummarySchema = z.object({
 export const SweepDetailSchema = SweepSummarySchema.extend({
   options: Json,
   counts: CountsSchema,
-  progress: z.object({ finished: z.number(), total: z.number(), fraction: z.number() }),
+  progress: z.object({
+    finished: z.number(),
+    total: z.number(),
+    fraction: z.number(),
+    workDone: z.number().describe("(finished jobs + the fractions running jobs report) / total: what an ETA is projected from"),
+  }),
   timings: z.object({ elapsedMs: z.number().nullable(), meanSucceededJobMs: z.number().nullable() }),
 });
 
@@ -58,13 +64,15 @@ export const JobSummarySchema = z.object({
   attempts: z.number(),
   progress: Json,
   error: z.string().nullable(),
+  /** The job's grid point: the swept keys and their values (dotted paths). */
+  point: Json,
+  backend: z.string().nullable(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 });
 
 export const JobDetailSchema = JobSummarySchema.extend({
   sweepId: z.string(),
-  point: Json,
   config: Json,
   configHash: z.string(),
   maxAttempts: z.number(),
@@ -100,6 +108,75 @@ export const PointResultSchema = z.object({
   pointIndex: z.number(),
   /** Every score of the point by name (snake_case), null where not computed. */
   scores: z.record(z.string(), z.number().nullable()),
+});
+
+export const SweepListItemSchema = SweepSummarySchema.extend({ counts: CountsSchema });
+
+export const pageOf = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), total: z.number(), page: z.number(), pageSize: z.number() });
+
+export const LogLineSchema = z.object({ id: z.number(), attempt: z.number(), level: z.string(), message: z.string(), data: z.unknown(), createdAt: z.string() });
+
+export const MetricSeriesSchema = z.object({
+  name: z.string(),
+  scope: z.enum(['step', 'epoch']),
+  points: z.array(z.object({ step: z.number(), epoch: z.number().nullable(), value: z.number().nullable(), attempt: z.number() })),
+});
+
+export const MetricEstimateSchema = z.object({
+  metric: z.string().describe('auc:<score>, auc:dual:<a>+<b> or auc:max'),
+  kind: z.enum(['single', 'dual-threshold', 'max']),
+  scores: z.array(z.string()),
+  label: z.string(),
+  value: z.number().describe('AUC, positives = in-distribution; the mean over seeds when the row aggregates several'),
+  std: z.number().nullable().describe('standard deviation over seeds; null with one seed'),
+  ci: z
+    .object({ low: z.number(), high: z.number(), level: z.number(), resamples: z.number() })
+    .nullable()
+    .describe('percentile bootstrap interval; null when not computed. Dual-threshold intervals of large sets use fewer resamples than bootstrap.resamples'),
+});
+
+export const EvaluationRowSchema = z.object({
+  model: z.string().describe("the model: the training job's run name for a {sweep, job} reference"),
+  modelKey: z.string(),
+  method: z.string(),
+  variant: z.string().describe("settings that tell apart jobs of one model and method ('' when there is one variant)"),
+  inDistribution: z.string(),
+  positive: z.enum(['test', 'generated']),
+  negative: z.string(),
+  negativeSplit: z.string(),
+  seeds: z.number().describe('seed replicates aggregated in this row'),
+  positiveJobIds: z.array(z.string()),
+  negativeJobIds: z.array(z.string()),
+  positives: z.number(),
+  negatives: z.number(),
+  metrics: z.array(MetricEstimateSchema),
+});
+
+export const EvaluationSchema = z.object({
+  sweepId: z.string(),
+  complete: z.boolean(),
+  protocol: z.object({ name: z.string(), computeLimit: z.number().optional(), seed: z.number().optional() }),
+  bootstrap: z.object({ resamples: z.number(), seed: z.number(), level: z.number() }),
+  rows: z.array(EvaluationRowSchema),
+});
+
+const DirectionSchema = z.enum(['higher-is-in-distribution', 'lower-is-in-distribution']);
+const ThresholdSchema = z.object({ threshold: z.number(), direction: DirectionSchema });
+
+export const EvaluationPlotsSchema = z.object({
+  row: EvaluationRowSchema.pick({ model: true, method: true, variant: true, inDistribution: true, positive: true, negative: true, negativeSplit: true }),
+  scores: z.array(z.object({ name: z.string(), label: z.string(), direction: DirectionSchema })),
+  pair: z.tuple([z.string(), z.string()]).nullable(),
+  sets: z.array(
+    z.object({
+      role: z.enum(['in-distribution', 'ood', 'generated']), label: z.string(), jobId: z.string(), dataset: z.string(), split: z.string(),
+      points: z.number(), shown: z.number(), scores: z.record(z.string(), z.array(z.number())),
+    }),
+  ),
+  curves: z.array(
+    z.object({ metric: z.string(), kind: z.enum(['single', 'dual-threshold']), label: z.string(), fpr: z.array(z.number()), tpr: z.array(z.number()), auc: z.number() }),
+  ),
+  operatingPoint: z.object({ scores: z.tuple([z.string(), z.string()]), x: ThresholdSchema, y: ThresholdSchema, tpr: z.number(), fpr: z.number() }).nullable(),
 });
 
 /** Dates as ISO strings (JSON has none). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCoordinatorHarness, startFixtureWorker, waitForSweep, type CoordinatorHarness } from './testing/harness.js';
+import { paradoxOodSweep } from './testing/fixture-sweeps.js';
 
 let h: CoordinatorHarness;
 let stopWorker: () => Promise<void>;
@@ -12,23 +13,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-// An OOD sweep like the demo's: one model scores its own test split, its samples, and MNIST.
-const META = `
-project: eval
-base_config:
-  fixture: score
-  points: 12
-  base_model: {config_dir: runs/fmnist/run_config.json, checkpoint_dir: runs/fmnist/best.json}
-  data:
-    in_distribution: {pick_loader: train, dataloader_args: {dataset: fashion-mnist}}
-    out_of_distribution: {pick_loader: test, dataloader_args: {dataset: fashion-mnist}}
-  ood: {seed: 100}
-sweep_configuration:
-  data:
-    out_of_distribution:
-      dataloader_args:
-        dataset: {sweep: true, values: [fashion-mnist, dgm-generated, mnist]}
-`;
+const META = paradoxOodSweep(12);
 
 test('a finished OOD sweep pairs its jobs per model and serves the AUC table', async () => {
   const created = (await h.app.inject({ method: 'POST', url: '/sweeps', headers: { 'content-type': 'application/yaml' }, payload: META })).json();

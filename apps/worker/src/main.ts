@@ -1,5 +1,5 @@
 // `pnpm worker [--queues train,ood] [--concurrency N] [--handlers m1,m2] [--isolation process|inline]
-//   [--lock-duration ms] [--stalled-interval ms] [--max-stalled N] [--shutdown-timeout ms]`
+//   [--lock-duration ms] [--stalled-interval ms] [--max-stalled N] [--shutdown-timeout ms] [--metrics-port N]`
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError, createLogger, loadConfig, runMain } from '@dgm-ood/config';
 import { checkDatabase } from '@dgm-ood/db';
@@ -14,6 +14,14 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
+/** `--metrics-port` wins over WORKER_METRICS_PORT; neither: no metrics server. */
+function metricsPort(flag: string | undefined, fromEnv: number | undefined): { metricsPort?: number } {
+  if (flag === undefined) return fromEnv === undefined ? {} : { metricsPort: fromEnv };
+  const n = Number(flag);
+  if (!/^\d+$/.test(flag) || n > 65535) throw new ConfigInvalidError(`--metrics-port must be an integer from 0 to 65535 (got ${JSON.stringify(flag)})`);
+  return { metricsPort: n };
+}
+
 await runMain(async () => {
   const { values } = parseArgs({
     options: {
@@ -25,6 +33,7 @@ await runMain(async () => {
       'stalled-interval': { type: 'string' },
       'max-stalled': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
     strict: true,
   });
@@ -39,6 +48,7 @@ await runMain(async () => {
   }
   const handlerModules = values.handlers !== undefined ? values.handlers.split(',').map((m) => m.trim()).filter(Boolean) : config.handlerModules;
   if (handlerModules?.length === 0) throw new ConfigInvalidError(`--handlers must name at least one module (got ${JSON.stringify(values.handlers)})`);
+  const metrics = metricsPort(values['metrics-port'], config.workerMetricsPort);
   await Promise.all([checkDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
   const shutdownTimeoutMs = positiveInt('shutdown-timeout', values['shutdown-timeout'], 60_000);
   const worker = await startWorker({
@@ -52,6 +62,7 @@ await runMain(async () => {
     stalledIntervalMs: positiveInt('stalled-interval', values['stalled-interval'], 30_000),
     maxStalledCount: positiveInt('max-stalled', values['max-stalled'], 3),
     shutdownTimeoutMs,
+    ...metrics,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

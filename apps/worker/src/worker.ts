@@ -5,20 +5,21 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppConfig, Logger } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import {
-  appendLogs, completeAttempt, DeterministicJobError, DirectoryArtifactStore, failAttempt, findModelReferences,
-  interruptAttempt, isDeterministicFailure, isStaleAttempt, resolveModelReference, type ResolvedModelDir,
-  listArtifacts, PostgresArtifactStore, recordBackend, removeArtifact, readSharedCache, recordCancelledAttempt, recordMetrics, recordProvenance, reportProgress, restoreWorkdir, saveArtifact, writeSharedCache,
-  startAttempt, writeResults, type ArtifactStore, type JsonValue, type LogLine, type ProgressReport,
+  completeAttempt, DirectoryArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure, isStaleAttempt, PostgresArtifactStore,
+  recordCancelledAttempt, restoreWorkdir, startAttempt, type ArtifactStore, type JsonValue,
 } from '@dgm-ood/jobs';
 import {
   createQueues, createRedis, closeQueues, enqueueJobs, isCancellationRequested, onCancellation,
   type QueueName, type QueuedJobData,
 } from '@dgm-ood/queue';
-import type { Executor, ExecutionHost } from './executors/executor.js';
+import { createDatabaseHost, resolveModelDirs } from './database-host.js';
+import type { Executor } from './executors/executor.js';
 import { InlineExecutor } from './executors/inline.js';
 import { ProcessExecutor } from './executors/process.js';
+import { observeExecutor } from './job-observer.js';
 import { baseProvenance, detectCodeVersion } from './provenance.js';
 import { HandlerRegistry } from './registry.js';
+import { startWorkerMetricsServer } from './worker-metrics.js';
 
 export interface WorkerOptions {
   config: AppConfig;
@@ -36,10 +37,14 @@ export interface WorkerOptions {
   /** How often running jobs re-check their cancellation key (pub/sub is the fast path). */
   cancelPollMs?: number;
   workerId?: string;
+  /** Serve Prometheus metrics on this port (0: any free one) at HOST; unset: no metrics server. */
+  metricsPort?: number;
 }
 
 export interface RunningWorker {
   workerId: string;
+  /** Where this worker's Prometheus metrics are served, when `metricsPort` was given. */
+  metricsUrl?: string;
   /** Stops taking jobs; running jobs are told to checkpoint ('shutdown') and are requeued. */
   close(): Promise<void>;
 }
@@ -48,6 +53,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { config, logger } = options;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
   const provenance = baseProvenance(detectCodeVersion(config.codeVersion), workerId);
+  // First, so that a port in use stops the worker before it holds any connection.
+  const metrics = options.metricsPort === undefined ? undefined : await startWorkerMetricsServer({ port: options.metricsPort, host: config.host, workerId });
+  if (metrics) logger.info({ url: metrics.url }, 'serving metrics');
   // Each running job holds at most one connection at a time; keep well under max_connections.
   const pool = createPool(config.databaseUrl, { max: Math.min(20, options.concurrency + 4) });
   const redis = createRedis(config.redisUrl);
@@ -56,8 +64,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const store: ArtifactStore =
     config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir);
   const registry = await HandlerRegistry.load(options.handlerModules);
-  const executor: Executor =
+  const isolated: Executor =
     options.isolation === 'inline' ? new InlineExecutor(registry) : new ProcessExecutor(options.handlerModules);
+  const executor = metrics ? observeExecutor(isolated, metrics.observer) : isolated;
   const running = new Map<string, AbortController>();
 
   const stopCancellation = await onCancellation(subscriber, (ids) => {
@@ -68,24 +77,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (!controller.signal.aborted && (await isCancellationRequested(redis, id).catch(() => false))) controller.abort('cancelled');
     }
   }, options.cancelPollMs ?? 5000);
-
-  /** `{sweep, job}` references → the trained models' working directories, restored on this machine. */
-  async function resolveModels(jobConfig: JsonValue): Promise<Record<string, ResolvedModelDir>> {
-    const models: Record<string, ResolvedModelDir> = {};
-    for (const ref of findModelReferences(jobConfig)) {
-      const resolved = await resolveModelReference(pool, ref).catch((error: Error) => {
-        throw new DeterministicJobError(error.message);
-      });
-      if (resolved.state !== 'succeeded') {
-        throw new DeterministicJobError(`${ref.path}: the referenced job ${resolved.jobId} is ${resolved.state}, not succeeded`);
-      }
-      const dir = join(config.modelDir, resolved.workdirKey);
-      await mkdir(dir, { recursive: true });
-      await restoreWorkdir(pool, store, resolved.jobId, dir);
-      models[ref.path] = { jobId: resolved.jobId, workdir: dir };
-    }
-    return models;
-  }
 
   async function processJob(bullJob: Job<QueuedJobData>, token?: string): Promise<JsonValue> {
     const { jobId } = bullJob.data;
@@ -99,40 +90,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const controller = new AbortController();
     running.set(jobId, controller);
 
-    const buffered: LogLine[] = [];
-    const flushLogs = async () => {
-      const lines = buffered.splice(0);
-      await appendLogs(pool, jobId, job.attempt, lines).catch((error) => log.warn({ err: error }, 'could not store job logs'));
-    };
-    const flushTimer = setInterval(() => void flushLogs(), 1000);
-    let lastProgress = 0;
-    let recordedBackend: string | undefined;
     const workdir = join(config.modelDir, workdirKey);
-    const host: ExecutionHost = {
-      async progress(report: ProgressReport) {
-        if (typeof report.backend === 'string' && report.backend !== recordedBackend) {
-          recordedBackend = report.backend;
-          await recordBackend(pool, jobId, job.attempt, report.backend);
-        }
-        const now = Date.now();
-        if (now - lastProgress < 500 && report.fraction !== 1) return; // throttled: the DB is not a metrics store
-        lastProgress = now;
-        await reportProgress(pool, jobId, job.attempt, report);
-        await bullJob.updateProgress(report as object).catch(() => {});
-      },
-      provenance: (fields) => recordProvenance(pool, jobId, job.attempt, fields),
-      metrics: (points) => recordMetrics(pool, jobId, job.attempt, points),
-      cacheGet: (key) => readSharedCache(pool, key),
-      cachePut: (key, value) => writeSharedCache(pool, jobId, key, value),
-      writeResults: (rows) => writeResults(pool, jobId, job.attempt, rows),
-      saveArtifact: (name, kind) => saveArtifact(pool, store, { id: jobId, attempt: job.attempt, workdir, workdirKey }, name, kind),
-      removeArtifact: (name) => removeArtifact(pool, store, { id: jobId, attempt: job.attempt }, name),
-      listArtifacts: () => listArtifacts(pool, jobId),
-      log(line) {
-        buffered.push(line);
-        log[line.level](line.data ?? {}, line.message);
-      },
-    };
+    const database = createDatabaseHost({
+      pool,
+      store,
+      job: { id: jobId, attempt: job.attempt, workdir, workdirKey },
+      log: (line) => log[line.level](line.data ?? {}, line.message),
+      onStoredProgress: (report) => bullJob.updateProgress(report as object).catch(() => {}),
+      onLogFlushError: (error) => log.warn({ err: error }, 'could not store job logs'),
+    });
+    const { host, flushLogs } = database;
 
     try {
       if (await isCancellationRequested(redis, jobId)) controller.abort('cancelled');
@@ -140,7 +107,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await writeFile(join(workdir, 'run_config.json'), `${JSON.stringify(job.config, null, 4)}\n`);
       const restored = await restoreWorkdir(pool, store, jobId, workdir);
       if (restored.length > 0) log.info({ restored }, 'restored the working directory from the artifact store');
-      const models = await resolveModels(job.config);
+      const models = await resolveModelDirs(pool, store, config.modelDir, job.config);
       const handler = registry.resolve(job.kind, job.config, jobId);
       log.info({ handler: handler.name, workdir }, 'job started');
       if (controller.signal.aborted) throw new Error('cancelled before start');
@@ -179,7 +146,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (final) throw new UnrecoverableError(message);
       throw error;
     } finally {
-      clearInterval(flushTimer);
+      database.stop();
       running.delete(jobId);
     }
   }
@@ -208,6 +175,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let closing: Promise<void> | undefined;
   return {
     workerId,
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
     close() {
       closing ??= (async () => {
         logger.info({ running: [...running.keys()] }, 'shutting down: running jobs checkpoint and are requeued');
@@ -217,6 +185,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         clearInterval(poll);
         await stopCancellation();
         await executor.close();
+        await metrics?.close();
         await closeQueues(queues);
         subscriber.disconnect();
         redis.disconnect();

@@ -55,6 +55,8 @@ export const envSchema = z.object({
   /** The code version a worker records as provenance (e.g. `git describe --always --dirty` at deploy time). */
   DGM_OOD_CODE_VERSION: z.string().trim().min(1).optional(),
   PORT: integer(0, 65535).default(8080),
+  /** Worker: serve Prometheus metrics on this port (`--metrics-port` wins); unset: none. */
+  WORKER_METRICS_PORT: integer(0, 65535).optional(),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DGM_OOD_RECONCILE_MS: integer(100, 86_400_000).default(15_000),
   DGM_OOD_HANDLERS: list().optional(),
@@ -89,6 +91,8 @@ export interface AppConfig {
   /** Coordinator: the port (PORT) and interface (HOST) it listens on. */
   port: number;
   host: string;
+  /** Worker: the port of its Prometheus metrics (WORKER_METRICS_PORT; `--metrics-port` wins); unset: none. */
+  workerMetricsPort?: number;
   /** Coordinator: how often it reconciles Postgres with the queues and evaluates finished sweeps. */
   reconcileMs: number;
   /** Worker: the handler modules it loads (DGM_OOD_HANDLERS; `--handlers` wins); unset: the built-in list. */
@@ -198,6 +202,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     port: env.PORT,
     host: env.HOST,
     reconcileMs: env.DGM_OOD_RECONCILE_MS,
+    ...(env.WORKER_METRICS_PORT !== undefined ? { workerMetricsPort: env.WORKER_METRICS_PORT } : {}),
     ...(env.DGM_OOD_HANDLERS ? { handlerModules: env.DGM_OOD_HANDLERS } : {}),
     jacobianChunkRows: env.DGM_OOD_JACOBIAN_CHUNK,
     importMaxBytes: env.DGM_OOD_IMPORT_MAX_BYTES,

@@ -3,6 +3,12 @@ import { ServiceUnavailableError, redactUrl } from '@dgm-ood/config';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
+export type Client = pg.Client;
+
+/** An unconnected single client (e.g. for LISTEN, which needs one connection of its own); the caller connects it. */
+export function createClient(databaseUrl: string): pg.Client {
+  return new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+}
 
 export function createPool(databaseUrl: string, options: pg.PoolConfig = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, ...options });

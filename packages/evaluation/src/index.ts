@@ -20,3 +20,5 @@ export { niceTicks, scatterSvg } from './scatter-svg.js';
 export type { ScatterOptions, ScatterSeries } from './scatter-svg.js';
 export { LEGACY_SCORE_SCHEMA, orient, parseScoreSchema, SCORE_NAME_PATTERN, scoreSchemaProblems } from './score-schema.js';
 export type { ScoreCombination, ScoreDescriptor, ScoreDirection, ScoreSchema } from './score-schema.js';
+export { bestDualThreshold, evaluationPlots, PLOT_POINTS_PER_SET } from './evaluation-plots.js';
+export type { DualOperatingPoint, EvaluationPlots, PlotCurve, PlotSet, PlotSetRole } from './evaluation-plots.js';

@@ -14,6 +14,11 @@ export interface NewJob {
   configHash: string;
   /** Ids of jobs (any sweep) that must succeed first. */
   dependsOn?: string[];
+  /**
+   * Its working directory relative to MODEL_DIR / the artifact store; default workdirKeyFor(sweep, grid index).
+   * A single run (`dgm-ood train|ood`) keys it by its config, so that running the same config again resumes.
+   */
+  workdirKey?: string;
 }
 
 export interface NewSweep {
@@ -67,7 +72,7 @@ export async function createSweep(pool: pg.Pool, input: NewSweep): Promise<{ swe
           jobs.map((j) => JSON.stringify(j.point)),
           jobs.map((j) => j.configJson),
           jobs.map((j) => j.configHash),
-          jobs.map((j) => workdirKeyFor(sweepId, j.gridIndex)),
+          jobs.map((j) => j.workdirKey ?? workdirKeyFor(sweepId, j.gridIndex)),
         ],
       );
     }

@@ -4,5 +4,8 @@ import { evaluationCommand } from './evaluation.js';
 import { checkpointCommand } from './checkpoint.js';
 import { expandCommand } from './expand.js';
 import { importCommand } from './import.js';
+import { jobCommand } from './job.js';
+import { oodCommand, trainCommand } from './single-run.js';
+import { sweepCommand } from './sweep.js';
 
-export const COMMANDS: readonly Command[] = [expandCommand, evaluationCommand, checkpointCommand, importCommand];
+export const COMMANDS: readonly Command[] = [expandCommand, evaluationCommand, checkpointCommand, importCommand, sweepCommand, jobCommand, trainCommand, oodCommand];

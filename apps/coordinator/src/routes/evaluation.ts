@@ -1,39 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PROTOCOL_NAMES, protocolNamed } from '@dgm-ood/evaluation';
-import { evaluateSweep, storedEvaluation } from '@dgm-ood/jobs';
-import { SweepNotFoundError } from '../errors.js';
-import { ErrorSchema, IdParams } from '../schemas.js';
-
-const MetricSchema = z.object({
-  metric: z.string().describe('auc:<score>, auc:dual:<a>+<b> or auc:max'),
-  kind: z.enum(['single', 'dual-threshold', 'max']),
-  scores: z.array(z.string()),
-  label: z.string(),
-  value: z.number().describe('AUC, positives = in-distribution; the mean over seeds when the row aggregates several'),
-  std: z.number().nullable().describe('standard deviation over seeds; null with one seed'),
-  ci: z
-    .object({ low: z.number(), high: z.number(), level: z.number(), resamples: z.number() })
-    .nullable()
-    .describe('percentile bootstrap interval; null when not computed. Dual-threshold intervals of large sets use fewer resamples than bootstrap.resamples'),
-});
-
-const RowSchema = z.object({
-  model: z.string().describe("the model: the training job's run name for a {sweep, job} reference"),
-  modelKey: z.string(),
-  method: z.string(),
-  variant: z.string().describe("settings that tell apart jobs of one model and method ('' when there is one variant)"),
-  inDistribution: z.string(),
-  positive: z.enum(['test', 'generated']),
-  negative: z.string(),
-  negativeSplit: z.string(),
-  seeds: z.number().describe('seed replicates aggregated in this row'),
-  positiveJobIds: z.array(z.string()),
-  negativeJobIds: z.array(z.string()),
-  positives: z.number(),
-  negatives: z.number(),
-  metrics: z.array(MetricSchema),
-});
+import { evaluationPlots, PLOT_POINTS_PER_SET, PROTOCOL_NAMES, protocolNamed } from '@dgm-ood/evaluation';
+import { evaluateSweep, loadScoredJobs, storedEvaluation } from '@dgm-ood/jobs';
+import { EvaluationRowNotFoundError, SweepNotFoundError } from '../errors.js';
+import { ErrorSchema, EvaluationPlotsSchema, EvaluationSchema, IdParams } from '../schemas.js';
 
 export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { pool, prisma } = app.services;
@@ -49,13 +19,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
           protocol: z.enum(PROTOCOL_NAMES).default('exact'),
         }),
         response: {
-          200: z.object({
-            sweepId: z.string(),
-            complete: z.boolean(),
-            protocol: z.object({ name: z.string(), computeLimit: z.number().optional(), seed: z.number().optional() }),
-            bootstrap: z.object({ resamples: z.number(), seed: z.number(), level: z.number() }),
-            rows: z.array(RowSchema),
-          }),
+          200: EvaluationSchema,
           404: ErrorSchema,
         },
       },
@@ -70,6 +34,29 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       // Finished sweeps get their table stored; running ones get a provisional table of what has finished.
       return evaluateSweep(pool, id, protocol);
+    },
+  );
+
+  app.get(
+    '/sweeps/:id/evaluation/plots',
+    {
+      schema: {
+        summary: `What the evaluation page draws for one table row (named by its first replicate's positive and negative job ids): the points of the in-distribution, OOD and generated sets (each score; at most ${PLOT_POINTS_PER_SET} per set, a seeded subsample), each score's ROC curve, the dual-threshold ROC frontier and its best operating point (max TPR − FPR)`,
+        params: IdParams,
+        querystring: z.object({ positive: z.string().min(1), negative: z.string().min(1) }),
+        response: {
+          200: EvaluationPlotsSchema,
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await prisma.sweep.count({ where: { id } }))) throw new SweepNotFoundError(id);
+      const { positive, negative } = request.query;
+      const plots = evaluationPlots(await loadScoredJobs(pool, id), positive, negative);
+      if (!plots) throw new EvaluationRowNotFoundError(id, positive, negative);
+      return plots;
     },
   );
 };

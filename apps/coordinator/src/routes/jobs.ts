@@ -1,9 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { DirectoryArtifactStore, listArtifacts, PostgresArtifactStore, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
-import { CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
-import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema } from '../schemas.js';
+import { ArtifactNotFoundError, ArtifactUnreadableError, CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
+import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema, LogLineSchema, MetricSeriesSchema } from '../schemas.js';
 
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, pool, queues, redis } = app.services;
@@ -48,7 +52,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(500) }),
         response: {
           200: z.object({
-            items: z.array(z.object({ id: z.number(), attempt: z.number(), level: z.string(), message: z.string(), data: z.unknown(), createdAt: z.string() })),
+            items: z.array(LogLineSchema),
           }),
           404: ErrorSchema,
         },
@@ -77,13 +81,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({ name: z.string().min(1).optional(), scope: z.enum(['step', 'epoch']).optional() }),
         response: {
           200: z.object({
-            series: z.array(
-              z.object({
-                name: z.string(),
-                scope: z.enum(['step', 'epoch']),
-                points: z.array(z.object({ step: z.number(), epoch: z.number().nullable(), value: z.number().nullable(), attempt: z.number() })),
-              }),
-            ),
+            series: z.array(MetricSeriesSchema),
           }),
           404: ErrorSchema,
         },
@@ -105,6 +103,40 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         series.get(key)!.points.push({ step: r.step, epoch: r.epoch, value: r.value, attempt: r.attempt });
       }
       return { series: [...series.values()] };
+    },
+  );
+
+  const store = app.services.config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(app.services.config.modelDir);
+  const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.svg': 'image/svg+xml', '.csv': 'text/csv' };
+  app.get(
+    '/jobs/:id/artifacts/*',
+    {
+      schema: {
+        summary: "One artifact of a job by its name (e.g. samples/epoch-001.png), as stored (sha256-verified): images inline, other files as downloads",
+        params: z.object({ id: z.string(), '*': z.string().min(1) }),
+        response: { 404: ErrorSchema, 502: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id, '*': name } = request.params;
+      if (!(await prisma.job.count({ where: { id } }))) throw new CoordinatorJobNotFoundError(id);
+      const artifact = (await listArtifacts(pool, id)).find((a) => a.name === name);
+      if (!artifact) throw new ArtifactNotFoundError(id, name);
+      // Fetched into a scratch directory (verifies the hash), streamed, then removed.
+      const dir = await mkdtemp(join(tmpdir(), 'dgm-ood-artifact-'));
+      const path = join(dir, 'file');
+      try {
+        await store.fetch(artifact, path);
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        throw new ArtifactUnreadableError(name, id, (error as Error).message);
+      }
+      const type = CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
+      const stream = createReadStream(path);
+      stream.on('close', () => void rm(dir, { recursive: true, force: true }));
+      reply.type(type).header('content-length', artifact.bytes);
+      if (!type.startsWith('image/')) reply.header('content-disposition', `attachment; filename="${name.split('/').pop()!.replace(/"/g, '')}"`);
+      return reply.send(stream as never);
     },
   );
 

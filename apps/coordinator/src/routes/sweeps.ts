@@ -3,16 +3,8 @@ import { z } from 'zod';
 import { cancelSweep, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
 import { clearCancellation, removeQueuedJobs, requestCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { SweepNotFoundError } from '../errors.js';
-import {
-  ErrorSchema, IdParams, iso, JobStateSchema, JobSummarySchema, jobStates, PageQuery, SweepDetailSchema, SweepSummarySchema,
-} from '../schemas.js';
-
-type SweepRow = { id: string; name: string; kind: 'train' | 'ood'; status: string; jobCount: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null };
-
-const summary = (s: SweepRow) => ({
-  id: s.id, name: s.name, kind: s.kind, status: s.status, jobCount: s.jobCount,
-  createdAt: s.createdAt.toISOString(), startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt),
-});
+import { ErrorSchema, IdParams, JobStateSchema, JobSummarySchema, PageQuery, pageOf, SweepDetailSchema, SweepListItemSchema } from '../schemas.js';
+import { jobCounts, jobCountsOf, jobSummary, sweepDetail, sweepSummary } from '../views/sweep-views.js';
 
 export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, pool, queues, redis } = app.services;
@@ -27,9 +19,9 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
     '/sweeps',
     {
       schema: {
-        summary: 'List sweeps, newest first',
+        summary: 'List sweeps, newest first, each with its job counts per state',
         querystring: PageQuery,
-        response: { 200: z.object({ items: z.array(SweepSummarySchema), total: z.number(), page: z.number(), pageSize: z.number() }) },
+        response: { 200: pageOf(SweepListItemSchema) },
       },
     },
     async (request) => {
@@ -38,7 +30,8 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
         prisma.sweep.findMany({ orderBy: { createdAt: 'desc' }, skip: (page - 1) * pageSize, take: pageSize }),
         prisma.sweep.count(),
       ]);
-      return { items: items.map(summary), total, page, pageSize };
+      const counts = await jobCountsOf(pool, items.map((s) => s.id));
+      return { items: items.map((s) => ({ ...sweepSummary(s), counts: counts.get(s.id) ?? jobCounts([]) })), total, page, pageSize };
     },
   );
 
@@ -52,28 +45,9 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const sweep = await findSweep(request.params.id);
-      const { rows } = await pool.query(
-        `SELECT state, count(*)::int AS n,
-                avg(extract(epoch FROM finished_at - started_at) * 1000) FILTER (WHERE state = 'succeeded') AS mean_ms
-         FROM jobs WHERE sweep_id = $1 GROUP BY state`,
-        [sweep.id],
-      );
-      const counts = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<(typeof jobStates)[number], number>;
-      let meanSucceededJobMs: number | null = null;
-      for (const row of rows) {
-        counts[row.state as (typeof jobStates)[number]] = row.n as number;
-        if (row.state === 'succeeded' && row.mean_ms !== null) meanSucceededJobMs = Number(row.mean_ms);
-      }
-      const finished = counts.succeeded + counts.failed + counts.cancelled;
-      const end = sweep.finishedAt ?? new Date();
-      return {
-        ...summary(sweep),
-        options: sweep.options,
-        counts,
-        progress: { finished, total: sweep.jobCount, fraction: sweep.jobCount ? finished / sweep.jobCount : 1 },
-        timings: { elapsedMs: sweep.startedAt ? end.getTime() - sweep.startedAt.getTime() : null, meanSucceededJobMs },
-      };
+      const detail = await sweepDetail(prisma, pool, request.params.id);
+      if (!detail) throw new SweepNotFoundError(request.params.id);
+      return detail;
     },
   );
 
@@ -85,7 +59,7 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
         params: IdParams,
         querystring: PageQuery.extend({ state: JobStateSchema.optional() }),
         response: {
-          200: z.object({ items: z.array(JobSummarySchema), total: z.number(), page: z.number(), pageSize: z.number() }),
+          200: pageOf(JobSummarySchema),
           404: ErrorSchema,
         },
       },
@@ -99,10 +73,7 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
         prisma.job.count({ where }),
       ]);
       return {
-        items: items.map((j) => ({
-          id: j.id, gridIndex: j.gridIndex, name: j.name, state: j.state, attempts: j.attempts,
-          progress: j.progress, error: j.error, startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt),
-        })),
+        items: items.map(jobSummary),
         total, page, pageSize,
       };
     },

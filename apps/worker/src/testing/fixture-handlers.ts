@@ -2,7 +2,7 @@
  * Named failure fixtures for worker tests (BullMQ style): each behaviour is one handler, selected by
  * `config.fixture`. Registered for both queues.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeterministicJobError, type JobContext, type JobHandler, type JobKind, type JsonValue } from '@dgm-ood/jobs';
@@ -178,6 +178,29 @@ const fixtures: Record<string, Fixture> = {
     await ctx.results.write(rows(steps));
     return { resumedFrom, steps, attempt: ctx.job.attempt };
   },
+};
+
+/** A 12×12 grey ramp (PNG): what a sample grid artifact looks like to the dashboard. */
+const SAMPLE_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAwAAAAMCAAAAABzHgM7AAAASklEQVR4nGNgENGwCUip6Fmw5cQdBi45I7eovKZpq/ZdeoYs8YEBSeIXA5IECwOSBB8DkoQEA5KEEgOShA4DkoQZA5KEAwOShBcAqb9I0fIUsfkAAAAASUVORK5CYII=',
+  'base64',
+);
+
+/** Like a training run for a person to look at: per-step and per-epoch loss series, a sample grid, log lines. */
+fixtures.curves = async (ctx, config) => {
+  const steps = num(config, 'steps', 20);
+  await ctx.progress({ backend: 'fixture', fraction: 0, message: 'training' });
+  await ctx.metrics(
+    Array.from({ length: steps }, (_, step) => ({ name: 'train_loss', scope: 'step' as const, step, epoch: Math.floor(step / 10), value: 10 / (step + 1) })),
+  );
+  await ctx.metrics([0, 1].map((epoch) => ({ name: 'valid_loss', scope: 'epoch' as const, step: epoch, epoch, value: 2 - epoch * 0.5 })));
+  ctx.log.info('epoch 1: train loss 1.2');
+  ctx.log.warn('learning rate reduced', { lr: 0.0005 });
+  mkdirSync(join(ctx.workdir, 'samples'), { recursive: true });
+  writeFileSync(join(ctx.workdir, 'samples', 'epoch-001.png'), SAMPLE_PNG);
+  await ctx.artifacts.save('samples/epoch-001.png', 'samples');
+  await ctx.progress({ fraction: 1 });
+  return { steps };
 };
 
 function handlersFor(kind: JobKind): JobHandler[] {

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
+
+let h: CoordinatorHarness;
+let base: string;
+beforeAll(async () => {
+  h = await createCoordinatorHarness();
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Reads server-sent events from a stream until `until` returns true for one; returns every event read. */
+async function readEvents(url: string, until: (event: { event: string; data: any }) => boolean, timeoutMs = 10_000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const response = await fetch(url, { signal: controller.signal });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const events: { event: string; data: any }[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) {
+          events.push({ event, data: JSON.parse(data) });
+          if (until(events.at(-1)!)) return events;
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  throw new Error(`stream ended before the expected event; got ${JSON.stringify(events)}`);
+}
+
+const META = `
+project: events
+base_config: {fixture: noop}
+sweep_configuration:
+  n: {sweep: true, values: [1, 2]}
+`;
+
+test("a sweep's stream sends its detail at once, then the jobs another process changed (database notifications)", async () => {
+  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const [job] = (await h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
+  const seen = readEvents(`${base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs');
+  // As a worker elsewhere would: straight to PostgreSQL, no call into this coordinator.
+  setTimeout(() => {
+    void h.pool.query(
+      `UPDATE jobs SET state = 'running', attempts = 1, started_at = now(), progress = '{"fraction": 0.25, "message": "a quarter"}', updated_at = now() WHERE id = $1`,
+      [job.id],
+    );
+  }, 300);
+  const events = await seen;
+  expect(events[0]).toMatchObject({ event: 'sweep', data: { id: sweep.id, jobCount: 2 } });
+  const jobs = events.find((e) => e.event === 'jobs')!.data;
+  expect(jobs.reload).toBe(false);
+  expect(jobs.items).toContainEqual(expect.objectContaining({ id: job.id, state: 'running', progress: { fraction: 0.25, message: 'a quarter' }, point: { n: 1 } }));
+  const last = events.filter((e) => e.event === 'sweep').at(-1)!.data;
+  expect(last.counts.running).toBe(1);
+  expect(last.progress.workDone).toBeCloseTo(0.125);
+});
+
+test('the all-sweeps stream names a sweep when it is created', async () => {
+  const seen = readEvents(`${base}/events`, (e) => e.event === 'sweeps');
+  await new Promise((r) => setTimeout(r, 300));
+  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const events = await seen;
+  expect(events[0]).toEqual({ event: 'hello', data: { listening: true } });
+  expect(events.at(-1)!.data.ids).toContain(sweep.id);
+});
+
+test('a stream of an unknown sweep is a coded 404', async () => {
+  const response = await fetch(`${base}/sweeps/00000000-0000-0000-0000-000000000000/events`);
+  expect(response.status).toBe(404);
+  expect(((await response.json()) as { code: string }).code).toBe('DGM_SWEEP_NOT_FOUND');
+});

@@ -1,0 +1,51 @@
+/** The coordinator's REST API as the dashboard uses it (same origin). */
+
+import type { JobSummary } from '../../../coordinator/src/api-types.js';
+
+// The answers' types come from the coordinator's own response schemas (type-only: nothing of it is bundled).
+export type {
+  EvaluationPlots, Evaluation, EvaluationRow, JobCounts as Counts, JobDetail, JobState, JobSummary, LogLine, MetricEstimate, MetricSeries, Page,
+  SweepDetail, SweepSummary,
+} from '../../../coordinator/src/api-types.js';
+
+/** Job states in lifecycle order. */
+export const JOB_STATES = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** What handlers put in a progress report (all optional; a handler may add its own fields). */
+export interface Progress {
+  fraction?: number;
+  message?: string;
+  backend?: string;
+  [key: string]: unknown;
+}
+
+export const progressOf = (job: Pick<JobSummary, 'progress'>): Progress | null =>
+  job.progress !== null && typeof job.progress === 'object' && !Array.isArray(job.progress) ? (job.progress as Progress) : null;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, accept = 'application/json'): Promise<T> {
+  const response = await fetch(path, { method, headers: { accept } });
+  if (!response.ok) {
+    let body: { code?: string; message?: string } = {};
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: the status line says enough
+    }
+    throw new ApiError(response.status, body.code, body.message ?? `${response.status} ${response.statusText}`);
+  }
+  return (accept === 'application/json' ? response.json() : response.text()) as Promise<T>;
+}
+
+export const get = <T>(path: string) => request<T>('GET', path);
+export const post = <T>(path: string) => request<T>('POST', path);
+export const getText = (path: string, accept: string) => request<string>('GET', path, accept);
