@@ -80,6 +80,21 @@ test('the all-sweeps stream names a sweep when it is created', async () => {
   expect(events.at(-1)!.data.ids).toContain(sweep.id);
 });
 
+test('when the LISTEN connection is killed, changes still arrive (polled, then listened again)', async () => {
+  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const [, job] = (await h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
+  const seen = readEvents(`${base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs' && e.data.items.some((j: { id: string }) => j.id === job.id), 15_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const { rowCount } = await h.pool.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+  );
+  expect(rowCount).toBe(1);
+  await h.pool.query(`UPDATE jobs SET state = 'running', attempts = 1, started_at = now(), updated_at = now() WHERE id = $1`, [job.id]);
+  const events = await seen;
+  expect(events.at(-1)!.data.items).toContainEqual(expect.objectContaining({ id: job.id, state: 'running' }));
+  await expect.poll(() => h.app.liveUpdates.listening, { timeout: 10_000 }).toBe(true);
+});
+
 test('a stream of an unknown sweep is a coded 404', async () => {
   const response = await fetch(`${base}/sweeps/00000000-0000-0000-0000-000000000000/events`);
   expect(response.status).toBe(404);

@@ -46,12 +46,17 @@ export const liveUpdatesPlugin = fp(
       next.on('notification', (message) => {
         if (message.channel === SWEEP_CHANGED_CHANNEL && message.payload) notify(message.payload);
       });
-      next.on('error', (error) => {
-        app.log.warn({ err: error }, 'live updates: the LISTEN connection failed; polling until it is back');
+      // A server that goes away may end the connection with or without an error: either way, listen again.
+      const lost = (error?: Error) => {
+        if (closed || (client !== undefined && client !== next)) return;
+        app.log.warn({ err: error }, 'live updates: the LISTEN connection was lost; polling until it is back');
         listening = false;
+        client = undefined;
         void next.end().catch(() => {});
         scheduleReconnect();
-      });
+      };
+      next.on('error', lost);
+      next.on('end', () => lost());
       try {
         await next.connect();
         await next.query(`LISTEN ${SWEEP_CHANGED_CHANNEL}`);
