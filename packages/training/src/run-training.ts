@@ -19,6 +19,10 @@ function etaText(toMaxEpochs: number | null, budgetLeft: number | null): string 
   return seconds === null ? null : `${Math.max(0, Math.round(seconds / 60))}m`;
 }
 
+/** Training fills a job's progress up to here; the test evaluation after it is the last percent (progress never goes back). */
+const TEST_PHASE_FROM = 0.99;
+const scaled = (trainingFraction: number | undefined) => (trainingFraction === undefined ? undefined : trainingFraction * TEST_PHASE_FROM);
+
 /**
  * The job's fraction done: of all its steps, or of its time budget when that ends the job sooner (a budgeted
  * job is usually stopped by its clock long before max_epochs).
@@ -91,7 +95,10 @@ async function runTestEvaluation(ctx: JobContext, objective: TrainingObjective, 
     }
     done += batch.shape[0];
     const perImage = (Date.now() - started) / 1000 / done;
-    await ctx.progress({ message: `test ${evaluation.name}: ${done}/${n} images, ${Math.round(perImage * (n - done))} s left` });
+    await ctx.progress({
+      fraction: TEST_PHASE_FROM + (1 - TEST_PHASE_FROM) * (done / n),
+      message: `test ${evaluation.name}: ${done}/${n} images, ${Math.round(perImage * (n - done))} s left`,
+    });
   }
   const mean = total / n;
   const metrics = evaluation.metrics(mean);
@@ -187,7 +194,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
           ...p.metrics,
           lr: p.lr,
           eta: etaText(p.etaSeconds, budgetLeftMs === null ? null : (budgetLeftMs - (Date.now() - attemptStart)) / 1000),
-          fraction: jobFraction(p.step, stepsPerEpoch ? stepsPerEpoch * p.maxEpochs : null, spent + (Date.now() - attemptStart), budgetMs),
+          fraction: scaled(jobFraction(p.step, stepsPerEpoch ? stepsPerEpoch * p.maxEpochs : null, spent + (Date.now() - attemptStart), budgetMs)),
         });
       },
       onEpochEnd: async (s) => {
@@ -232,7 +239,7 @@ export async function runTraining(ctx: JobContext, plan: TrainingPlan, family: A
   }
   if (ctx.signal.aborted) throw new Error(`training stopped: ${String(ctx.signal.reason)} (checkpoint saved at step ${result.globalStep})`);
   const trainSeconds = (spent + (Date.now() - attemptStart)) / 1000;
-  await ctx.progress({ message: `evaluating the test ${objective.lossName}` });
+  await ctx.progress({ fraction: TEST_PHASE_FROM, message: `evaluating the test ${objective.lossName}` });
   // The test metric of the weights OOD methods will load: best_valid when there is one, in the checkpoint's weights.
   const chosen = result.checkpoints.bestValid ? 'best_valid' : 'latest';
   const checkpoint = await readCheckpoint(join(ctx.workdir, 'checkpoints'), chosen);
