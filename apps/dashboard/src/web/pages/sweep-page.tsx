@@ -102,7 +102,10 @@ export function SweepPage({ id }: { id: string }) {
           <dt>mean job</dt><dd>{duration(s.timings.meanSucceededJobMs)}</dd>
           <dt>id</dt><dd><code>{s.id}</code></dd>
         </dl>
-        <ProgressBar fraction={s.progress.fraction} label={`${s.progress.finished}/${s.progress.total} finished`} />
+        <ProgressBar
+          fraction={s.progress.workDone}
+          label={`${s.progress.finished}/${s.progress.total} finished · ${Math.round(s.progress.workDone * 100)}% of the work (running jobs' reports included)`}
+        />
         {notice ? <p class="notice" role="status">{notice}</p> : null}
         <ErrorBox error={actionError} />
       </Section>
