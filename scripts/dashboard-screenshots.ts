@@ -37,7 +37,8 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: Number(values.width ?? 1360), height: 800 }, deviceScaleFactor: 1 });
   const shots: [string, string, string][] = [['sweep-page', `/#/sweeps/${sweep.id}`, 'table[data-table="jobs"] tbody tr']];
-  if (sweep.kind === 'ood') shots.push(['evaluation-page', `/#/sweeps/${sweep.id}/evaluation`, 'figure.plot-figure svg']);
+  // A running OOD sweep may have no table row yet: its page says so instead of drawing figures.
+  if (sweep.kind === 'ood') shots.push(['evaluation-page', `/#/sweeps/${sweep.id}/evaluation`, 'figure.plot-figure svg, p:has-text("No rows yet")']);
   for (const [name, path, ready] of shots) {
     await page.goto(`${base}${path}`);
     await page.locator(ready).first().waitFor({ timeout: 30_000 });
