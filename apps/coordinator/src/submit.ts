@@ -6,6 +6,7 @@ import {
 import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
 import { checkJobConfig } from '@dgm-ood/catalog';
+import { unstorableText } from './text-integrity.js';
 import { SweepInvalidError, type SubmissionIssue } from './errors.js';
 import type { JobChecker } from './plugins/services.js';
 
@@ -21,6 +22,8 @@ export interface SubmissionInput {
   maxJobs?: number;
   /** Validate and count only: nothing is stored or enqueued. */
   dryRun?: boolean;
+  /** The name of the API token that submitted it (kept in the sweep's options; never the secret). */
+  submittedBy?: string;
 }
 
 function sweepName(input: SubmissionInput, fromFile: string | undefined): string {
@@ -84,6 +87,19 @@ export async function submitSweep(
     }
     expansion = expand(kind);
     if (!expansion.ok) throw new SubmissionRejected(`${where}: the meta-configuration is invalid`, expansion.errors);
+  }
+
+  // NUL characters and lone surrogates (from escapes such as "\0" or "\ud800") cannot be stored: refused, located.
+  const unstorable = [
+    ...unstorableText(input.name ?? expansion.sweep.sweepName ?? '', 'name'),
+    ...unstorableText(input.file ?? '', 'file'),
+    ...expansion.jobs.flatMap((job) => [...unstorableText(job.name, `jobs[${job.index}].name`), ...unstorableText(job.config, `jobs[${job.index}].config`)]),
+  ];
+  if (unstorable.length > 0) {
+    throw new SubmissionRejected(
+      `${where}: text that cannot be stored (${unstorable.length} problem(s))`,
+      unstorable.slice(0, 20).map((p) => ({ ...p, code: 'DGM_TEXT_UNSTORABLE' })),
+    );
   }
 
   // Model references: resolved once per distinct reference, errors collected per job and path.
@@ -156,6 +172,7 @@ export async function submitSweep(
       backoffMs,
       parameters: expansion.sweep.parameters as unknown as JobJson,
       ...(input.file ? { file: input.file } : {}),
+      ...(input.submittedBy ? { submittedBy: input.submittedBy } : {}),
     },
     maxAttempts,
     jobs,

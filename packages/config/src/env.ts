@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { allowedHostsOf, parseApiTokens, parseMetricsToken, type ApiToken } from './api-tokens.js';
 import { ConfigInvalidError } from './errors.js';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -64,6 +65,11 @@ export const envSchema = z.object({
   DGM_OOD_WASM_THREADS: integer(1, 64).optional(),
   /** Coordinator: the largest PyTorch checkpoint POST /models/import accepts, in bytes (default 8 GiB). */
   DGM_OOD_IMPORT_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(8 * 1024 ** 3),
+  /** Coordinator: API tokens, checked (and never echoed) by api-tokens.ts. */
+  DGM_OOD_API_TOKEN: z.string().optional(),
+  DGM_OOD_API_TOKEN_FILE: z.string().trim().min(1).optional(),
+  DGM_OOD_METRICS_TOKEN: z.string().optional(),
+  DGM_OOD_ALLOWED_HOSTS: list().optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -103,6 +109,12 @@ export interface AppConfig {
   wasmThreads?: number;
   /** Coordinator: the size limit of a PyTorch checkpoint upload (DGM_OOD_IMPORT_MAX_BYTES). */
   importMaxBytes: number;
+  /** Coordinator: the tokens a request may carry (DGM_OOD_API_TOKEN, DGM_OOD_API_TOKEN_FILE); none: auth off, loopback only. */
+  apiTokens: ApiToken[];
+  /** Coordinator: the token GET /metrics requires (DGM_OOD_METRICS_TOKEN); unset: /metrics is open. */
+  metricsToken?: string;
+  /** Coordinator: host names its Host header may carry (DGM_OOD_ALLOWED_HOSTS; `*`: any). */
+  allowedHosts: string[];
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -206,6 +218,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(env.DGM_OOD_HANDLERS ? { handlerModules: env.DGM_OOD_HANDLERS } : {}),
     jacobianChunkRows: env.DGM_OOD_JACOBIAN_CHUNK,
     importMaxBytes: env.DGM_OOD_IMPORT_MAX_BYTES,
+    apiTokens: parseApiTokens(env.DGM_OOD_API_TOKEN, env.DGM_OOD_API_TOKEN_FILE && abs(env.DGM_OOD_API_TOKEN_FILE)),
+    ...(env.DGM_OOD_METRICS_TOKEN !== undefined ? { metricsToken: parseMetricsToken(env.DGM_OOD_METRICS_TOKEN)! } : {}),
+    allowedHosts: allowedHostsOf(env.DGM_OOD_ALLOWED_HOSTS, env.HOST),
     ...(env.DGM_OOD_WASM_THREADS !== undefined ? { wasmThreads: env.DGM_OOD_WASM_THREADS } : {}),
     ...(source.envFile ? { envFile: source.envFile } : {}),
   };
@@ -226,13 +241,16 @@ export function loadSetting<K extends keyof EnvSettings>(name: K, options: LoadC
   return value;
 }
 
-/** Hides a password in a connection URL, for messages and logs. */
+/**
+ * Hides a password in a connection URL, for messages and logs. A value that does not parse as a URL (a typo, a
+ * space in the password) is masked by its shape: whatever sits between `user:` and the last `@` of the authority.
+ */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
-    return value;
+    return value.replace(/^([^:/?#]*:\/\/[^:/?#@]*:)(.*)@/s, (_match, user: string) => `${user}***@`);
   }
 }

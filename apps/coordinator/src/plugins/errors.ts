@@ -20,7 +20,9 @@ export const errorsPlugin = fp(
       const code = (error as { code?: string }).code;
       if (status >= 500 || !code) {
         request.log.error({ err: error }, 'request failed');
-        return reply.status(status >= 400 ? status : 500).send({ code: code ?? 'DGM_INTERNAL', message: status >= 500 ? 'internal error' : error.message });
+        // A driver's code (PostgreSQL's 22P05, ECONNRESET, …) says nothing useful to a client and something to an attacker.
+        const shown = code?.startsWith('DGM_') || (code?.startsWith('FST_') && status < 500) ? code : 'DGM_INTERNAL';
+        return reply.status(status >= 400 ? status : 500).send({ code: shown, message: status >= 500 ? 'internal error' : error.message });
       }
       const errors = (error as { errors?: SubmissionIssue[] }).errors;
       return reply.status(status).send({ code, message: error.message, ...(errors ? { errors } : {}) });

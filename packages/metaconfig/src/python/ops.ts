@@ -171,6 +171,11 @@ function numericOp(op: BinOp, x: Num, y: Num): PyValue {
     }
     case '**': {
       if (!isFloat && b >= 0) {
+        // Refused from the operands' sizes before any BigInt is built: 9**(3*10**7) would otherwise allocate
+        // and multiply a 95-million-bit integer on the event loop only to be refused afterwards.
+        if (Math.abs(a) > 1 && b * Math.log2(Math.abs(a)) > 54) {
+          throw new PyError('OverflowError', 'integer result outside ±2^53 is not supported');
+        }
         const big = BigInt(a) ** BigInt(b);
         if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < -BigInt(Number.MAX_SAFE_INTEGER)) {
           throw new PyError('OverflowError', 'integer result outside ±2^53 is not supported');
