@@ -1,5 +1,5 @@
 // `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1; see the README's Configuration).
-import { createLogger, loadConfig, runMain } from '@dgm-ood/config';
+import { createLogger, loadConfig, runMain, stopWhenOrphaned } from '@dgm-ood/config';
 import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
 import { evaluateSweep, reconcileQueues } from '@dgm-ood/jobs';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
@@ -41,6 +41,11 @@ await runMain(async () => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    // `pnpm coordinator` does not pass its SIGTERM on: a parent that went away stops this coordinator too.
+    stopWhenOrphaned({ onOrphaned: (parent) => {
+      logger.info({ parent }, 'parent process exited; stopping');
+      stop();
+    } });
   });
   clearInterval(timer);
   await app.close();

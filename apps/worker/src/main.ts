@@ -1,7 +1,7 @@
 // `pnpm worker [--queues train,ood] [--concurrency N] [--handlers m1,m2] [--isolation process|inline]
 //   [--lock-duration ms] [--stalled-interval ms] [--max-stalled N] [--shutdown-timeout ms] [--metrics-port N]`
 import { parseArgs } from 'node:util';
-import { ConfigInvalidError, createLogger, loadConfig, runMain } from '@dgm-ood/config';
+import { ConfigInvalidError, createLogger, loadConfig, runMain, stopWhenOrphaned } from '@dgm-ood/config';
 import { checkDatabase } from '@dgm-ood/db';
 import { checkRedis, QUEUE_NAMES, type QueueName } from '@dgm-ood/queue';
 import { DEFAULT_HANDLER_MODULES } from './handlers.js';
@@ -76,5 +76,7 @@ await runMain(async () => {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // `pnpm worker` does not pass its SIGTERM on: a parent that went away stops this worker too.
+    stopWhenOrphaned({ onOrphaned: (parent) => stop(`parent process ${parent} exited`) });
   });
 });

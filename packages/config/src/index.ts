@@ -7,3 +7,5 @@ export type { DeterministicFailure } from './errors.js';
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { runMain } from './main.js';
+export { stopWhenOrphaned } from './orphan-watch.js';
+export type { OrphanWatchOptions } from './orphan-watch.js';
