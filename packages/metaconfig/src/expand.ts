@@ -22,6 +22,8 @@ import { PyError, type PyDict, type PyValue, deepCopy, isDict } from './value.js
 import { loadSource, type LoadedSource } from './yaml11.js';
 
 export const DEFAULT_MAX_JOBS = 100_000;
+/** The jobs' concrete configs together, at most (a large base config times many grid points is memory, per request). */
+export const MAX_TOTAL_CONFIG_BYTES = 256 * 1024 * 1024;
 /** Stop materialising after this many distinct problems (each job would repeat them). */
 const MAX_DISTINCT_JOB_ERRORS = 25;
 const MAX_FAILED_JOBS = 500;
@@ -355,9 +357,20 @@ export function expandMetaConfig(source: string, options: ExpandOptions = {}): E
   let failed = 0;
   let fallbacks = 0;
   let firstFallback: { index: number; reason: string } | undefined;
+  let configBytes = 0;
   for (let index = 0; index < p.grid.jobCount; index++) {
     try {
       const m = materialiseJob(p, index);
+      configBytes += m.job.configJson.length;
+      if (configBytes > MAX_TOTAL_CONFIG_BYTES) {
+        errors.push({
+          code: 'grid.too_large',
+          path: 'base_config',
+          message: `the jobs' configs add up to more than ${MAX_TOTAL_CONFIG_BYTES} characters after ${index + 1} of ${p.grid.jobCount} jobs (${m.job.configJson.length} each): make the base config smaller or the grid coarser`,
+          ...(options.file ? { file: options.file } : {}),
+        });
+        break;
+      }
       jobs.push(m.job);
       if (m.nameFallback !== undefined) {
         fallbacks++;

@@ -27,6 +27,11 @@ export interface LoadedSource {
 
 /** Refuse documents whose aliases would expand to more nodes than this (a "billion laughs" file). */
 const MAX_NODES = 1_000_000;
+/**
+ * Refuse documents whose aliases would expand to more scalar text than this: a few aliases of one large scalar
+ * stay under any node count while multiplying memory (a 1 MB string aliased 100 times is 100 MB per job).
+ */
+export const MAX_EXPANDED_TEXT_BYTES = 32 * 1024 * 1024;
 
 const NULL_RE = /^(?:~|null|Null|NULL|)$/;
 const BOOL_RE = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -188,28 +193,35 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
   }
   if (issues.length > 0) return { value: undefined, issues, locations, origins };
 
-  // Count what aliases would expand to before converting anything (a "billion laughs" file is refused early).
-  const sizes = new Map<unknown, number>();
-  const sizeOf = (node: unknown, stack: Set<unknown>): number => {
-    if (node === null || node === undefined || typeof node !== 'object') return 1;
+  // Count what aliases would expand to before converting anything (a "billion laughs" file, or aliases of one
+  // huge scalar, is refused early): nodes, and the characters of scalar text.
+  type Size = { nodes: number; text: number };
+  const sizes = new Map<unknown, Size>();
+  const add = (a: Size, b: Size): Size => ({ nodes: Math.min(a.nodes + b.nodes, Number.MAX_SAFE_INTEGER), text: Math.min(a.text + b.text, Number.MAX_SAFE_INTEGER) });
+  const sizeOf = (node: unknown, stack: Set<unknown>): Size => {
+    if (node === null || node === undefined || typeof node !== 'object') return { nodes: 1, text: 0 };
     const known = sizes.get(node);
     if (known !== undefined) return known;
-    if (stack.has(node)) return 1; // a cycle is reported by the converter
+    if (stack.has(node)) return { nodes: 1, text: 0 }; // a cycle is reported by the converter
     stack.add(node);
-    let n = 1;
+    let n: Size = { nodes: 1, text: 0 };
     if (isAlias(node)) n = sizeOf(node.resolve(doc), stack);
-    else if (isSeq(node)) for (const item of node.items) n += sizeOf(item, stack);
-    else if (isMap(node)) for (const pair of node.items) n += sizeOf(pair.key, stack) + sizeOf(pair.value, stack);
+    else if (isScalar(node)) n = { nodes: 1, text: typeof node.value === 'string' ? node.value.length : 8 };
+    else if (isSeq(node)) for (const item of node.items) n = add(n, sizeOf(item, stack));
+    else if (isMap(node)) for (const pair of node.items) n = add(n, add(sizeOf(pair.key, stack), sizeOf(pair.value, stack)));
     stack.delete(node);
     sizes.set(node, n);
-    return Math.min(n, Number.MAX_SAFE_INTEGER);
+    return n;
   };
-  if (sizeOf(doc.contents, new Set()) > MAX_NODES) {
+  const tooLarge = (size: Size) => size.nodes > MAX_NODES || size.text > MAX_EXPANDED_TEXT_BYTES;
+  const total = sizeOf(doc.contents, new Set());
+  if (tooLarge(total)) {
     let path = '';
     let offset: number | undefined;
     if (isMap(doc.contents)) {
       for (const pair of doc.contents.items) {
-        if (sizeOf(pair.value, new Set()) > MAX_NODES / 2 && isScalar(pair.key)) {
+        const size = sizeOf(pair.value, new Set());
+        if ((size.nodes > MAX_NODES / 2 || size.text > MAX_EXPANDED_TEXT_BYTES / 2) && isScalar(pair.key)) {
           path = String(pair.key.value);
           offset = pair.key.range?.[0];
           break;
@@ -217,10 +229,11 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
       }
     }
     const line = lineOf(offset);
-    issues.push({
-      ...issue('yaml.too_large', path === '' ? DOCUMENT_PATH : path, `the document expands to more than ${MAX_NODES} nodes (aliases expanding exponentially?)`),
-      ...(line !== undefined ? { line } : {}),
-    });
+    const message =
+      total.nodes > MAX_NODES
+        ? `the document expands to more than ${MAX_NODES} nodes (aliases expanding exponentially?)`
+        : `the document expands to ${total.text} characters of text, more than ${MAX_EXPANDED_TEXT_BYTES} (aliases of a large value?)`;
+    issues.push({ ...issue('yaml.too_large', path === '' ? DOCUMENT_PATH : path, message), ...(line !== undefined ? { line } : {}) });
     return { value: undefined, issues, locations, origins };
   }
 
