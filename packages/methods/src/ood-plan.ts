@@ -1,5 +1,12 @@
+import { isAbsolute } from 'node:path';
 import { readDatasetArgs, type DatasetArgs } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, valueAt, type JsonValue } from '@dgm-ood/jobs';
+
+/** Bounds on what one job may be asked to do (far above any dataset here: CelebA has 202,599 images). */
+export const MAX_POINTS = 1_000_000;
+export const MAX_GENERATED = 200_000;
+export const MAX_BATCH = 65_536;
+const upTo = (max: number) => (n: number) => positiveInt(n) && n <= max;
 
 /**
  * What an `ood` job's concrete config asks for, whatever the method: read from the reference project's OOD
@@ -45,6 +52,9 @@ export interface TorchSource {
   model: JsonValue | null;
 }
 
+/** A path with a `..` segment: never needed to name a file under MODEL_DIR, and the way out of it. */
+const escapesUpward = (p: string) => p.split(/[\\/]+/).includes('..');
+
 /** `{checkpoint_dir, config_dir | model}` at `path` of the config, as the reference's OOD configs name models. */
 function readTorchSource(value: Record<string, JsonValue>, path: string): TorchSource {
   const checkpoint = value.checkpoint_dir;
@@ -54,6 +64,11 @@ function readTorchSource(value: Record<string, JsonValue>, path: string): TorchS
   const configDir = value.config_dir;
   if (configDir !== undefined && (typeof configDir !== 'string' || configDir === '')) {
     throw new DeterministicJobError(`config ${path}.config_dir: expected the path of the run's config file (relative to MODEL_DIR), got ${JSON.stringify(configDir)}`);
+  }
+  for (const [key, v] of [['checkpoint_dir', checkpoint], ['config_dir', configDir]] as const) {
+    if (typeof v === 'string' && escapesUpward(v)) {
+      throw new DeterministicJobError(`config ${path}.${key}: ${JSON.stringify(v)} climbs out with '..': model files are named inside MODEL_DIR`);
+    }
   }
   const model = value.model;
   if (typeof configDir !== 'string' && !isDict(model)) {
@@ -67,8 +82,8 @@ function readTorchSource(value: Record<string, JsonValue>, path: string): TorchS
 function batchSize(r: ConfigReader, side: string, split: string): number {
   const args = `data.${side}.dataloader_args`;
   const all = r.get(`${args}.batch_size`);
-  if (typeof all === 'number') return all;
-  return r.number(`${args}.${split}_batch_size`, 128, positiveInt, 'a positive integer');
+  if (typeof all === 'number') return r.number(`${args}.batch_size`, 128, upTo(MAX_BATCH), `a positive integer up to ${MAX_BATCH}`);
+  return r.number(`${args}.${split}_batch_size`, 128, upTo(MAX_BATCH), `a positive integer up to ${MAX_BATCH}`);
 }
 
 /** `base_model`: where the model comes from. */
@@ -80,7 +95,15 @@ export function readModelSource(config: JsonValue): ModelSource {
 export function readModelSourceAt(config: JsonValue, path: string): ModelSource {
   const value = valueAt(config, path);
   if (isDict(value) && typeof value.sweep === 'string' && value.job !== undefined) return { reference: true };
-  if (isDict(value) && typeof value.directory === 'string') return { directory: value.directory };
+  if (isDict(value) && typeof value.directory === 'string') {
+    const directory = value.directory;
+    if (directory === '' || isAbsolute(directory) || escapesUpward(directory)) {
+      throw new DeterministicJobError(
+        `config ${path}.directory: ${JSON.stringify(directory)} must be a model's working directory relative to MODEL_DIR (no absolute path, no '..')`,
+      );
+    }
+    return { directory };
+  }
   if (isDict(value) && 'checkpoint_dir' in value) return { torch: readTorchSource(value, path) };
   throw new DeterministicJobError(
     `config ${path}: expected a model reference {sweep: <name or id>, job: <index>}, {directory: <checkpoint folder>} or a PyTorch checkpoint {checkpoint_dir, config_dir}`,
@@ -120,7 +143,7 @@ export function readOodPlan(config: JsonValue): OodPlan {
     }
     generated = {
       seed: r.number(`${args}.seed`, 10, Number.isInteger, 'an integer'),
-      length: r.number(`${args}.length`, 1000, positiveInt, 'a positive integer'),
+      length: r.number(`${args}.length`, 1000, upTo(MAX_GENERATED), `a positive integer up to ${MAX_GENERATED}`),
       modelPath: `${args}.model_loading_config`,
       torch,
       // Ours: a diffusion model's reverse-SDE steps for these samples (default: its sampler's 1000).
@@ -128,10 +151,11 @@ export function readOodPlan(config: JsonValue): OodPlan {
     };
   }
 
-  const pickCount = r.number('ood.pick_count', 1, positiveInt, 'a positive integer');
-  const explicitPoints = r.number('ood.points', null, positiveInt, 'a positive integer');
+  const pickCount = r.number('ood.pick_count', 1, upTo(MAX_POINTS), `a positive integer up to ${MAX_POINTS}`);
+  const explicitPoints = r.number('ood.points', null, upTo(MAX_POINTS), `a positive integer up to ${MAX_POINTS}`);
   const byBatches = r.get('ood.use_dataloader') === true || PICK_COUNT_IN_BATCHES.has(classPath);
   const points = explicitPoints ?? (byBatches ? pickCount * batchSize(r, 'out_of_distribution', split) : pickCount);
+  if (points > MAX_POINTS) r.fail('ood.pick_count', `${pickCount} batches of ${points / pickCount} are ${points} points, more than ${MAX_POINTS} per job`);
   return {
     classPath,
     seed,

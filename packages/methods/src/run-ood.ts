@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '@dgm-ood/config';
 import { datasetArgsOptions, datasetFingerprint, loadDataset, writeSamplesAsPng, type ImageArray, type LoadDatasetOptions } from '@dgm-ood/data';
@@ -29,9 +29,23 @@ async function generatedSamples(model: LoadedModel, dir: string, seed: number, l
   tf.dispose([all, nchw]);
 }
 
+/**
+ * A model file named by the config, resolved against this machine's MODEL_DIR: relative paths under it, absolute
+ * ones (the reference allows them) only when they are inside it too. A job reads models, never the machine's files.
+ */
+export function insideModelDir(ctx: Pick<JobContext, 'modelDir'>, p: string, where: string): string {
+  const root = resolve(ctx.modelDir);
+  const full = resolve(root, p);
+  const within = relative(root, full);
+  if (within.startsWith('..') || isAbsolute(within)) {
+    throw new DeterministicJobError(`config ${where}: ${JSON.stringify(p)} is outside MODEL_DIR (${root}); models are read from under it only`);
+  }
+  return full;
+}
+
 /** A reference PyTorch checkpoint under this machine's MODEL_DIR, imported without Python. */
 async function importReferenceModel(ctx: JobContext, torch: TorchSource, path: string, families: FamilyRegistry): Promise<LoadedModel> {
-  const at = (p: string) => resolve(ctx.modelDir, p);
+  const at = (p: string) => insideModelDir(ctx, p, path);
   const imported = await importTorchModel(
     {
       checkpoint: at(torch.checkpoint),
@@ -219,7 +233,7 @@ export async function runOod(ctx: JobContext, input: RunOodInput): Promise<JsonV
 /** The working directory of a model given as a reference (resolved by the worker) or a folder; null for PyTorch. */
 function modelDirOf(ctx: JobContext, source: ModelSource, path: string): string | null {
   if ('torch' in source) return null;
-  if ('directory' in source) return source.directory;
+  if ('directory' in source) return insideModelDir(ctx, source.directory, `${path}.directory`);
   const dir = ctx.models[path]?.workdir;
   if (dir === undefined) throw new DeterministicJobError(`config ${path}: the model reference was not resolved by the worker`);
   return dir;

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { fileIo } from '../test-io.js';
@@ -73,7 +73,8 @@ test('the reference LID OOD config scores two MNIST points with that model, name
   const out = join(dir, 'ood');
   const io = fileIo();
   const sets = [
-    `base_model={directory: ${workdir}}`,
+    // Relative to MODEL_DIR, as the train run prints it.
+    `base_model={directory: ${relative(join(dir, 'models'), workdir)}}`,
     'data.in_distribution.dataloader_args.dataset=fashion-mnist', 'data.out_of_distribution.dataloader_args.dataset=mnist',
     // pick_count batches of the OOD loader are scored; training_buffer_size batches of the training loader calibrate.
     'ood.pick_count=1', 'data.out_of_distribution.dataloader_args.test_batch_size=2',

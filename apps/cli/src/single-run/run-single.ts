@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { redactUrl, type AppConfig } from '@dgm-ood/config';
 import { checkDatabase, createPool, type Pool } from '@dgm-ood/db';
 import {
@@ -306,7 +306,8 @@ async function runRecorded(io: CliIo, request: SingleRunRequest, job: SingleConf
     lines.push(`recorded as sweep ${JSON.stringify(database.sweepName)} (${database.sweepId}), job ${jobInfo.id}`);
     if (kind === 'train' && outcome === 'succeeded') lines.push(`an OOD config names this model as base_model: {sweep: ${database.sweepId}, job: 0}`);
   } else if (kind === 'train' && outcome === 'succeeded') {
-    lines.push(`an OOD config names this model as base_model: {directory: ${workdir}}`);
+    // Relative to MODEL_DIR: models are only read from under it.
+    lines.push(`an OOD config names this model as base_model: {directory: ${relative(config.modelDir, workdir)}}`);
   }
   io.stdout(`${lines.join('\n')}\n`);
   return exit;
