@@ -65,7 +65,11 @@ start_local_services() {
   if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
     redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || {
       say "starting the local Redis"
-      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >&2 || true
+      # With an append-only file, as BullMQ needs: a restart keeps the queues (docker-compose.yml does the same).
+      local redis_dir=/var/lib/redis
+      [ -d "$redis_dir" ] && [ -w "$redis_dir" ] || redis_dir="${TMPDIR:-/tmp}/dgm-ood-redis"
+      mkdir -p "$redis_dir"
+      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --dir "$redis_dir" --appendonly yes --appendfsync everysec >&2 || true
     }
   fi
   for _ in $(seq 1 20); do

@@ -31,10 +31,10 @@ test('jobs queued in Postgres but missing from Redis are enqueued again, the oth
   });
   // Only job 0 made it into the queue (as if the coordinator died after the commit).
   await enqueueJobs(queues, [{ jobId: jobs[0]!.id, sweepId, kind: 'train' }]);
-  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toEqual({ enqueued: 2 });
+  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toEqual({ enqueued: 2, recovered: 0 });
   const waiting = await queues.train.getWaiting();
   expect(waiting.map((j) => j.id).sort()).toEqual(jobs.map((j) => j.id).sort());
-  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toEqual({ enqueued: 0 });
+  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toEqual({ enqueued: 0, recovered: 0 });
 });
 
 test('fresh submissions are not raced: jobs younger than the grace period are skipped', async () => {
@@ -42,7 +42,7 @@ test('fresh submissions are not raced: jobs younger than the grace period are sk
     name: 'fresh', kind: 'ood', sourceText: '', sourceFormat: 'yaml', options: {}, maxAttempts: 3,
     jobs: [{ gridIndex: 0, name: 'j', point: {}, configJson: '{}', configHash: 'h' }],
   });
-  expect(await reconcileQueues(pool, queues, { graceMs: 60_000 })).toEqual({ enqueued: 0 });
+  expect(await reconcileQueues(pool, queues, { graceMs: 60_000 })).toEqual({ enqueued: 0, recovered: 0 });
 });
 
 test('waiting jobs whose prerequisite succeeded are released; those whose prerequisite failed fail', async () => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { withTransaction } from '@dgm-ood/db';
 import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
-import { failDependents } from './lifecycle.js';
+import { failDependents, interruptAttempt } from './lifecycle.js';
 import { DEFAULT_BACKOFF_MS } from './policy.js';
 import { refreshSweepStatus } from './sweep-status.js';
 
@@ -11,13 +11,31 @@ import { refreshSweepStatus } from './sweep-status.js';
  * queue does not hold (a crash between commit and enqueue, a flushed Redis) are enqueued again.
  * Only jobs untouched for `graceMs` are considered, so fresh submissions are not raced.
  */
-export async function reconcileQueues(
-  pool: pg.Pool,
-  queues: Queues,
-  options: { graceMs?: number; retry?: (maxAttempts: number) => EnqueueItem['retry'] } = {},
-): Promise<{ enqueued: number }> {
+export interface ReconcileOptions {
+  graceMs?: number;
+  /** A running job untouched this long that no queue holds is taken as lost (its worker and queue entry gone). */
+  lostAfterMs?: number;
+}
+
+const inFlight = new WeakMap<pg.Pool, Promise<{ enqueued: number; recovered: number }>>();
+
+/**
+ * One reconcile pass at a time per database: a pass over 100k queued jobs takes longer than the interval that
+ * starts the next, and two passes would enqueue the same jobs twice. A caller arriving meanwhile gets the running
+ * pass's result.
+ */
+export function reconcileQueues(pool: pg.Pool, queues: Queues, options: ReconcileOptions = {}): Promise<{ enqueued: number; recovered: number }> {
+  const running = inFlight.get(pool);
+  if (running) return running;
+  const pass = reconcileOnce(pool, queues, options).finally(() => inFlight.delete(pool));
+  inFlight.set(pool, pass);
+  return pass;
+}
+
+async function reconcileOnce(pool: pg.Pool, queues: Queues, options: ReconcileOptions): Promise<{ enqueued: number; recovered: number }> {
   await settleWaitingJobs(pool);
   await settleFinishedSweeps(pool);
+  const recovered = await recoverLostRunningJobs(pool, queues, options.lostAfterMs ?? 60_000);
   const { rows } = await pool.query(
     `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
      WHERE j.state = 'queued' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -28,8 +46,9 @@ export async function reconcileQueues(
   for (const row of rows) {
     const kind = row.kind as JobKind;
     const state = await queues[kind].getJobState(row.id as string);
-    if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
-    if (state !== 'unknown') await (await queues[kind].getJob(row.id as string))?.remove().catch(() => {});
+    if (LIVE_STATES.has(state)) continue;
+    // A finished entry, or a hash that outlived its list entry ('unknown'): removed, or adding the same id is a no-op.
+    await (await queues[kind].getJob(row.id as string))?.remove().catch(() => {});
     missing.push({
       jobId: row.id as string,
       sweepId: row.sweep_id as string,
@@ -38,7 +57,36 @@ export async function reconcileQueues(
     });
   }
   await enqueueJobs(queues, missing);
-  return { enqueued: missing.length };
+  return { enqueued: missing.length, recovered };
+}
+
+/** BullMQ states in which a worker holds the job or will take it. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Jobs `running` in Postgres that no worker holds and no queue will hand out again — a worker killed while Redis
+ * lost its data (a restart without persistence), say — would stay running forever. Each goes back to `queued`
+ * (its attempt ends as interrupted, naming why), back-dated so the same pass enqueues it.
+ */
+async function recoverLostRunningJobs(pool: pg.Pool, queues: Queues, lostAfterMs: number): Promise<number> {
+  const { rows } = await pool.query(
+    `SELECT j.id, j.attempts, s.kind FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
+     WHERE j.state = 'running' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)`,
+    [lostAfterMs],
+  );
+  let recovered = 0;
+  for (const row of rows) {
+    const state = await queues[row.kind as JobKind].getJobState(row.id as string);
+    if (LIVE_STATES.has(state)) continue;
+    try {
+      await interruptAttempt(pool, row.id as string, row.attempts as number, `lost: no worker held it and the queue had no entry for it (${state}); requeued by reconcile`);
+    } catch {
+      continue; // a newer attempt took it meanwhile: it is not lost
+    }
+    await pool.query(`UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = $1 AND state = 'queued'`, [row.id]);
+    recovered++;
+  }
+  return recovered;
 }
 
 /**

@@ -37,3 +37,29 @@ export async function checkRedis(redisUrl: string, timeoutMs = 3000): Promise<vo
     redis.disconnect();
   }
 }
+
+export interface RedisPersistence {
+  appendonly: boolean;
+  /** The RDB snapshot rule ('' when snapshots are off). */
+  save: string;
+}
+
+/** How the running Redis keeps its data, or null when it does not say (CONFIG disabled, as on some managed services). */
+export async function redisPersistence(redis: Redis): Promise<RedisPersistence | null> {
+  try {
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+    const [, save] = (await redis.config('GET', 'save')) as string[];
+    return { appendonly: appendonly === 'yes', save: save ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+/** What an operator must hear about a Redis that keeps nothing on disk; undefined when it persists (or cannot tell). */
+export function persistenceWarning(persistence: RedisPersistence | null, redisUrl: string): string | undefined {
+  if (persistence === null || persistence.appendonly || persistence.save.trim() !== '') return undefined;
+  return (
+    `Redis at ${redactUrl(redisUrl)} keeps nothing on disk (appendonly no, no save rule): a restart loses every queue entry. ` +
+    'The coordinator re-enqueues jobs from PostgreSQL, but start Redis with --appendonly yes (docker-compose.yml and scripts/setup.sh do)'
+  );
+}
