@@ -114,8 +114,12 @@ await runMain(async () => {
     }
     say(`coordinator on ${base} (OpenAPI at ${base}/docs), worker started`);
 
+    // The coordinator it started inherits DGM_OOD_API_TOKEN / DGM_OOD_API_TOKEN_FILE: send the first token when set.
+    const secret = config.apiTokens[0]?.secret;
+    const authorized = (init: RequestInit = {}): RequestInit =>
+      secret ? { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${secret}` } } : init;
     const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-      const response = await fetch(`${base}${path}`, init);
+      const response = await fetch(`${base}${path}`, authorized(init));
       const body = (await response.json()) as T & { message?: string; errors?: unknown };
       if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${body.message ?? ''} ${JSON.stringify(body.errors ?? '')}`);
       return body;
@@ -181,7 +185,7 @@ await runMain(async () => {
     // Per-point scores: all in Postgres, also served as CSV; the scatter plot is drawn from them.
     const outDir = join(config.modelDir, 'demo', new Date().toISOString().replace(/[:.]/g, '-'));
     mkdirSync(outDir, { recursive: true });
-    const csv = await fetch(`${base}/sweeps/${ood.id}/results`, { headers: { accept: 'text/csv' } }).then((r) => r.text());
+    const csv = await fetch(`${base}/sweeps/${ood.id}/results`, authorized({ headers: { accept: 'text/csv' } })).then((r) => r.text());
     writeFileSync(join(outDir, 'results.csv'), csv);
     if (baselines) {
       process.stdout.write(`${formatMethodByMethod(evaluation.rows)}\n\n`);

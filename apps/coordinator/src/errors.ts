@@ -27,3 +27,11 @@ export interface SubmissionIssue {
   line?: number;
   file?: string;
 }
+export const UnauthorizedError = createError<[string]>('DGM_UNAUTHORIZED', '%s', 401);
+export const HostNotAllowedError = createError<[string]>(
+  'DGM_HOST_NOT_ALLOWED',
+  'Host %s is not one this coordinator answers to: add it to DGM_OOD_ALLOWED_HOSTS (this check stops DNS rebinding)',
+  421,
+);
+export const OriginForbiddenError = createError<[string]>('DGM_ORIGIN_FORBIDDEN', 'cross-origin requests are refused (Origin %s is not this coordinator)', 403);
+export const AuthOffError = createError('DGM_AUTH_OFF', 'no API token is configured (DGM_OOD_API_TOKEN): there is nothing to sign in to', 409);

@@ -4,9 +4,11 @@ import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
 import { evaluateSweep, reconcileQueues } from '@dgm-ood/jobs';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
 import { buildApp } from './app.js';
+import { assertSafeToListen } from './listen-policy.js';
 
 await runMain(async () => {
   const config = loadConfig();
+  assertSafeToListen(config); // before connecting to anything: fail fast
   const logger = createLogger('coordinator', { level: config.logLevel });
   await Promise.all([checkDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
   const pool = createPool(config.databaseUrl);

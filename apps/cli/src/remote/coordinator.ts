@@ -4,6 +4,8 @@
  * reached (no answer at that URL), and the service answered with an error (its `{code, message, errors?}` body).
  */
 
+import { clientApiToken } from '@dgm-ood/config';
+
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Where the URL came from, so an unreachable-service message says what to change. */
@@ -100,7 +102,8 @@ export function coordinatorAt(urlFlag: string | undefined, env: NodeJS.ProcessEn
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') return { error: `${source}: ${raw} is not an http(s) URL` };
   const url = base.href.replace(/\/+$/, '');
-  const token = env.DGM_OOD_API_TOKEN;
+  // The first entry's secret, so the coordinator's own `name:secret,…` value works here too.
+  const token = clientApiToken(env.DGM_OOD_API_TOKEN);
 
   const send = async (method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<Response> => {
     const target = new URL(`${url}${path}`);

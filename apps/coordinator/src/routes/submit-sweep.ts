@@ -120,6 +120,7 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
         ...(query.maxAttempts ? { maxAttempts: query.maxAttempts } : {}),
         ...(query.backoffMs !== undefined ? { backoffMs: query.backoffMs } : {}),
         ...(query.dryRun ? { dryRun: true } : {}),
+        ...(request.tokenName ? { submittedBy: request.tokenName } : {}),
       });
       return reply.status(result.dryRun ? 200 : 201).send(result);
     },

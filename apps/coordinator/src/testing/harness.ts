@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type AppConfig } from '@dgm-ood/config';
+import { loadConfig, type AppConfig, type Logger } from '@dgm-ood/config';
 import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
@@ -24,13 +24,15 @@ export interface CoordinatorHarness {
   close(): Promise<void>;
 }
 
-export async function createCoordinatorHarness(): Promise<CoordinatorHarness> {
+/** `configOverrides`: settings over the defaults (e.g. `apiTokens` to turn authentication on); `logger`: the app's (default: none). */
+export async function createCoordinatorHarness(configOverrides: Partial<AppConfig> = {}, options: { logger?: Logger } = {}): Promise<CoordinatorHarness> {
   const db = await createTestDatabase();
   const config: AppConfig = {
     ...loadConfig({ env: {}, envFile: false }),
     databaseUrl: db.url,
     queuePrefix: `t${randomBytes(5).toString('hex')}`,
     logLevel: 'silent',
+    ...configOverrides,
   };
   const pool = createPool(db.url);
   const prisma = createPrismaClient(db.url);
@@ -42,7 +44,7 @@ export async function createCoordinatorHarness(): Promise<CoordinatorHarness> {
     typeof jobConfig === 'object' && jobConfig !== null && !Array.isArray(jobConfig) && typeof jobConfig.fixture === 'string'
       ? { problems: [] }
       : checkJobConfig(kind, jobConfig, lookup);
-  const app = await buildApp({ services: { config, pool, prisma, redis, queues, checkJob }, logger: false });
+  const app = await buildApp({ services: { config, pool, prisma, redis, queues, checkJob }, logger: options.logger ?? false });
   return {
     app, db, pool, prisma, redis, queues, config,
     async close() {

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { AppConfig } from '@dgm-ood/config';
 import { createCoordinatorHarness, startFixtureWorker, type CoordinatorHarness } from '../../../coordinator/src/testing/harness.js';
 import { buildDashboard } from '../build-dashboard.js';
 import { dashboardBuilt } from '../index.js';
@@ -25,12 +26,13 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
-export async function startBrowserHarness(options: { worker?: boolean } = {}): Promise<BrowserHarness> {
+/** `config`: coordinator settings over the defaults (e.g. `apiTokens` to require sign-in). */
+export async function startBrowserHarness(options: { worker?: boolean; config?: Partial<AppConfig> } = {}): Promise<BrowserHarness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/setup.sh does, as root) or set CHROMIUM_PATH`);
   }
   if (!dashboardBuilt()) await buildDashboard();
-  const h = await createCoordinatorHarness();
+  const h = await createCoordinatorHarness(options.config);
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const address = h.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the coordinator did not listen on a TCP port');

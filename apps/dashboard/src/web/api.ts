@@ -32,8 +32,12 @@ export class ApiError extends Error {
   }
 }
 
+/** Fired when the coordinator answers 401: the app shows its sign-in form. */
+export const UNAUTHORIZED_EVENT = 'dgm-ood:unauthorized';
+
 async function request<T>(method: 'GET' | 'POST', path: string, accept = 'application/json'): Promise<T> {
   const response = await fetch(path, { method, headers: { accept } });
+  if (response.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   if (!response.ok) {
     let body: { code?: string; message?: string } = {};
     try {
@@ -49,3 +53,25 @@ async function request<T>(method: 'GET' | 'POST', path: string, accept = 'applic
 export const get = <T>(path: string) => request<T>('GET', path);
 export const post = <T>(path: string) => request<T>('POST', path);
 export const getText = (path: string, accept: string) => request<string>('GET', path, accept);
+
+/** GET /auth/session: whether the coordinator requires a token, and whether this browser is signed in. */
+export interface SessionState {
+  auth: boolean;
+  signedIn: boolean;
+  token?: string;
+}
+
+export const sessionState = () => get<SessionState>('/auth/session');
+
+/** Signs in with an API token: the coordinator sets an HttpOnly session cookie (the token is not kept here). */
+export async function signIn(token: string): Promise<void> {
+  const response = await fetch('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ token }) });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+    throw new ApiError(response.status, body.code, body.message ?? `${response.status} ${response.statusText}`);
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/auth/session', { method: 'DELETE' });
+}
