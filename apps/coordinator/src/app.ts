@@ -9,6 +9,7 @@ import { liveUpdatesPlugin } from './plugins/live-updates.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
+import { sweepEvaluatorPlugin } from './plugins/sweep-evaluator.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,6 +34,7 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorsPlugin);
   await app.register(servicesPlugin, { services: options.services });
+  await app.register(sweepEvaluatorPlugin);
   await app.register(authPlugin); // before every route: its hooks guard all of them
   await app.register(metricsPlugin);
   await app.register(docsPlugin);

@@ -1,7 +1,7 @@
 // `pnpm coordinator`: the REST service (PORT, default 8080; HOST, default 127.0.0.1; see the README's Configuration).
 import { createLogger, loadConfig, runMain, stopWhenOrphaned } from '@dgm-ood/config';
 import { checkDatabase, createPool, createPrismaClient } from '@dgm-ood/db';
-import { evaluateSweep, reconcileQueues } from '@dgm-ood/jobs';
+import { reconcileQueues } from '@dgm-ood/jobs';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@dgm-ood/queue';
 import { buildApp } from './app.js';
 import { assertSafeToListen } from './listen-policy.js';
@@ -28,7 +28,7 @@ await runMain(async () => {
          AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.sweep_id = s.id)`,
       );
       for (const row of rows) {
-        const evaluation = await evaluateSweep(pool, row.id as string);
+        const evaluation = await app.sweepEvaluator.evaluate(row.id as string); // off the event loop
         logger.info({ sweepId: row.id, rows: evaluation.rows.length }, 'evaluated sweep');
       }
     } catch (error) {

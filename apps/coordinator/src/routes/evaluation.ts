@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { evaluationPlots, PLOT_POINTS_PER_SET, PROTOCOL_NAMES, protocolNamed } from '@dgm-ood/evaluation';
-import { evaluateSweep, loadScoredJobs, storedEvaluation } from '@dgm-ood/jobs';
+import { loadScoredJobs, storedEvaluation } from '@dgm-ood/jobs';
 import { EvaluationRowNotFoundError, SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, EvaluationPlotsSchema, EvaluationSchema, IdParams } from '../schemas.js';
 
@@ -32,8 +32,9 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
         const stored = await storedEvaluation(pool, id);
         if (stored) return stored;
       }
-      // Finished sweeps get their table stored; running ones get a provisional table of what has finished.
-      return evaluateSweep(pool, id, protocol);
+      // Finished sweeps get their table stored; running ones get a provisional table of what has finished. Computed
+      // in the evaluation thread (an exact frontier is O(n²)); concurrent requests for one sweep share it.
+      return app.sweepEvaluator.evaluate(id, protocol);
     },
   );
 
