@@ -1,6 +1,11 @@
 import { createError } from '@dgm-ood/config';
 
 export const SweepInvalidError = createError<[string]>('DGM_SWEEP_INVALID', '%s', 400);
+export const IdempotencyKeyReusedError = createError<[string, string]>(
+  'DGM_IDEMPOTENCY_KEY_REUSED',
+  'Idempotency-Key %s already created sweep %s from a different request: use a new key for a new submission',
+  422,
+);
 export const SweepNotFoundError = createError<[string]>('DGM_SWEEP_NOT_FOUND', 'sweep %s not found', 404);
 export const CoordinatorJobNotFoundError = createError<[string]>('DGM_JOB_NOT_FOUND', 'job %s not found', 404);
 export const ImportInvalidError = createError<[string]>('DGM_IMPORT_INVALID', '%s', 400);

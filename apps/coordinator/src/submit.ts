@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool } from '@dgm-ood/db';
 import {
   createSweep, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, findModelReferences, resolveModelReference, type JobKind, type NewJob,
@@ -7,7 +8,7 @@ import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJob
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
 import { checkJobConfig } from '@dgm-ood/catalog';
 import { unstorableText } from './text-integrity.js';
-import { SweepInvalidError, type SubmissionIssue } from './errors.js';
+import { IdempotencyKeyReusedError, SweepInvalidError, type SubmissionIssue } from './errors.js';
 import type { JobChecker } from './plugins/services.js';
 
 export interface SubmissionInput {
@@ -24,6 +25,33 @@ export interface SubmissionInput {
   dryRun?: boolean;
   /** The name of the API token that submitted it (kept in the sweep's options; never the secret). */
   submittedBy?: string;
+  /** The request's Idempotency-Key: a second POST with it returns the first one's sweep instead of a new one. */
+  idempotencyKey?: string;
+}
+
+/** What a POST asked for, to tell a retry (same fingerprint) from another request reusing its key. */
+function fingerprintOf(input: SubmissionInput): string {
+  const { source, format, kind, name, maxAttempts, backoffMs, file } = input;
+  return createHash('sha256').update(JSON.stringify([source, format, kind ?? null, name ?? null, maxAttempts ?? null, backoffMs ?? null, file ?? null])).digest('hex');
+}
+
+/** The sweep an earlier POST with this key created, answered again (a 200 that says it is a replay). */
+async function replayed(pool: Pool, key: string, fingerprint: string): Promise<SubmissionResult | undefined> {
+  const { rows } = await pool.query(
+    `SELECT s.id, s.name, s.kind, s.job_count, s.options, s.idempotency_fingerprint,
+            count(*) FILTER (WHERE j.state = 'waiting')::int AS waiting, count(*) FILTER (WHERE j.state = 'failed')::int AS failed
+     FROM sweeps s LEFT JOIN jobs j ON j.sweep_id = s.id WHERE s.idempotency_key = $1 GROUP BY s.id`,
+    [key],
+  );
+  const sweep = rows[0];
+  if (!sweep) return undefined;
+  if (sweep.idempotency_fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key, sweep.id as string);
+  const warnings = ((sweep.options as { warnings?: string[] }).warnings ?? []);
+  return {
+    id: sweep.id, name: sweep.name, kind: sweep.kind, jobCount: sweep.job_count,
+    queued: sweep.job_count - sweep.waiting - sweep.failed, waiting: sweep.waiting, failed: sweep.failed, replayed: true,
+    ...(warnings.length ? { warnings } : {}),
+  };
 }
 
 function sweepName(input: SubmissionInput, fromFile: string | undefined): string {
@@ -40,6 +68,8 @@ export interface SubmissionResult {
   waiting: number;
   failed: number;
   dryRun?: boolean;
+  /** True when an earlier POST with the same Idempotency-Key created this sweep (nothing new was stored). */
+  replayed?: boolean;
   warnings?: string[];
 }
 
@@ -59,6 +89,11 @@ export async function submitSweep(
   input: SubmissionInput,
 ): Promise<SubmissionResult> {
   const where = input.file ?? 'request body';
+  const idempotency = input.idempotencyKey && !input.dryRun ? { key: input.idempotencyKey, fingerprint: fingerprintOf(input) } : undefined;
+  if (idempotency) {
+    const earlier = await replayed(services.pool, idempotency.key, idempotency.fingerprint);
+    if (earlier) return earlier;
+  }
   let kind = input.kind ?? inferJobKindFromSource(input.source, input.format);
   const warnings: string[] = [];
   const expand = (k: JobKind | undefined) => {
@@ -159,7 +194,9 @@ export async function submitSweep(
   const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoffMs = input.backoffMs ?? DEFAULT_BACKOFF_MS;
   const name = sweepName(input, expansion.sweep.sweepName);
-  const { sweepId, jobs: created } = await createSweep(services.pool, {
+  let createdSweep: Awaited<ReturnType<typeof createSweep>>;
+  try {
+    createdSweep = await createSweep(services.pool, {
     name,
     kind,
     sourceText: input.source,
@@ -176,7 +213,17 @@ export async function submitSweep(
     },
     maxAttempts,
     jobs,
+    ...(idempotency ? { idempotency } : {}),
   });
+  } catch (error) {
+    // Two POSTs with one key at once: the unique index let one commit; the other answers with its sweep.
+    if (idempotency && (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'sweeps_idempotency_key_key') {
+      const earlier = await replayed(services.pool, idempotency.key, idempotency.fingerprint);
+      if (earlier) return earlier;
+    }
+    throw error;
+  }
+  const { sweepId, jobs: created } = createdSweep;
   const queued = created.filter((j) => j.state === 'queued');
   await enqueueJobs(
     services.queues,

@@ -29,6 +29,8 @@ export interface NewSweep {
   options: Record<string, JsonValue>;
   maxAttempts: number;
   jobs: NewJob[];
+  /** An Idempotency-Key and the fingerprint of the request: a second sweep with the key violates a unique index. */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export interface CreatedJob {
@@ -50,9 +52,12 @@ export async function createSweep(pool: pg.Pool, input: NewSweep): Promise<{ swe
   const sweepId = randomUUID();
   return withTransaction(pool, async (client) => {
     await client.query(
-      `INSERT INTO sweeps (id, name, kind, source_text, source_format, options, job_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [sweepId, input.name, input.kind, input.sourceText, input.sourceFormat, JSON.stringify(input.options), input.jobs.length],
+      `INSERT INTO sweeps (id, name, kind, source_text, source_format, options, job_count, idempotency_key, idempotency_fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        sweepId, input.name, input.kind, input.sourceText, input.sourceFormat, JSON.stringify(input.options), input.jobs.length,
+        input.idempotency?.key ?? null, input.idempotency?.fingerprint ?? null,
+      ],
     );
     const ids = input.jobs.map(() => randomUUID());
     const chunk = 5000;

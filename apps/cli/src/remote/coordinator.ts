@@ -54,6 +54,7 @@ export interface RequestOptions {
   /** Sent as JSON. */
   body?: unknown;
   accept?: string;
+  headers?: Record<string, string>;
 }
 
 export interface Coordinator {
@@ -108,7 +109,7 @@ export function coordinatorAt(urlFlag: string | undefined, env: NodeJS.ProcessEn
   const send = async (method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<Response> => {
     const target = new URL(`${url}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, accept: options.accept ?? 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const request = `${method} ${path}`;

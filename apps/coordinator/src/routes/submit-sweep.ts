@@ -34,8 +34,12 @@ const SubmissionResultSchema = z.object({
   waiting: z.number(),
   failed: z.number(),
   dryRun: z.boolean().optional(),
+  replayed: z.boolean().optional().describe('an earlier POST with the same Idempotency-Key created this sweep; nothing new was stored'),
   warnings: z.array(z.string()).optional(),
 });
+
+/** Idempotency-Key: printable ASCII, as long as a UUID or a client's own scheme needs. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 interface RawJson {
   raw: string;
@@ -74,6 +78,11 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const query = request.query;
+      const header = request.headers['idempotency-key'];
+      const idempotencyKey = Array.isArray(header) ? header[0] : header;
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new SweepInvalidError('header Idempotency-Key must be 1 to 200 printable ASCII characters (e.g. a UUID)');
+      }
       let input: SubmissionInput;
       if (request.isMultipart()) {
         const part = await request.file();
@@ -121,8 +130,10 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
         ...(query.backoffMs !== undefined ? { backoffMs: query.backoffMs } : {}),
         ...(query.dryRun ? { dryRun: true } : {}),
         ...(request.tokenName ? { submittedBy: request.tokenName } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
       });
-      return reply.status(result.dryRun ? 200 : 201).send(result);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.dryRun || result.replayed ? 200 : 201).send(result);
     },
   );
 };

@@ -3,18 +3,20 @@
  * meta-configuration (YAML, or JSON by the file's extension) in the route's JSON envelope; prints the sweep id and
  * its job count. `--wait` follows the sweep to its end and prints its summary and results.
  */
+import { randomUUID } from 'node:crypto';
 import { EXIT } from '../../io.js';
+import { CoordinatorUnreachableError } from '../../remote/coordinator.js';
 import type { Submission } from '../../remote/api.js';
 import type { RemoteContext, RemoteSubcommand } from '../../remote/command-group.js';
 import { printFinishedSweep, waitForSweep } from './wait.js';
 
 export const submitSubcommand: RemoteSubcommand = {
   name: 'submit',
-  synopsis: 'FILE [--kind train|ood] [--name NAME] [--max-attempts N] [--wait]',
+  synopsis: 'FILE [--kind train|ood] [--name NAME] [--max-attempts N] [--idempotency-key KEY] [--wait]',
   summary: 'submit a meta-configuration; with --wait, show live progress and end with the evaluation table (ood) or the jobs (train)',
   positionals: ['FILE'],
   booleans: ['--wait'],
-  values: ['--kind', '--name', '--max-attempts'],
+  values: ['--kind', '--name', '--max-attempts', '--idempotency-key'],
   async run(ctx: RemoteContext): Promise<number> {
     const { io, label } = ctx;
     const file = ctx.args[0]!;
@@ -46,7 +48,12 @@ export const submitSubcommand: RemoteSubcommand = {
       ...(name ? { name } : {}),
       ...(maxAttempts ? { maxAttempts } : {}),
     };
-    const created = await ctx.coordinator.json<Submission>('POST', '/sweeps', { body });
+    // One key per submission (or the caller's): a POST whose answer was lost is sent again and cannot create a
+    // second sweep; the coordinator answers with the first one.
+    const headers = { 'idempotency-key': ctx.flag('--idempotency-key') ?? randomUUID() };
+    const created = await postWithRetries(() => ctx.coordinator.json<Submission>('POST', '/sweeps', { body, headers }), (reason) =>
+      io.stderr(`${label}: the connection broke (${reason}); sending the same submission again\n`),
+    );
     const parts = [`${created.queued} queued`, `${created.waiting} waiting for their models`, ...(created.failed ? [`${created.failed} failed at submission`] : [])];
     io.stdout(`submitted sweep ${created.name} (${created.id}): ${created.jobCount} ${created.kind} job${created.jobCount === 1 ? '' : 's'} (${parts.join(', ')})\n`);
     for (const w of created.warnings ?? []) io.stdout(`warning: ${w}\n`);
@@ -55,3 +62,19 @@ export const submitSubcommand: RemoteSubcommand = {
     return printFinishedSweep(ctx, finished);
   },
 };
+
+/** Connection failures after which the request may have reached the coordinator: worth sending again (same key). */
+const BROKEN_MID_REQUEST = /ECONNRESET|EPIPE|UND_ERR_SOCKET|socket|closed|terminated/i;
+
+async function postWithRetries<T>(post: () => Promise<T>, onRetry: (reason: string) => void, delaysMs = [1000, 2000, 4000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await post();
+    } catch (error) {
+      const retriable = error instanceof CoordinatorUnreachableError && BROKEN_MID_REQUEST.test(error.reason) && attempt < delaysMs.length;
+      if (!retriable) throw error;
+      onRetry(error.reason);
+      await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    }
+  }
+}
