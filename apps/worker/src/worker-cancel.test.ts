@@ -16,7 +16,7 @@ test('cancelling a sweep stops its running job on the worker and drops its queue
   const stopped = (await cancelSweep(h.pool, sweepId))!;
   expect(stopped.running).toEqual([jobIds[0]]);
   expect(stopped.notStarted.sort()).toEqual([jobIds[1], jobIds[2]].sort());
-  await removeQueuedJobs(h.queues, 'train', stopped.notStarted);
+  await removeQueuedJobs(h.queues, 'train', stopped.notStarted, h.redis);
   await requestCancellation(h.redis, stopped.running);
 
   await h.waitFor(jobIds[0]!, (j) => j.state === 'cancelled');

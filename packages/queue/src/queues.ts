@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 
 /** One BullMQ queue per job kind; workers choose which to serve. */
@@ -63,20 +64,52 @@ export async function enqueueJobs(queues: Queues, items: readonly EnqueueItem[],
 }
 
 /**
- * Removes jobs that have not started (waiting, delayed, failed, completed). A job that is running
- * stays: it is stopped through the cancellation channel instead.
+ * Drops the given ids from a queue's wait and paused lists in one pass per list, from its prioritized, delayed,
+ * completed and failed sets, and deletes their job hashes. Per-job removal is one O(N) list scan each: cancelling a
+ * 100k-job sweep took 10 minutes that way. Active jobs are not touched (cancellation reaches them through Redis).
  */
-export async function removeQueuedJobs(queues: Queues, kind: QueueName, jobIds: readonly string[]): Promise<number> {
+const REMOVE_MANY = `
+local ids = {}
+for i = 2, #ARGV do ids[ARGV[i]] = true end
+local removed = 0
+for l = 1, 2 do
+  local items = redis.call('LRANGE', KEYS[l], 0, -1)
+  local keep = {}
+  for _, id in ipairs(items) do
+    if ids[id] then removed = removed + 1 else keep[#keep + 1] = id end
+  end
+  if #keep < #items then
+    redis.call('DEL', KEYS[l])
+    for i = 1, #keep, 5000 do redis.call('RPUSH', KEYS[l], unpack(keep, i, math.min(i + 4999, #keep))) end
+  end
+end
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  for z = 3, 6 do removed = removed + redis.call('ZREM', KEYS[z], id) end
+  if redis.call('SISMEMBER', KEYS[7], id) == 0 and redis.call('LPOS', KEYS[8], id) == false then
+    redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':logs')
+  end
+end
+return removed
+`;
+
+/**
+ * Removes jobs that have not started (waiting, paused, prioritized, delayed; finished entries too) in bulk. A job
+ * that is running stays: it is stopped through the cancellation channel instead. Returns how many list or set
+ * entries were removed.
+ */
+export async function removeQueuedJobs(queues: Queues, kind: QueueName, jobIds: readonly string[], redis: Redis, chunkSize = 10_000): Promise<number> {
+  const queue = queues[kind];
+  const k = queue.keys;
   let removed = 0;
-  for (const id of jobIds) {
-    const job = await queues[kind].getJob(id);
-    if (!job) continue;
-    try {
-      await job.remove();
-      removed++;
-    } catch {
-      // Locked by a worker (running): cancellation reaches it through Redis.
-    }
+  for (let start = 0; start < jobIds.length; start += chunkSize) {
+    const ids = jobIds.slice(start, start + chunkSize);
+    removed += (await redis.eval(
+      REMOVE_MANY,
+      8,
+      k.wait!, k.paused!, k.prioritized!, k.delayed!, k.completed!, k.failed!, k.stalled!, k.active!,
+      queue.toKey(''), ...ids,
+    )) as number;
   }
   return removed;
 }

@@ -91,7 +91,7 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const stopped = await cancelSweep(pool, request.params.id);
       if (!stopped) throw new SweepNotFoundError(request.params.id);
-      await removeQueuedJobs(queues, stopped.kind, stopped.notStarted);
+      await removeQueuedJobs(queues, stopped.kind, stopped.notStarted, redis);
       await requestCancellation(redis, stopped.running);
       return { cancelled: stopped.notStarted.length + stopped.running.length, stopping: stopped.running.length };
     },
