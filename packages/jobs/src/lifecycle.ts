@@ -259,11 +259,14 @@ export async function failAttempt(
   });
 }
 
-/** Fails, transitively, every waiting job that depends on `jobId`. */
-export async function failDependents(client: pg.PoolClient, jobId: string, message: string): Promise<void> {
+/** Fails, transitively, every waiting job that depends on one of `jobIds`. */
+export async function failDependents(client: pg.PoolClient, jobIds: string | readonly string[], message: string): Promise<void> {
+  // One statement for any number of prerequisites: a cancelled 100k-job sweep is one query, not 100k.
+  const ids = typeof jobIds === 'string' ? [jobIds] : [...jobIds];
+  if (ids.length === 0) return;
   const { rows } = await client.query(
     `WITH RECURSIVE blocked(id, cause) AS (
-       SELECT d.job_id, d.depends_on_id FROM job_dependencies d WHERE d.depends_on_id = $1
+       SELECT d.job_id, d.depends_on_id FROM job_dependencies d WHERE d.depends_on_id = ANY($1::uuid[])
        UNION
        SELECT d.job_id, d.depends_on_id FROM job_dependencies d JOIN blocked b ON d.depends_on_id = b.id
      )
@@ -272,7 +275,7 @@ export async function failDependents(client: pg.PoolClient, jobId: string, messa
      FROM blocked b JOIN jobs c ON c.id = b.cause JOIN sweeps s ON s.id = c.sweep_id
      WHERE j.id = b.id AND j.state IN ('pending', 'waiting', 'queued')
      RETURNING j.sweep_id`,
-    [jobId, message],
+    [ids, message],
   );
   for (const sweepId of new Set(rows.map((r) => r.sweep_id as string))) await settleSweepIfDone(client, sweepId);
 }

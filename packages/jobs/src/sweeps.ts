@@ -137,7 +137,7 @@ export async function cancelSweep(pool: pg.Pool, sweepId: string): Promise<Stopp
        FROM stopped WHERE j.id = stopped.id RETURNING j.id, stopped.state AS previous`,
       [sweepId],
     );
-    for (const row of rows) await failDependents(client, row.id as string, 'it was cancelled');
+    await failDependents(client, rows.map((row) => row.id as string), 'it was cancelled');
     await refreshSweepStatus(client, sweepId);
     return {
       kind: sweep[0].kind as JobKind,

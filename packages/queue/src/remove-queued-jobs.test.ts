@@ -27,7 +27,7 @@ test("a cancelled sweep's 20,000 queued jobs leave the queue in bulk; another sw
 
   expect(await removeQueuedJobs(queues, 'train', cancelled, redis)).toBe(20_000);
   const counts = await queues.train.getJobCounts('waiting', 'delayed', 'prioritized');
-  expect(counts.waiting + counts.delayed + counts.prioritized).toBe(50);
+  expect((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)).toBe(50);
   // BullMQ still reads the rest, in its order (oldest first), and the removed jobs are gone entirely.
   const waiting = await queues.train.getWaiting(0, -1);
   expect(waiting.map((j) => j.id)).toEqual(kept);
