@@ -85,6 +85,6 @@ test('usage errors of the remote commands, and their help with the exit codes', 
   expect(unknown.err).toMatch(/^dgm-ood sweep: unknown subcommand 'explode'\n\nusage: dgm-ood sweep <subcommand>/);
   const help = memoryIo();
   expect(await runCli(['sweep', 'submit', '--help'], help)).toBe(0);
-  expect(help.out).toContain('dgm-ood sweep submit FILE [--kind train|ood] [--name NAME] [--max-attempts N] [--wait] [--url URL]');
+  expect(help.out).toContain('dgm-ood sweep submit FILE [--kind train|ood] [--name NAME] [--max-attempts N] [--idempotency-key KEY] [--wait] [--url URL]');
   expect(help.out).toMatch(/\nexit codes:\n {2}0 {4}success\n[^]* {2}3 {4}the coordinator answered with an error[^]* {2}4 {4}the coordinator cannot be reached[^]* {2}5 {4}the sweep \(or job\) ended with failed or cancelled jobs\n/);
 });
