@@ -7,7 +7,7 @@ import {
 import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
 import { checkJobConfig } from '@dgm-ood/catalog';
-import { unstorableText } from './text-integrity.js';
+import { MAX_NAME_LENGTH, overlongNames, unstorableText } from './text-integrity.js';
 import { IdempotencyKeyReusedError, SweepInvalidError, type SubmissionIssue } from './errors.js';
 import type { JobChecker } from './plugins/services.js';
 
@@ -126,14 +126,19 @@ export async function submitSweep(
 
   // NUL characters and lone surrogates (from escapes such as "\0" or "\ud800") cannot be stored: refused, located.
   const unstorable = [
+    ...overlongNames([
+      { path: 'name', value: sweepName(input, expansion.sweep.sweepName), max: MAX_NAME_LENGTH.sweep },
+      { path: 'file', value: input.file ?? '', max: MAX_NAME_LENGTH.file },
+      ...expansion.jobs.map((job) => ({ path: `jobs[${job.index}].name`, value: job.name, max: MAX_NAME_LENGTH.job })),
+    ]).map((p) => ({ ...p, code: 'DGM_NAME_TOO_LONG' })),
     ...unstorableText(input.name ?? expansion.sweep.sweepName ?? '', 'name'),
     ...unstorableText(input.file ?? '', 'file'),
     ...expansion.jobs.flatMap((job) => [...unstorableText(job.name, `jobs[${job.index}].name`), ...unstorableText(job.config, `jobs[${job.index}].config`)]),
   ];
   if (unstorable.length > 0) {
     throw new SubmissionRejected(
-      `${where}: text that cannot be stored (${unstorable.length} problem(s))`,
-      unstorable.slice(0, 20).map((p) => ({ ...p, code: 'DGM_TEXT_UNSTORABLE' })),
+      `${where}: names too long or text that cannot be stored (${unstorable.length} problem(s))`,
+      unstorable.slice(0, 20).map((p) => ({ code: 'DGM_TEXT_UNSTORABLE', ...p })),
     );
   }
 

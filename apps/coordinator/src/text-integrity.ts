@@ -42,3 +42,14 @@ export function unstorableText(value: unknown, path: string, limit = 20): TextPr
   visit(value, path);
   return problems;
 }
+
+/** Names are labels in tables, logs, file names and URLs: a sweep's and a job's at most this long. */
+export const MAX_NAME_LENGTH = { sweep: 200, job: 300, file: 500 } as const;
+
+/** Each name longer than its bound, located (`name`, `file`, `jobs[i].name`); at most `limit`. */
+export function overlongNames(names: readonly { path: string; value: string; max: number }[], limit = 20): TextProblem[] {
+  return names
+    .filter((n) => [...n.value].length > n.max)
+    .slice(0, limit)
+    .map((n) => ({ path: n.path, message: `is ${[...n.value].length} characters long, more than ${n.max}: ${JSON.stringify([...n.value].slice(0, 40).join(''))}…` }));
+}
