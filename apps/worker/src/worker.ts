@@ -5,8 +5,8 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppConfig, Logger } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import {
-  completeAttempt, DirectoryArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure, isStaleAttempt, PostgresArtifactStore,
-  recordCancelledAttempt, restoreWorkdir, startAttempt, type ArtifactStore, type JsonValue,
+  completeAttempt, configuredArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure, isStaleAttempt,
+  recordCancelledAttempt, restoreWorkdir, startAttempt, type JsonValue,
 } from '@dgm-ood/jobs';
 import {
   createQueues, createRedis, closeQueues, enqueueJobs, isCancellationRequested, onCancellation,
@@ -61,8 +61,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const redis = createRedis(config.redisUrl);
   const subscriber = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
-  const store: ArtifactStore =
-    config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir);
+  const store = configuredArtifactStore(config, pool);
   const registry = await HandlerRegistry.load(options.handlerModules);
   const isolated: Executor =
     options.isolation === 'inline' ? new InlineExecutor(registry) : new ProcessExecutor(options.handlerModules);

@@ -12,7 +12,7 @@ import { families } from '@dgm-ood/catalog';
 import { loadConfig } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import { initEngine } from '@dgm-ood/engine';
-import { DirectoryArtifactStore, PostgresArtifactStore, registerImport } from '@dgm-ood/jobs';
+import { configuredArtifactStore, registerImport } from '@dgm-ood/jobs';
 import { importTorchModel, readRunConfig } from '@dgm-ood/models';
 import { closeQueues, createQueues, createRedis, enqueueJobs } from '@dgm-ood/queue';
 import { parseArgs, type Command } from '../command.js';
@@ -81,7 +81,7 @@ export const importCommand: Command = {
     const redis = createRedis(config.redisUrl);
     const queues = createQueues(redis, config.queuePrefix);
     try {
-      const store = config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir);
+      const store = configuredArtifactStore(config, pool);
       const registered = await registerImport(pool, store, { sweepName, runName, checkpointPath: checkpoint, model, configSource: configFile });
       await enqueueJobs(queues, [{ jobId: registered.jobId, sweepId: registered.sweepId, kind: 'train', retry: { attempts: 1, backoffMs: 0 } }]);
       const reference = { sweep: sweepName, job: runName };

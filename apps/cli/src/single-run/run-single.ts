@@ -9,7 +9,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { redactUrl, type AppConfig } from '@dgm-ood/config';
 import { checkDatabase, createPool, type Pool } from '@dgm-ood/db';
 import {
-  completeAttempt, DirectoryArtifactStore, failAttempt, findModelReferences, isStaleAttempt, PostgresArtifactStore, restoreWorkdir,
+  completeAttempt, configuredArtifactStore, failAttempt, findModelReferences, isStaleAttempt, restoreWorkdir,
   type ArtifactStore, type JobHandler, type JobInfo, type JobKind, type JsonValue, type ResolvedModelDir,
 } from '@dgm-ood/jobs';
 import { inferJobKind } from '@dgm-ood/metaconfig';
@@ -56,7 +56,7 @@ async function chooseRecording(config: AppConfig, local: boolean): Promise<Recor
     return { mode: 'local', reason: (error as Error).message };
   }
   const pool = createPool(config.databaseUrl, { max: 4 });
-  return { mode: 'database', pool, store: config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir) };
+  return { mode: 'database', pool, store: configuredArtifactStore(config, pool) };
 }
 
 function problemList(file: string, what: string, messages: string[]): string {

@@ -7,7 +7,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { families } from '@dgm-ood/catalog';
-import { DirectoryArtifactStore, PostgresArtifactStore, registerImport, type JsonValue } from '@dgm-ood/jobs';
+import { configuredArtifactStore, registerImport, type JsonValue } from '@dgm-ood/jobs';
 import { parseRunConfig } from '@dgm-ood/models';
 import { enqueueJobs } from '@dgm-ood/queue';
 import { ImportInvalidError, ImportTooLargeError } from '../errors.js';
@@ -108,7 +108,7 @@ export const importModelRoute: FastifyPluginAsyncZod = async (app) => {
         }
         const runName = fields.run ?? (checkpoint.fileName.replace(/\.(pt|pth|ckpt|bin)$/i, '') || 'imported');
         const sweepName = fields.name ?? runName;
-        const store = config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(config.modelDir);
+        const store = configuredArtifactStore(config, pool);
         const registered = await registerImport(pool, store, { sweepName, runName, checkpointPath: checkpoint.path, checkpointName: checkpoint.fileName, model, configSource: configText.fileName });
         await enqueueJobs(queues, [{ jobId: registered.jobId, sweepId: registered.sweepId, kind: 'train', retry: { attempts: 1, backoffMs: 0 } }]);
         return reply.code(201).send({

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { DirectoryArtifactStore, listArtifacts, PostgresArtifactStore, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
+import { configuredArtifactStore, listArtifacts, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { ArtifactNotFoundError, ArtifactUnreadableError, CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
 import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema, LogLineSchema, MetricSeriesSchema } from '../schemas.js';
@@ -106,7 +106,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const store = app.services.config.artifactStore === 'postgres' ? new PostgresArtifactStore(pool) : new DirectoryArtifactStore(app.services.config.modelDir);
+  const store = configuredArtifactStore(app.services.config, pool);
   const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.svg': 'image/svg+xml', '.csv': 'text/csv' };
   app.get(
     '/jobs/:id/artifacts/*',

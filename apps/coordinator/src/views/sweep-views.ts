@@ -18,7 +18,6 @@ export const jobSummary = (j: JobRow) => ({
   point: (j.point ?? null) as never, backend: j.backend, startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt),
 });
 
-export type JobSummary = ReturnType<typeof jobSummary>;
 
 /** Job counts per state, every state present (0 when none). */
 export function jobCounts(rows: readonly { state: string; n: number }[]): Record<JobState, number> {
@@ -67,4 +66,3 @@ export async function sweepDetail(prisma: PrismaClient, pool: Pool, id: string) 
   };
 }
 
-export type SweepDetail = NonNullable<Awaited<ReturnType<typeof sweepDetail>>>;
