@@ -10,17 +10,23 @@ export const BOOTSTRAP_SEED = 20_240_611;
 export const BOOTSTRAP_LEVEL = 0.95;
 
 /**
- * The dual-threshold AUC dominates the cost, ≈ quadratic in the points of a pair (measured, one row of
- * the legacy schema with 200 resamples: 0.2 s at 100+100 points, 1 s at 300+300, 9 s at 1000+1000).
- * Its intervals get the full count up to 300+300 points (resamples × points² ≤ this budget), fewer
- * beyond, never under DUAL_THRESHOLD_MIN_RESAMPLES (≈ 2 s per row at 1000+1000); `ci.resamples` says.
+ * The dual-threshold AUC dominates the cost. A resample repeats points, so it always takes the frontier's
+ * path for ties, ≈ quadratic in the points of a pair (measured, one row of the legacy schema with 200
+ * resamples: 0.2 s at 100+100 points, 1 s at 300+300, 9 s at 1000+1000; that path alone, 0.7 s per
+ * resample at 3000+3000). Its intervals get the full count up to 300+300 points (resamples × points² ≤ the
+ * budget), fewer beyond, never under DUAL_THRESHOLD_MIN_RESAMPLES; and none at all (the interval is null,
+ * the point estimate stays exact) where even that minimum would cost more than DUAL_THRESHOLD_BOOTSTRAP_CAP
+ * (≈ 35 s per row, reached at 3000+3000 points): at such sizes the interval is far narrower than the
+ * differences between methods. `ci.resamples` says how many were used.
  */
 export const DUAL_THRESHOLD_BOOTSTRAP_BUDGET = BOOTSTRAP_RESAMPLES * 600 ** 2;
 export const DUAL_THRESHOLD_MIN_RESAMPLES = 50;
+export const DUAL_THRESHOLD_BOOTSTRAP_CAP = DUAL_THRESHOLD_MIN_RESAMPLES * 6000 ** 2;
 
-/** Resamples for dual-threshold intervals of a row whose replicates pair `pairPoints[i]` points (positives + negatives). */
+/** Resamples for dual-threshold intervals of a row whose replicates pair `pairPoints[i]` points (positives + negatives); 0: no interval. */
 export function dualThresholdResamples(resamples: number, pairPoints: readonly number[]): number {
   const work = pairPoints.reduce((total, n) => total + n * n, 0);
+  if (DUAL_THRESHOLD_MIN_RESAMPLES * work > DUAL_THRESHOLD_BOOTSTRAP_CAP) return 0;
   const affordable = Math.floor(DUAL_THRESHOLD_BOOTSTRAP_BUDGET / Math.max(1, work));
   return Math.min(resamples, Math.max(DUAL_THRESHOLD_MIN_RESAMPLES, affordable));
 }

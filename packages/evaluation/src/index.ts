@@ -6,7 +6,7 @@ export type { ReferenceProtocolOptions } from './reference-protocol.js';
 export { evaluatePair, isProtocolName, PROTOCOL_NAMES, protocolNamed } from './evaluation-table.js';
 export type { PairEvaluation, Protocol, ProtocolName, ScoredSet } from './evaluation-table.js';
 export {
-  BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, DEFAULT_BOOTSTRAP, DUAL_THRESHOLD_BOOTSTRAP_BUDGET, DUAL_THRESHOLD_MIN_RESAMPLES,
+  BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, DEFAULT_BOOTSTRAP, DUAL_THRESHOLD_BOOTSTRAP_BUDGET, DUAL_THRESHOLD_BOOTSTRAP_CAP, DUAL_THRESHOLD_MIN_RESAMPLES,
   dualThresholdResamples, percentileInterval,
 } from './bootstrap.js';
 export type { BootstrapOptions, ConfidenceInterval } from './bootstrap.js';

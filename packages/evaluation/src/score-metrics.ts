@@ -187,7 +187,7 @@ export function scoreMetrics(schema: ScoreSchema, replicates: readonly Replicate
       label: p.label,
       value: mean(perSeed),
       std: sampleStd(perSeed),
-      ci: at >= 0 && bootstrap.resamples > 0 ? percentileInterval(samples[at]!, bootstrap.level) : null,
+      ci: at >= 0 && samples[at]!.length > 0 ? percentileInterval(samples[at]!, bootstrap.level) : null,
     };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
-import { formatEvaluationTable, isProtocolName, protocolNamed } from '@dgm-ood/evaluation';
+import { DUAL_THRESHOLD_BOOTSTRAP_CAP, DUAL_THRESHOLD_MIN_RESAMPLES, formatEvaluationTable, isProtocolName, protocolNamed } from '@dgm-ood/evaluation';
 import { evaluateSweep, storedEvaluation } from '@dgm-ood/jobs';
 import { parseArgs, type Command } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -62,7 +62,10 @@ export const evaluationCommand: Command = {
       const { bootstrap } = evaluation;
       // Dual-threshold intervals of large sets use fewer resamples (see DUAL_THRESHOLD_BOOTSTRAP_BUDGET): say so.
       const fewer = evaluation.rows.flatMap((r) => r.metrics.flatMap((m) => (m.ci && m.ci.resamples < bootstrap.resamples ? [m.ci.resamples] : [])));
-      const resamples = `${bootstrap.resamples} resamples${fewer.length ? `, ${Math.min(...fewer)}–${Math.max(...fewer)} for dual thresholds on large sets` : ''}`;
+      const uncapped = bootstrap.resamples > 0 && evaluation.rows.some((r) => r.metrics.some((m) => m.kind === 'dual-threshold' && !m.ci));
+      const resamples =
+        `${bootstrap.resamples} resamples${fewer.length ? `, ${Math.min(...fewer)}–${Math.max(...fewer)} for dual thresholds on large sets` : ''}` +
+        (uncapped ? `; none for dual thresholds past ${Math.sqrt(DUAL_THRESHOLD_BOOTSTRAP_CAP / DUAL_THRESHOLD_MIN_RESAMPLES)} points in a pair (exact value, no interval)` : '');
       io.stdout(
         `sweep ${sweep.name} (${sweep.id}), ${evaluation.complete ? 'finished' : 'still running: provisional'}; protocol ${evaluation.protocol.name}; ` +
           `AUC [${Math.round(bootstrap.level * 100)}% percentile bootstrap interval, ${resamples}]; ±: std over seeds\n`,
