@@ -51,3 +51,20 @@ test('a pick_count of 2^53 − 1 is refused at POST with its key', async () => {
   const refused = body.errors!.find((e) => e.path === 'jobs[0].ood.pick_count');
   expect(refused?.message).toContain('up to 1000000 (got 9007199254740991)');
 });
+
+test('data cannot be read from outside DATA_DIR: a dataset is a registered name, never a path', async () => {
+  // One OOD job of the paper's flow LID sweep, its datasets set directly.
+  const meta = parse(upstreamFile('ood/intrinsic_dimension/flows/grayscale_LID_vs_likelihood.yaml'));
+  meta.sweep_configuration = {};
+  meta.base_config.base_model = { directory: 'flows/job-0' };
+  meta.base_config.data.in_distribution.dataloader_args.dataset = 'fashion-mnist';
+  for (const dataset of ['/etc', '../../etc/passwd', 'mnist/../../etc']) {
+    meta.base_config.data.out_of_distribution.dataloader_args.dataset = dataset;
+    const { status, body } = await dryRun(stringify(meta));
+    expect(status, dataset).toBe(400);
+    const refused = body.errors?.find((e) => e.path.endsWith('out_of_distribution.dataloader_args.dataset'));
+    expect(refused?.message, `${dataset}: ${JSON.stringify(body)}`).toContain(`dataset ${JSON.stringify(dataset)} is not available`);
+  }
+  meta.base_config.data.out_of_distribution.dataloader_args.dataset = 'mnist';
+  expect((await dryRun(stringify(meta))).status).toBe(200);
+});

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { readDatasetArgs, type DatasetArgs } from '@dgm-ood/data';
+import { DATASET_NAMES, isDatasetName, readDatasetArgs, type DatasetArgs } from '@dgm-ood/data';
 import { ConfigReader, DeterministicJobError, isDict, positiveInt, valueAt, type JsonValue } from '@dgm-ood/jobs';
 
 /** Bounds on what one job may be asked to do (far above any dataset here: CelebA has 202,599 images). */
@@ -125,6 +125,13 @@ export function readOodPlan(config: JsonValue): OodPlan {
   const inDistribution = r.requiredString('data.in_distribution.dataloader_args.dataset', 'fashion-mnist');
   const dataset = r.requiredString('data.out_of_distribution.dataloader_args.dataset', 'mnist');
   const split = r.oneOf('data.out_of_distribution.pick_loader', ['train', 'valid', 'test'] as const, 'test');
+  // A dataset is a name of one of our readers (each reads only under DATA_DIR), never a path: refused here
+  // rather than by the data loader on a worker.
+  for (const [side, name] of [['in_distribution', inDistribution], ['out_of_distribution', dataset]] as const) {
+    if (!isDatasetName(name)) {
+      r.fail(`data.${side}.dataloader_args.dataset`, `dataset ${JSON.stringify(name)} is not available: no reader of ours has this name (available: ${DATASET_NAMES.join(', ')})`);
+    }
+  }
   const argsOf = (side: string, name: string): DatasetArgs => {
     const path = `data.${side}.dataloader_args.additional_dataset_args`;
     const read = readDatasetArgs(r.get(path), name, path);
