@@ -7,6 +7,7 @@ import type {
   CountsSchema, EvaluationPlotsSchema, EvaluationRowSchema, EvaluationSchema, JobDetailSchema, JobSummarySchema, LogLineSchema,
   MetricEstimateSchema, MetricSeriesSchema, PointResultSchema, SweepDetailSchema, SweepListItemSchema,
 } from './schemas.js';
+import type { GarbageSchema, RetentionSchema, SweepDeletionSchema } from './storage-schemas.js';
 
 export type { JobState } from './schemas.js';
 export type JobCounts = z.infer<typeof CountsSchema>;
@@ -22,6 +23,10 @@ export type EvaluationRow = z.infer<typeof EvaluationRowSchema>;
 export type Evaluation = z.infer<typeof EvaluationSchema>;
 export type EvaluationPlots = z.infer<typeof EvaluationPlotsSchema>;
 export type PointResult = z.infer<typeof PointResultSchema>;
+/** DELETE /sweeps/:id, POST /storage/retention, POST /storage/gc. */
+export type SweepDeletion = z.infer<typeof SweepDeletionSchema>;
+export type RetentionRun = z.infer<typeof RetentionSchema>;
+export type GarbageCollection = z.infer<typeof GarbageSchema>;
 
 /** A page of a listing (GET /sweeps, GET /sweeps/:id/jobs). */
 export interface Page<T> {

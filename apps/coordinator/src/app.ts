@@ -9,6 +9,7 @@ import { liveUpdatesPlugin } from './plugins/live-updates.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
+import { storageLifecyclePlugin } from './plugins/storage-lifecycle.js';
 import { sweepEvaluatorPlugin } from './plugins/sweep-evaluator.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { eventRoutes } from './routes/events.js';
@@ -16,7 +17,9 @@ import { healthRoutes } from './routes/health.js';
 import { importModelRoute } from './routes/import-model.js';
 import { jobRoutes } from './routes/jobs.js';
 import { resultRoutes } from './routes/results.js';
+import { storageRoutes } from './routes/storage.js';
 import { submitSweepRoute } from './routes/submit-sweep.js';
+import { sweepDeleteRoute } from './routes/sweep-delete.js';
 import { sweepRoutes } from './routes/sweeps.js';
 
 export interface AppOptions {
@@ -35,6 +38,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(errorsPlugin);
   await app.register(servicesPlugin, { services: options.services });
   await app.register(sweepEvaluatorPlugin);
+  await app.register(storageLifecyclePlugin);
   await app.register(authPlugin); // before every route: its hooks guard all of them
   await app.register(metricsPlugin);
   await app.register(docsPlugin);
@@ -42,6 +46,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(submitSweepRoute);
   await app.register(importModelRoute);
   await app.register(sweepRoutes);
+  await app.register(sweepDeleteRoute);
+  await app.register(storageRoutes);
   await app.register(jobRoutes);
   await app.register(resultRoutes);
   await app.register(evaluationRoutes);

@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Logger } from '@dgm-ood/config';
 import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
+import { recordingLogger } from './testing/recording-logger.js';
 
 const OPS = 'ops-secret-0123456789abcdef0123';
-
-/** A logger that keeps what is logged at info (Fastify's request loggers are its children). */
-function recordingLogger(lines: Record<string, unknown>[]): Logger {
-  const logger = {
-    level: 'info',
-    info: (data: unknown, msg?: string) => lines.push({ ...(typeof data === 'object' ? data : { data }), msg }),
-    error() {}, warn() {}, debug() {}, trace() {}, fatal() {}, silent() {},
-    child: () => logger,
-  };
-  return logger as unknown as Logger;
-}
 
 const lines: Record<string, unknown>[] = [];
 let h: CoordinatorHarness;

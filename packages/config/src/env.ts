@@ -70,6 +70,8 @@ export const envSchema = z.object({
   DGM_OOD_API_TOKEN_FILE: z.string().trim().min(1).optional(),
   DGM_OOD_METRICS_TOKEN: z.string().optional(),
   DGM_OOD_ALLOWED_HOSTS: list().optional(),
+  /** Coordinator: delete sweeps finished more than this many days ago (hourly); unset: keep everything. */
+  DGM_OOD_RETENTION_DAYS: integer(1, 36_500).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -115,6 +117,8 @@ export interface AppConfig {
   metricsToken?: string;
   /** Coordinator: host names its Host header may carry (DGM_OOD_ALLOWED_HOSTS; `*`: any). */
   allowedHosts: string[];
+  /** Coordinator: sweeps finished more than this many days ago are deleted, hourly (DGM_OOD_RETENTION_DAYS); unset: never. */
+  retentionDays?: number;
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -222,6 +226,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(env.DGM_OOD_METRICS_TOKEN !== undefined ? { metricsToken: parseMetricsToken(env.DGM_OOD_METRICS_TOKEN)! } : {}),
     allowedHosts: allowedHostsOf(env.DGM_OOD_ALLOWED_HOSTS, env.HOST),
     ...(env.DGM_OOD_WASM_THREADS !== undefined ? { wasmThreads: env.DGM_OOD_WASM_THREADS } : {}),
+    ...(env.DGM_OOD_RETENTION_DAYS !== undefined ? { retentionDays: env.DGM_OOD_RETENTION_DAYS } : {}),
     ...(source.envFile ? { envFile: source.envFile } : {}),
   };
 }

@@ -21,3 +21,4 @@ export * from './artifacts/index.js';
 export { evaluateSweep, jobScoring, loadScoredJobs, ScoreSchemaInvalidError, storedEvaluation } from './sweep-evaluation.js';
 export type { JobScoring, SweepEvaluation } from './sweep-evaluation.js';
 export { ConfigReader, configProblemOf, isDict, positiveInt, sortedJson, valueAt, type ConfigProblem } from './config-reader.js';
+export * from './storage/index.js';

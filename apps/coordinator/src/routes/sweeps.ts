@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cancelSweep, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
-import { clearCancellation, removeQueuedJobs, requestCancellation, resubmitJobs } from '@dgm-ood/queue';
+import { requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
+import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, IdParams, JobStateSchema, JobSummarySchema, PageQuery, pageOf, SweepDetailSchema, SweepListItemSchema } from '../schemas.js';
+import { stopSweep } from '../sweep-stopping.js';
 import { jobCounts, jobCountsOf, jobSummary, sweepDetail, sweepSummary } from '../views/sweep-views.js';
 
 export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -89,11 +90,9 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const stopped = await cancelSweep(pool, request.params.id);
+      const stopped = await stopSweep(app.services, request.params.id);
       if (!stopped) throw new SweepNotFoundError(request.params.id);
-      await removeQueuedJobs(queues, stopped.kind, stopped.notStarted, redis);
-      await requestCancellation(redis, stopped.running);
-      return { cancelled: stopped.notStarted.length + stopped.running.length, stopping: stopped.running.length };
+      return stopped;
     },
   );
 

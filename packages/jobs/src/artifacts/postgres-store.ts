@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { withTransaction } from '@dgm-ood/db';
+import { largeObjectOid, storedAtComment } from '../storage/large-objects.js';
 import { ArtifactCorruptError, type ArtifactStore, type StoredObject } from './store.js';
 
 const CHUNK = 1 << 20;
@@ -20,8 +21,11 @@ export class PostgresArtifactStore implements ArtifactStore {
   async put(_key: string, sourcePath: string): Promise<StoredObject> {
     // One transaction: a failed upload leaves no half-written large object behind.
     return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ oid: number }>('SELECT lo_create(0) AS oid');
+      const { rows } = await client.query<{ oid: number; at: Date }>('SELECT lo_create(0) AS oid, now() AS at');
       const oid = rows[0]!.oid;
+      // Its creation time: the artifact row naming it comes after this commit, and the garbage collection spares
+      // unreferenced objects younger than its grace period.
+      await client.query(`COMMENT ON LARGE OBJECT ${Number(oid)} IS '${storedAtComment(rows[0]!.at)}'`);
       const hash = createHash('sha256');
       let offset = 0;
       for await (const chunk of createReadStream(sourcePath, { highWaterMark: CHUNK })) {
@@ -35,12 +39,12 @@ export class PostgresArtifactStore implements ArtifactStore {
   }
 
   async discard(uri: string): Promise<void> {
-    const oid = parseOid(uri);
+    const oid = largeObjectOid(uri);
     if (oid !== undefined) await this.pool.query('SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = $1', [oid]);
   }
 
   async fetch(object: StoredObject, destPath: string): Promise<void> {
-    const oid = parseOid(object.uri);
+    const oid = largeObjectOid(object.uri);
     if (oid === undefined) throw new Error(`not a Postgres large object URI: ${object.uri}`);
     await mkdir(dirname(destPath), { recursive: true });
     const temp = join(dirname(destPath), `.fetch-${process.pid}-${Date.now()}`);
@@ -65,9 +69,4 @@ export class PostgresArtifactStore implements ArtifactStore {
       throw error;
     }
   }
-}
-
-function parseOid(uri: string): number | undefined {
-  const match = /^pg-lo:\/\/(\d+)$/.exec(uri);
-  return match ? Number(match[1]) : undefined;
 }
