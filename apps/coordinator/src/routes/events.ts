@@ -93,7 +93,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         summary:
-          "Server-sent events of one sweep: `sweep` (its detail: counts, progress, timings) and `jobs` ({items: changed jobs, reload: true when too many changed to list}) whenever its jobs change",
+          "Server-sent events of one sweep: `sweep` (its detail: counts, progress, timings) and `jobs` ({items: changed jobs, reload: true when too many changed to list}) whenever its jobs change; `deleted` ({id}) once it is deleted, and the stream ends",
         params: IdParams,
         produces: ['text/event-stream'],
         response: { 404: ErrorSchema },
@@ -114,7 +114,13 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
             [id, new Date(since.getTime() - 1000), MAX_JOBS_PER_EVENT + 1],
           ),
         ]);
-        if (detail) stream.send('sweep', detail);
+        if (!detail) {
+          // Deleted (DELETE /sweeps/:id notifies): the page can say so instead of showing stale numbers.
+          stream.send('deleted', { id });
+          stream.close();
+          return;
+        }
+        stream.send('sweep', detail);
         const changed = rows.slice(0, MAX_JOBS_PER_EVENT);
         if (changed.length > 0) since = new Date(Math.max(since.getTime(), ...changed.map((r) => (r.updated_at as Date).getTime())));
         if (rows.length > MAX_JOBS_PER_EVENT) stream.send('jobs', { items: [], reload: true });

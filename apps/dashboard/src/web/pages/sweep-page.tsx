@@ -35,11 +35,13 @@ export function SweepPage({ id }: { id: string }) {
   const [state, setState] = useState<JobState | ''>('');
   const [notice, setNotice] = useState<string>();
   const [actionError, setActionError] = useState<Error>();
+  const [deleted, setDeleted] = useState(false);
   const sweep = useResource(`sweep:${id}`, () => get<SweepDetail>(`/sweeps/${id}`));
   const jobs = useResource(`jobs:${id}:${page}:${state}`, () =>
     get<Page<JobSummary>>(`/sweeps/${id}/jobs?page=${page}&pageSize=${PAGE_SIZE}${state ? `&state=${state}` : ''}`),
   );
-  const live = useEventSource(`/sweeps/${id}/events`, {
+  const live = useEventSource(deleted ? null : `/sweeps/${id}/events`, {
+    deleted: () => setDeleted(true),
     sweep: (detail) => sweep.set(() => detail as SweepDetail),
     jobs: (message) => {
       const { items, reload } = message as { items: JobSummary[]; reload: boolean };
@@ -64,6 +66,13 @@ export function SweepPage({ id }: { id: string }) {
   };
 
   const s = sweep.data;
+  if (deleted) {
+    return (
+      <Section title={s?.name ?? id}>
+        <p class="notice" role="status" data-notice="deleted">This sweep was deleted, with its jobs, results and artifacts.</p>
+      </Section>
+    );
+  }
   if (sweep.error && !s) return <ErrorBox error={sweep.error} />;
   if (!s) return <p class="muted">Loading…</p>;
   const eta = sweepEta(s);
