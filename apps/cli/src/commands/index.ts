@@ -6,6 +6,7 @@ import { expandCommand } from './expand.js';
 import { importCommand } from './import.js';
 import { jobCommand } from './job.js';
 import { oodCommand, trainCommand } from './single-run.js';
+import { storageCommand } from './storage.js';
 import { sweepCommand } from './sweep.js';
 
-export const COMMANDS: readonly Command[] = [expandCommand, evaluationCommand, checkpointCommand, importCommand, sweepCommand, jobCommand, trainCommand, oodCommand];
+export const COMMANDS: readonly Command[] = [expandCommand, evaluationCommand, checkpointCommand, importCommand, sweepCommand, jobCommand, storageCommand, trainCommand, oodCommand];

@@ -1,6 +1,7 @@
 /** `dgm-ood sweep <subcommand>`: submit, follow and inspect sweeps on the coordinator over its REST API. */
 import { remoteCommandGroup } from '../remote/command-group.js';
 import { cancelSubcommand } from './sweep/cancel.js';
+import { deleteSubcommand } from './sweep/delete.js';
 import { listSubcommand } from './sweep/list.js';
 import { resultsSubcommand } from './sweep/results.js';
 import { retryFailedSubcommand } from './sweep/retry-failed.js';
@@ -14,4 +15,5 @@ export const sweepCommand = remoteCommandGroup('sweep', 'submit, follow and insp
   resultsSubcommand,
   retryFailedSubcommand,
   cancelSubcommand,
+  deleteSubcommand,
 ]);

@@ -2,7 +2,9 @@
 import type { JobSummary, Page, SweepDetail, SweepSummary } from '@dgm-ood/coordinator/api-types';
 import { RemoteInputError, type Coordinator } from './coordinator.js';
 
-export type { Evaluation, JobCounts, JobDetail, JobState, JobSummary, LogLine, Page, SweepDetail, SweepSummary } from '@dgm-ood/coordinator/api-types';
+export type {
+  Evaluation, GarbageCollection, JobCounts, JobDetail, JobState, JobSummary, LogLine, Page, RetentionRun, SweepDeletion, SweepDetail, SweepSummary,
+} from '@dgm-ood/coordinator/api-types';
 
 /** Job states in lifecycle order (apps/coordinator/src/schemas.ts `jobStates`). */
 export const JOB_STATES = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

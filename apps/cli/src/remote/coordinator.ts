@@ -61,7 +61,7 @@ export interface Coordinator {
   readonly url: string;
   readonly source: UrlSource;
   /** A request whose answer is JSON. */
-  json<T>(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<T>;
+  json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
   /** A GET whose answer is streamed (CSV): its body's chunks. */
   stream(path: string, options?: RequestOptions): Promise<AsyncIterable<Uint8Array>>;
 }
@@ -106,7 +106,7 @@ export function coordinatorAt(urlFlag: string | undefined, env: NodeJS.ProcessEn
   // The first entry's secret, so the coordinator's own `name:secret,…` value works here too.
   const token = clientApiToken(env.DGM_OOD_API_TOKEN);
 
-  const send = async (method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<Response> => {
+  const send = async (method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions): Promise<Response> => {
     const target = new URL(`${url}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...options.headers, accept: options.accept ?? 'application/json' };
@@ -128,7 +128,7 @@ export function coordinatorAt(urlFlag: string | undefined, env: NodeJS.ProcessEn
   return {
     url,
     source,
-    async json<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+    async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
       const response = await send(method, path, options);
       return (await response.json()) as T;
     },

@@ -66,3 +66,20 @@ export function etaMs(elapsed: number | null, finished: number, total: number): 
   if (elapsed === null || finished === 0 || finished >= total) return finished >= total && total > 0 ? 0 : null;
   return (elapsed * (total - finished)) / finished;
 }
+
+/** Bytes for people: 0 B, 512 B, 1.5 KiB, 2.0 GiB. */
+export function bytesText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `1 job`, `2 jobs`, `2 working directories` (with the plural given). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
