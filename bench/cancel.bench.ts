@@ -3,6 +3,7 @@
 // Run: pnpm bench:cancel [jobs]
 import { performance } from 'node:perf_hooks';
 import { createCoordinatorHarness } from '../apps/coordinator/src/testing/harness.js';
+import { probeHealthz } from './healthz-probe.js';
 
 const jobs = Number(process.argv[2] ?? 100_000);
 // A grid of exactly `jobs` cells: 100 × (jobs / 100).
@@ -27,21 +28,11 @@ try {
   const { id, jobCount } = created.json() as { id: string; jobCount: number };
   console.log(`submitted ${jobCount.toLocaleString('en-US')} jobs in ${((performance.now() - t0) / 1000).toFixed(1)} s; queue holds ${(await queues.train.getWaitingCount()).toLocaleString('en-US')}`);
 
-  let longestHealthMs = 0;
-  let probing = true;
-  const probe = (async () => {
-    while (probing) {
-      const start = performance.now();
-      await app.inject({ url: '/healthz' });
-      longestHealthMs = Math.max(longestHealthMs, performance.now() - start);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  const probe = probeHealthz(app);
   const t1 = performance.now();
   const cancelled = await app.inject({ method: 'POST', url: `/sweeps/${id}/cancel` });
   const seconds = (performance.now() - t1) / 1000;
-  probing = false;
-  await probe;
+  const longestHealthMs = await probe.stop();
   console.log(`POST /sweeps/:id/cancel: ${cancelled.statusCode} ${cancelled.body} in ${seconds.toFixed(2)} s; queue holds ${(await queues.train.getWaitingCount()).toLocaleString('en-US')}; longest /healthz during it ${longestHealthMs.toFixed(0)} ms`);
 } finally {
   await harness.close();
