@@ -101,6 +101,39 @@ const fixtures: Record<string, Fixture> = {
     return { dataset, points };
   },
 
+  /**
+   * Writes `points` rows in `batches` writes (as a scoring job writes one part at a time), with a progress report
+   * after each: long COPYs that a chaos test interrupts (a killed worker, a PostgreSQL restart).
+   */
+  async ingest(ctx, config) {
+    const points = num(config, 'points', 1000);
+    const size = Math.ceil(points / num(config, 'batches', 1));
+    for (let start = 0; start < points; start += size) {
+      await ctx.results.write(rows(Math.min(size, points - start), start));
+      await ctx.progress({ fraction: Math.min(1, (start + size) / points), message: `wrote ${Math.min(points, start + size)} rows` });
+    }
+    return { points, attempt: ctx.job.attempt };
+  },
+
+  /**
+   * First attempt: records checkpoint step 1, writes step 2 over it and dies (SIGKILL of its own process) before
+   * recording that, as a process killed between a checkpoint's write and its record. Later attempts resume from the
+   * checkpoint their working directory holds.
+   */
+  async 'unrecorded-checkpoint'(ctx) {
+    const file = join(ctx.workdir, 'checkpoint.json');
+    if (ctx.job.attempt === 1) {
+      writeFileSync(file, JSON.stringify({ step: 1 }));
+      await ctx.artifacts.save('checkpoint.json', 'checkpoint');
+      writeFileSync(file, JSON.stringify({ step: 2 }));
+      process.kill(process.pid, 'SIGKILL');
+      await sleep(10_000);
+    }
+    const resumedFrom = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { step: number }).step : 0;
+    await ctx.results.write(rows(3));
+    return { resumedFrom, attempt: ctx.job.attempt };
+  },
+
   /** Reads the model file the referenced training job saved (`succeed` writes model.txt). */
   async 'read-model'(ctx) {
     const model = ctx.models.base_model;

@@ -30,12 +30,15 @@ export class DirectoryArtifactStore implements ArtifactStore {
 
   async fetch(object: StoredObject, destPath: string): Promise<void> {
     const source = fileURLToPath(object.uri);
-    if (resolve(source) !== resolve(destPath)) {
-      await mkdir(dirname(destPath), { recursive: true });
-      const temp = join(dirname(destPath), `.fetch-${process.pid}-${Date.now()}`);
-      await copyFile(source, temp);
-      await rename(temp, destPath);
-    }
+    // In place, the object is the working directory's file itself: other bytes there are a later write by a process
+    // that died before recording it (a worker killed between a checkpoint's write and its record). The recorded bytes
+    // exist nowhere else; the file is kept as written, for the handler to resume from. Refusing it as corrupt failed
+    // every later attempt of the job the same way.
+    if (resolve(source) === resolve(destPath)) return;
+    await mkdir(dirname(destPath), { recursive: true });
+    const temp = join(dirname(destPath), `.fetch-${process.pid}-${Date.now()}`);
+    await copyFile(source, temp);
+    await rename(temp, destPath);
     const { sha256 } = await sha256File(destPath);
     if (sha256 !== object.sha256) throw ArtifactCorruptError(object.uri, object.sha256, sha256);
   }

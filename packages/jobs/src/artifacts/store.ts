@@ -11,7 +11,7 @@ export interface ArtifactStore {
   put(key: string, sourcePath: string): Promise<StoredObject>;
   /** Frees an object no record points to any more (no-op where objects are overwritten in place). */
   discard(uri: string): Promise<void>;
-  /** Writes the object to `destPath` (atomically) and verifies its sha256. */
+  /** Writes the object to `destPath` (atomically) and verifies its sha256; leaves `destPath` as it is where it is the object itself. */
   fetch(object: StoredObject, destPath: string): Promise<void>;
 }
 
