@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runCli } from '../../cli.js';
+import { forwardRequest } from '../../testing/forward-request.js';
 import { startLiveCoordinator, type LiveCoordinator } from '../../testing/live-coordinator.js';
 import { memoryIo } from '../../test-io.js';
 
@@ -15,19 +16,12 @@ let posts = 0;
 beforeAll(async () => {
   live = await startLiveCoordinator({ worker: false });
   proxy = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const upstream = await fetch(`${live.url}${request.url}`, {
-      method: request.method,
-      headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>,
-      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
-    });
-    const body = Buffer.from(await upstream.arrayBuffer());
+    const upstream = await forwardRequest(request, live.url);
     if (request.method === 'POST' && request.url === '/sweeps' && ++posts === 1) {
       request.socket.destroy(); // committed upstream; the answer is lost
       return;
     }
-    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
+    response.writeHead(upstream.status, { 'content-type': upstream.contentType }).end(upstream.body);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;

@@ -51,8 +51,8 @@ export const submitSubcommand: RemoteSubcommand = {
     // One key per submission (or the caller's): a POST whose answer was lost is sent again and cannot create a
     // second sweep; the coordinator answers with the first one.
     const headers = { 'idempotency-key': ctx.flag('--idempotency-key') ?? randomUUID() };
-    const created = await postWithRetries(() => ctx.coordinator.json<Submission>('POST', '/sweeps', { body, headers }), (reason) =>
-      io.stderr(`${label}: the connection broke (${reason}); sending the same submission again\n`),
+    const created = await postWithRetries(() => ctx.coordinator.json<Submission>('POST', '/sweeps', { body, headers }), (reason, broken) =>
+      io.stderr(`${label}: ${broken ? 'the connection broke' : 'no answer'} (${reason}); sending the same submission again\n`),
     );
     const parts = [`${created.queued} queued`, `${created.waiting} waiting for their models`, ...(created.failed ? [`${created.failed} failed at submission`] : [])];
     io.stdout(`submitted sweep ${created.name} (${created.id}): ${created.jobCount} ${created.kind} job${created.jobCount === 1 ? '' : 's'} (${parts.join(', ')})\n`);
@@ -66,14 +66,28 @@ export const submitSubcommand: RemoteSubcommand = {
 /** Connection failures after which the request may have reached the coordinator: worth sending again (same key). */
 const BROKEN_MID_REQUEST = /ECONNRESET|EPIPE|UND_ERR_SOCKET|socket|closed|terminated/i;
 
-async function postWithRetries<T>(post: () => Promise<T>, onRetry: (reason: string) => void, delaysMs = [1000, 2000, 4000]): Promise<T> {
+/**
+ * Sends the POST; after a broken connection, sends it again with the same key until the coordinator answers. A
+ * coordinator killed mid-POST refuses connections until it has restarted, so from then on any unreachable coordinator
+ * is waited for (about half a minute in all). Before any request may have arrived, an unreachable coordinator fails
+ * at once.
+ */
+async function postWithRetries<T>(
+  post: () => Promise<T>,
+  /** `broken`: this failure broke a request that may have arrived; else the coordinator did not answer at all. */
+  onRetry: (reason: string, broken: boolean) => void,
+  delaysMs = [1000, 2000, 4000, 8000, 15_000],
+): Promise<T> {
+  let mayHaveArrived = false;
   for (let attempt = 0; ; attempt++) {
     try {
       return await post();
     } catch (error) {
-      const retriable = error instanceof CoordinatorUnreachableError && BROKEN_MID_REQUEST.test(error.reason) && attempt < delaysMs.length;
-      if (!retriable) throw error;
-      onRetry(error.reason);
+      if (!(error instanceof CoordinatorUnreachableError)) throw error;
+      const broken = BROKEN_MID_REQUEST.test(error.reason);
+      mayHaveArrived ||= broken;
+      if (!mayHaveArrived || attempt >= delaysMs.length) throw error;
+      onRetry(error.reason, broken);
       await new Promise((r) => setTimeout(r, delaysMs[attempt]));
     }
   }
