@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ForbiddenKeyError, NotSerialisableError, canonicalJson, toJsonValue } from './canonical-json.js';
 import { buildGrid, digitsAt, sentJsonAt, type Grid } from './grid.js';
 import { DOCUMENT_PATH, IssueError, joinPath } from './issues.js';
+import { ExpansionBudget, ExpansionLimitError } from './expansion-budget.js';
 import { inferJobKind, type JobKind } from './job-kind.js';
 import { nameParameters } from './parameter-names.js';
 import { callSnippet, type CompiledSnippet } from './python/snippet.js';
@@ -40,7 +41,12 @@ export interface PreparedSweep {
   changer?: { snippet: CompiledSnippet; path: string; fallback?: { option: string } };
   source: LoadedSource;
   options: ExpandOptions;
+  /** Steps and time every snippet call of this expansion draws on. */
+  budget: ExpansionBudget;
 }
+
+/** Issues that end the expansion at once: the budget is spent, so every later job would stop the same way. */
+export const LIMIT_ISSUE_CODES: ReadonlySet<string> = new Set(['eval.step_limit', 'eval.deadline', 'expand.deadline']);
 
 type Prepared = { ok: true; prepared: PreparedSweep; warnings: MetaConfigIssue[] } | { ok: false; errors: MetaConfigIssue[]; warnings: MetaConfigIssue[] };
 
@@ -172,7 +178,10 @@ export function prepareMetaConfig(sourceText: string, options: ExpandOptions = {
   return {
     ok: true,
     warnings: warnings.map((w) => locate(w, source, file)),
-    prepared: { sweep, grid, base, remaining, treePath, ...(top.runName !== undefined ? { runName: top.runName } : {}), ...(changer ? { changer } : {}), source, options },
+    prepared: {
+      sweep, grid, base, remaining, treePath, ...(top.runName !== undefined ? { runName: top.runName } : {}), ...(changer ? { changer } : {}), source, options,
+      budget: new ExpansionBudget(options.maxSteps, options.deadline),
+    },
   };
 }
 
@@ -203,21 +212,28 @@ function checkAliases(nodes: readonly { yamlPath: string; aliases?: string[]; va
 }
 
 class Runner implements SnippetRunner {
-  constructor(private readonly source: LoadedSource) {}
+  constructor(private readonly budget: ExpansionBudget) {}
   evaluate(spec: PyValue, arg: PyValue, specPath: string): PyValue {
     const s = readEvalSpec(spec, specPath);
-    return run(compileSpec(s), [arg], s.expressionPath);
+    return run(compileSpec(s), [arg], s.expressionPath, this.budget);
   }
   inline(text: string, current: PyValue, path: string): PyValue {
     const s = readInlineSpec(text, path);
-    return run(compileSpec(s), [current], path);
+    return run(compileSpec(s), [current], path, this.budget);
   }
 }
 
-function run(snippet: CompiledSnippet, args: PyValue[], path: string): PyValue {
+function run(snippet: CompiledSnippet, args: PyValue[], path: string, budget: ExpansionBudget): PyValue {
   try {
-    return callSnippet(snippet, args);
+    return callSnippet(snippet, args, undefined, budget);
   } catch (e) {
+    if (e instanceof ExpansionLimitError) {
+      throw new IssueError({ code: e.limit === 'steps' ? 'eval.step_limit' : 'eval.deadline', path, message: `${e.message}, in ${snippet.description}` });
+    }
+    // The evaluator recurses per call and per level of an expression; whatever its limits leave, the stack is the last.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new IssueError({ code: 'eval.runtime', path, message: `RecursionError: the snippet recursed deeper than the evaluator's stack allows (in ${snippet.description})` });
+    }
     if (e instanceof PyError) {
       throw new IssueError(
         { code: 'eval.runtime', path, message: `${e.pyType}: ${e.message} (in ${snippet.description}${e.line !== undefined ? `, snippet line ${e.line}` : ''})` },
@@ -267,7 +283,7 @@ export function materialiseJob(p: PreparedSweep, index: number): MaterialisedJob
   });
   addWhereNeeded(tree, p.remaining);
   const upserter = new Upserter({
-    runner: new Runner(p.source),
+    runner: new Runner(p.budget),
     origins: p.source.origins,
     strictCompat: p.options.strictCompat === true,
     warn: (w) => warnings.push(w),
@@ -295,10 +311,10 @@ export function materialiseJob(p: PreparedSweep, index: number): MaterialisedJob
   let nameFallback: string | undefined;
   if (p.changer !== undefined) {
     try {
-      name = changeRunName(p.changer, root, name);
+      name = changeRunName(p.changer, root, name, p.budget);
     } catch (e) {
-      // A default the file did not ask for must not make a valid grid fail; a changer someone named does.
-      if (!(e instanceof IssueError) || p.changer.fallback === undefined) throw e;
+      // A default the file did not ask for must not make a valid grid fail; a changer someone named does. A spent budget always does.
+      if (!(e instanceof IssueError) || p.changer.fallback === undefined || LIMIT_ISSUE_CODES.has(e.issue.code)) throw e;
       nameFallback = e.issue.message;
       name = genericRunName(root, point, configHash, p.runName);
     }
@@ -307,8 +323,8 @@ export function materialiseJob(p: PreparedSweep, index: number): MaterialisedJob
   return nameFallback === undefined ? { job, warnings } : { job, warnings, nameFallback };
 }
 
-function changeRunName(changer: NonNullable<PreparedSweep['changer']>, config: PyDict, name: string): string {
-  const renamed = run(changer.snippet, [config, name], changer.path);
+function changeRunName(changer: NonNullable<PreparedSweep['changer']>, config: PyDict, name: string, budget: ExpansionBudget): string {
+  const renamed = run(changer.snippet, [config, name], changer.path, budget);
   if (typeof renamed !== 'string') {
     throw new IssueError({ code: 'eval.runtime', path: changer.path, message: `the run-name changer returned ${renamed === null ? 'None' : typeof renamed}, not a string` });
   }
@@ -360,6 +376,12 @@ export function expandMetaConfig(source: string, options: ExpandOptions = {}): E
   let configBytes = 0;
   for (let index = 0; index < p.grid.jobCount; index++) {
     try {
+      try {
+        p.budget.checkDeadline();
+      } catch (e) {
+        if (!(e instanceof ExpansionLimitError)) throw e;
+        throw new IssueError({ code: 'expand.deadline', path: p.treePath, message: `${e.message} after ${index} of ${p.grid.jobCount} jobs` });
+      }
       const m = materialiseJob(p, index);
       configBytes += m.job.configJson.length;
       if (configBytes > MAX_TOTAL_CONFIG_BYTES) {
@@ -393,6 +415,7 @@ export function expandMetaConfig(source: string, options: ExpandOptions = {}): E
         issue.message += ` [first seen in job ${index}: ${describePoint(p, index)}]`;
         errors.push(issue);
       }
+      if (LIMIT_ISSUE_CODES.has(e.issue.code)) break;
       if (errorKeys.size >= MAX_DISTINCT_JOB_ERRORS || failed >= MAX_FAILED_JOBS) {
         // The note sits on the path of the recurring problem, so callers that filter by path still see one problem.
         const last = errors[errors.length - 1] as MetaConfigIssue;

@@ -1,4 +1,5 @@
 /** Public types of @dgm-ood/metaconfig (the contract other packages import). */
+import type { Deadline } from './expansion-budget.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
@@ -81,4 +82,8 @@ export interface ExpandOptions {
    * report a warning; `strictCompat: true` replicates dysweep.
    */
   strictCompat?: boolean;
+  /** Evaluation steps of every snippet call of the expansion together (default DEFAULT_EXPANSION_STEPS): `eval.step_limit` beyond. */
+  maxSteps?: number;
+  /** When the expansion must have finished (`deadlineIn(ms)`; default none): `eval.deadline` / `expand.deadline` after it. */
+  deadline?: Deadline;
 }

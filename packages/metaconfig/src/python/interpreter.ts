@@ -17,13 +17,17 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxDepth: 100 };
 
-/** Per-evaluation state: the step budget and the call depth. */
+/** Per-evaluation state: the step budget and the call depth; `shared` is charged too (e.g. an expansion's budget). */
 export class Runtime implements CallContext {
   steps = 0;
   depth = 0;
-  constructor(readonly limits: Limits = DEFAULT_LIMITS) {}
+  constructor(
+    readonly limits: Limits = DEFAULT_LIMITS,
+    private readonly shared?: CallContext,
+  ) {}
 
   charge(n: number): void {
+    this.shared?.charge(n);
     this.steps += n;
     if (this.steps > this.limits.maxSteps) {
       throw new PyError('ResourceLimitError', `the snippet exceeded its budget of ${this.limits.maxSteps} evaluation steps`);

@@ -4,7 +4,7 @@
  * block from which `function_of_interest` is taken. Compilation validates everything statically; a
  * compiled snippet is cached by its text and instantiated afresh for each call (as dysweep re-evaluates).
  */
-import { PyCallable, PyError, type PyValue } from '../value.js';
+import { type CallContext, PyCallable, PyError, PyTuple, type PyValue } from '../value.js';
 import type { Expr, Module } from './ast.js';
 import { PySyntaxError, UnsupportedConstructError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits, Runtime, Scope, evalExpr, execModule } from './interpreter.js';
@@ -81,6 +81,8 @@ function compileBlock(module: Module, functionOfInterest: string | null): Compil
 
 function toSnippetError(e: unknown): SnippetError {
   if (e instanceof SnippetError) return e;
+  // A last guard: reading and checking recurse per level, and the nesting limits are meant to stop them first.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new SnippetError('eval.syntax', 'not valid Python here: the snippet nests too deeply to read');
   if (e instanceof UnsupportedConstructError) return new SnippetError('eval.unsupported', e.message, e.line);
   if (e instanceof PySyntaxError) return new SnippetError('eval.syntax', `not valid Python: ${e.message}`, e.line);
   if (e instanceof StaticCheckError) return new SnippetError(e.code, e.message, e.line);
@@ -125,12 +127,40 @@ function compileUncached(expression: string, functionOfInterest: string | null):
   return compileBlock(parseModule(expression), functionOfInterest);
 }
 
-/** Instantiate a compiled snippet and call it. Throws `PyError` on any Python-level failure. */
-export function callSnippet(snippet: CompiledSnippet, args: PyValue[], limits: Limits = DEFAULT_LIMITS): PyValue {
-  const rt = new Runtime(limits);
+/**
+ * Instantiate a compiled snippet and call it. Throws `PyError` on any Python-level failure; `shared` (an
+ * expansion's budget) is charged every step as well, and may throw its own error.
+ */
+export function callSnippet(snippet: CompiledSnippet, args: PyValue[], limits: Limits = DEFAULT_LIMITS, shared?: CallContext): PyValue {
+  const rt = new Runtime(limits, shared);
   const f = snippet.instantiate(rt);
   if (!(f instanceof PyCallable)) {
     throw new PyError('TypeError', `the snippet '${snippet.description}' does not evaluate to a function`);
   }
-  return f.call(args, new Map(), rt);
+  const result = f.call(args, new Map(), rt);
+  shared?.charge(countValues(result, snippet));
+  return result;
+}
+
+/** The most values a snippet's result may hold (a list held twice counted twice). */
+export const MAX_RESULT_VALUES = 2_000_000;
+
+/**
+ * The values a result holds, a list held twice counted twice: the config is copied and written out that way.
+ * `[[0]*10**4]*10**4` is cheap to build (one list, referenced 10^4 times) but 10^8 values to write.
+ */
+function countValues(result: PyValue, snippet: CompiledSnippet): number {
+  const stack: PyValue[] = [result];
+  let count = 0;
+  while (stack.length > 0) {
+    const v = stack.pop() as PyValue;
+    if (++count > MAX_RESULT_VALUES) {
+      throw new PyError('MemoryError', `the result of '${snippet.description}' holds more than ${MAX_RESULT_VALUES} values (a list held several times counts each time)`);
+    }
+    // Loops, not push(...v): a list may be longer than a call's argument limit.
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (v instanceof Map) for (const x of v.values()) stack.push(x);
+    else if (v instanceof PyTuple) for (const x of v.items) stack.push(x);
+  }
+  return count;
 }
