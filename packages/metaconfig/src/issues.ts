@@ -10,7 +10,9 @@ export function joinPath(base: string, seg: string | number): string {
     const n = seg.slice(IDX_PREFIX.length);
     if (/^\d+$/.test(n)) return `${base}[${n}]`;
   }
-  return base === '' ? seg : `${base}.${seg}`;
+  // An empty key would vanish from the path (an issue at '' names nothing): it is written as "".
+  const key = seg === '' ? '""' : seg;
+  return base === '' ? key : `${base}.${key}`;
 }
 
 /** Shown as the path of problems that concern the whole document (syntax errors, empty file). */

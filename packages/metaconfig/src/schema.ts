@@ -82,7 +82,7 @@ export function readTopLevel(doc: PyDict, errors: MetaConfigIssue[], warnings: M
   for (const [key, v] of doc) {
     const kind = KEYS[key];
     if (kind === undefined) {
-      errors.push({ code: 'config.unknown_key', path: key, message: `unknown top-level key '${key}' (allowed: ${Object.keys(KEYS).join(', ')})` });
+      errors.push({ code: 'config.unknown_key', path: joinPath('', key), message: `unknown top-level key '${key}' (allowed: ${Object.keys(KEYS).join(', ')})` });
       continue;
     }
     if (v === null) {

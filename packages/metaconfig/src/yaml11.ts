@@ -25,6 +25,11 @@ export interface LoadedSource {
   origins: WeakMap<object, string>;
 }
 
+/**
+ * Refuse documents nested deeper than this: no config is, and everything that handles one after this reader (the
+ * merge, JSON, PostgreSQL's jsonb) recurses once per level, on stacks of their own size.
+ */
+export const MAX_NESTING = 256;
 /** Refuse documents whose aliases would expand to more nodes than this (a "billion laughs" file). */
 const MAX_NODES = 1_000_000;
 /**
@@ -186,8 +191,10 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
   if (doc === undefined) return { value: null, issues, locations, origins };
   for (const err of doc.errors) {
     const line = err.linePos?.[0]?.line;
+    // The reader recurses once per level: thousands of nested brackets overflow its stack, which it reports as an error.
+    const first = (err.message.split('\n')[0] ?? err.message).replace(/^Maximum call stack size exceeded/, 'nested too deeply to read');
     issues.push({
-      ...issue('yaml.syntax', DOCUMENT_PATH, `YAML syntax error: ${err.message.split('\n')[0] ?? err.message}`),
+      ...issue('yaml.syntax', DOCUMENT_PATH, `YAML syntax error: ${first}`),
       ...(line !== undefined ? { line } : {}),
     });
   }
@@ -198,17 +205,18 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
   type Size = { nodes: number; text: number };
   const sizes = new Map<unknown, Size>();
   const add = (a: Size, b: Size): Size => ({ nodes: Math.min(a.nodes + b.nodes, Number.MAX_SAFE_INTEGER), text: Math.min(a.text + b.text, Number.MAX_SAFE_INTEGER) });
-  const sizeOf = (node: unknown, stack: Set<unknown>): Size => {
-    if (node === null || node === undefined || typeof node !== 'object') return { nodes: 1, text: 0 };
+  const sizeOf = (node: unknown, stack: Set<unknown>, depth = 0): Size => {
+    // Deeper than MAX_NESTING is refused by the converter, with its path; counting stops there.
+    if (node === null || node === undefined || typeof node !== 'object' || depth > MAX_NESTING) return { nodes: 1, text: 0 };
     const known = sizes.get(node);
     if (known !== undefined) return known;
     if (stack.has(node)) return { nodes: 1, text: 0 }; // a cycle is reported by the converter
     stack.add(node);
     let n: Size = { nodes: 1, text: 0 };
-    if (isAlias(node)) n = sizeOf(node.resolve(doc), stack);
+    if (isAlias(node)) n = sizeOf(node.resolve(doc), stack, depth);
     else if (isScalar(node)) n = { nodes: 1, text: typeof node.value === 'string' ? node.value.length : 8 };
-    else if (isSeq(node)) for (const item of node.items) n = add(n, sizeOf(item, stack));
-    else if (isMap(node)) for (const pair of node.items) n = add(n, add(sizeOf(pair.key, stack), sizeOf(pair.value, stack)));
+    else if (isSeq(node)) for (const item of node.items) n = add(n, sizeOf(item, stack, depth + 1));
+    else if (isMap(node)) for (const pair of node.items) n = add(n, add(sizeOf(pair.key, stack, depth + 1), sizeOf(pair.value, stack, depth + 1)));
     stack.delete(node);
     sizes.set(node, n);
     return n;
@@ -261,7 +269,13 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
     }
   };
 
-  const convert = (node: unknown, path: string, keyOffset?: number): PyValue | undefined => {
+  let tooDeep = false;
+  const convert = (node: unknown, path: string, keyOffset?: number, depth = 0): PyValue | undefined => {
+    if (depth > MAX_NESTING) {
+      if (tooDeep) return undefined;
+      tooDeep = true;
+      return fail('yaml.too_deep', path, `the document nests more than ${MAX_NESTING} levels deep here`, keyOffset ?? (node as Node | null)?.range?.[0]);
+    }
     if (++nodes > MAX_NODES) {
       if (nodes === MAX_NODES + 1) {
         fail('yaml.too_large', path, `the document expands to more than ${MAX_NODES} nodes (aliases expanding exponentially?)`);
@@ -278,7 +292,7 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
       if (resolving.has(target)) return fail('yaml.bad_alias', path, `the alias *${node.source} refers to itself`, node.range?.[0]);
       resolving.add(target);
       try {
-        return convert(target, path, keyOffset ?? node.range?.[0]);
+        return convert(target, path, keyOffset ?? node.range?.[0], depth);
       } finally {
         resolving.delete(target);
       }
@@ -302,7 +316,7 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
       const out: PyValue[] = [];
       origins.set(out, path);
       n.items.forEach((item, i) => {
-        const v = convert(item, joinPath(path, i));
+        const v = convert(item, joinPath(path, i), undefined, depth + 1);
         out.push(v === undefined ? null : v);
       });
       return out;
@@ -343,7 +357,7 @@ export function loadSource(source: string, format: 'yaml' | 'json' = 'yaml'): Lo
           fail('yaml.duplicate_key', childPath, `the key ${JSON.stringify(key)} appears twice in the same mapping`, keyStart);
           continue;
         }
-        const v = convert(pair.value, childPath, keyStart);
+        const v = convert(pair.value, childPath, keyStart, depth + 1);
         out.set(key, v === undefined ? null : v);
       }
       return out;

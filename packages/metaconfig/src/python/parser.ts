@@ -34,13 +34,36 @@ const UNSUPPORTED_STATEMENTS: Record<string, string> = {
 const AUG_OPS: Record<string, BinOp> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/', '//=': '//', '%=': '%', '**=': '**' };
 const BITWISE = new Set(['|', '^', '&', '<<', '>>']);
 
+/**
+ * How deep a snippet may nest: brackets, unary operators and blocks while it is read (CPython refuses 200 nested
+ * parentheses too), and its syntax tree after (a chain of 20,000 additions is 20,000 levels to check and evaluate).
+ * Each level is a few frames of recursion here, in the static check and in the evaluator.
+ */
+export const MAX_SNIPPET_NESTING = 200;
+
 export function parseModule(source: string): Module {
-  return new Parser(tokenize(source)).module();
+  return limitDepth(new Parser(tokenize(source)).module());
 }
 
 /** Parse `source` as a single expression (Python's eval mode). */
 export function parseExpression(source: string): Expr {
-  return new Parser(tokenize(source.replace(/^[ \t]+/, ''))).expressionInput();
+  return limitDepth(new Parser(tokenize(source.replace(/^[ \t]+/, ''))).expressionInput());
+}
+
+/** The tree as it is, or a SyntaxError where it is deeper than MAX_SNIPPET_NESTING (walked without recursion). */
+function limitDepth<T extends object>(tree: T): T {
+  const stack: [unknown, number][] = [[tree, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    // Arrays and helper records ({key, value}, parameters) hold nodes; nodes (with a kind) are the levels.
+    const level = 'kind' in node ? depth + 1 : depth;
+    if (level > MAX_SNIPPET_NESTING) {
+      throw new PySyntaxError(`the snippet nests more than ${MAX_SNIPPET_NESTING} levels deep (a chain of operators counts one level each)`, (node as { line?: number }).line ?? 1);
+    }
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+  }
+  return tree;
 }
 
 export function parseIntLiteral(text: string, line: number): number {
@@ -52,7 +75,19 @@ export function parseIntLiteral(text: string, line: number): number {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Parses one level deeper: refused past MAX_SNIPPET_NESTING, before the recursion can exhaust the stack. */
+  private deeper<T>(parse: () => T): T {
+    this.depth++;
+    try {
+      if (this.depth > MAX_SNIPPET_NESTING) throw new PySyntaxError(`the snippet nests more than ${MAX_SNIPPET_NESTING} levels deep`, this.peek().line);
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(offset = 0): Token {
     return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)] as Token;
@@ -317,6 +352,10 @@ class Parser {
   }
 
   private suite(): Stmt[] {
+    return this.deeper(() => this.unboundedSuite());
+  }
+
+  private unboundedSuite(): Stmt[] {
     if (this.peek().kind !== 'newline') return this.simpleStatements();
     this.next();
     const t = this.next();
@@ -352,6 +391,10 @@ class Parser {
   }
 
   test(): Expr {
+    return this.deeper(() => this.unboundedTest());
+  }
+
+  private unboundedTest(): Expr {
     const t = this.peek();
     if (t.kind === 'name' && t.value === 'lambda') return this.lambda();
     const e = this.orTest();
@@ -400,7 +443,7 @@ class Parser {
   private notTest(): Expr {
     if (this.isKw('not')) {
       const line = this.next().line;
-      return { kind: 'unary', op: 'not', operand: this.notTest(), line };
+      return { kind: 'unary', op: 'not', operand: this.deeper(() => this.notTest()), line };
     }
     return this.comparison();
   }
@@ -481,7 +524,7 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'op' && (t.value === '-' || t.value === '+')) {
       this.next();
-      return { kind: 'unary', op: t.value, operand: this.factor(), line: t.line };
+      return { kind: 'unary', op: t.value, operand: this.deeper(() => this.factor()), line: t.line };
     }
     if (t.kind === 'op' && t.value === '~') throw new UnsupportedConstructError('the bitwise operator ~', t.line);
     return this.power();
@@ -491,7 +534,7 @@ class Parser {
     const base = this.atomExpr();
     if (this.isOp('**')) {
       const t = this.next();
-      return { kind: 'binop', op: '**', left: base, right: this.factor(), line: t.line };
+      return { kind: 'binop', op: '**', left: base, right: this.deeper(() => this.factor()), line: t.line };
     }
     return base;
   }
