@@ -38,7 +38,7 @@ describe('readTrainingPlan', () => {
 
   test('bad values name their path', () => {
     expect(() => readTrainingPlan({ model: { preset: 'x' } })).toThrow('config data.dataset: missing (e.g. fashion-mnist)');
-    expect(() => readTrainingPlan({ data: { dataset: 'mnist', batch_size: 0 }, model: {} })).toThrow('config data.batch_size: must be a positive integer (got 0)');
+    expect(() => readTrainingPlan({ data: { dataset: 'mnist', batch_size: 0 }, model: {} })).toThrow('config data.batch_size: must be a positive integer up to 65536 (got 0)');
     expect(() => readTrainingPlan({ data: { dataset: 'mnist' }, model: {}, trainer: { optimizer: { class_path: 'torch.optim.SGD' } } })).toThrow(
       'config trainer.optimizer.class_path: only Adam/AdamW are supported (got torch.optim.SGD)',
     );

@@ -48,6 +48,11 @@ export interface TrainingPlan {
   testEvaluation: { points: number; batchSize: number; settings: { [key: string]: JsonValue } } | null;
 }
 
+/** The largest batch a training config may ask for (as an OOD plan's): a batch of 2^53 − 1 is a worker out of memory. */
+export const MAX_TRAINING_BATCH = 65_536;
+const BATCH = `a positive integer up to ${MAX_TRAINING_BATCH}`;
+const batchSize = (n: number) => positiveInt(n) && n <= MAX_TRAINING_BATCH;
+
 export function readTrainingPlan(config: JsonValue): TrainingPlan {
   if (!isDict(config)) throw new DeterministicJobError('config: a training config is a mapping with data, model and trainer');
   const r = new ConfigReader(config);
@@ -58,8 +63,9 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
   }
   if (!isDict(r.get('model'))) r.fail('model', 'missing (a class_path/init_args section or {preset: name})');
   const int = (key: string, fallback: number) => r.number(key, fallback, positiveInt, 'a positive integer');
-  const all = r.number('data.batch_size', null, positiveInt, 'a positive integer');
-  const batchSize = all ?? int('data.train_batch_size', 128);
+  const batch = (key: string, fallback: number) => r.number(key, fallback, batchSize, BATCH);
+  const all = r.number('data.batch_size', null, batchSize, BATCH);
+  const trainBatch = all ?? batch('data.train_batch_size', 128);
   const readArgs = readDatasetArgs(r.get('data.additional_dataset_args'), dataset, 'data.additional_dataset_args');
   const datasetArgs = 'args' in readArgs ? readArgs : r.fail(readArgs.path, readArgs.message);
   const scheduler = r.string('trainer.optimizer.lr_scheduler.class_path');
@@ -71,9 +77,9 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
   const makeValid = r.get('data.make_valid_loader');
   return {
     dataset,
-    batchSize,
-    validBatchSize: all ?? int('data.valid_batch_size', batchSize),
-    testBatchSize: all ?? int('data.test_batch_size', batchSize),
+    batchSize: trainBatch,
+    validBatchSize: all ?? batch('data.valid_batch_size', trainBatch),
+    testBatchSize: all ?? batch('data.test_batch_size', trainBatch),
     validFraction: makeValid === false ? 0 : DEFAULT_VALID_FRACTION,
     trainingLimit: r.number('data.training_limit', null, positiveInt, 'a positive integer'),
     validLimit: r.number('data.valid_limit', null, positiveInt, 'a positive integer'),
@@ -95,7 +101,7 @@ export function readTrainingPlan(config: JsonValue): TrainingPlan {
     checkpointEverySteps: int('trainer.checkpoint_every_steps', 200),
     testPoints: r.number('trainer.test_points', null, positiveInt, 'a positive integer'),
     emaDecay: r.number('trainer.ema_decay', null, (n) => n > 0 && n < 1, 'in (0, 1)'),
-    microBatchSize: r.number('trainer.micro_batch_size', null, positiveInt, 'a positive integer'),
+    microBatchSize: r.number('trainer.micro_batch_size', null, batchSize, BATCH),
     progressEverySteps: int('trainer.progress_every_steps', 10),
     seed: r.number('trainer.seed', 0, Number.isInteger, 'an integer'),
     testEvaluation: readTestEvaluationKeys(r),
@@ -109,7 +115,7 @@ function readTestEvaluationKeys(r: ConfigReader): TrainingPlan['testEvaluation']
   const { points: _p, batch_size: _b, ...settings } = isDict(value) ? value : {};
   return {
     points: r.number('trainer.test_evaluation.points', 500, positiveInt, 'a positive integer'),
-    batchSize: r.number('trainer.test_evaluation.batch_size', 50, positiveInt, 'a positive integer'),
+    batchSize: r.number('trainer.test_evaluation.batch_size', 50, batchSize, BATCH),
     settings,
   };
 }
