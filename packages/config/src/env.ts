@@ -72,6 +72,13 @@ export const envSchema = z.object({
   DGM_OOD_ALLOWED_HOSTS: list().optional(),
   /** Coordinator: delete sweeps finished more than this many days ago (hourly); unset: keep everything. */
   DGM_OOD_RETENTION_DAYS: integer(1, 36_500).optional(),
+  /** Coordinator: what one meta-configuration's expansion may spend: dy__eval steps (all jobs together), and time. */
+  DGM_OOD_EXPANSION_MAX_STEPS: integer(1, Number.MAX_SAFE_INTEGER).default(200_000_000),
+  DGM_OOD_EXPANSION_DEADLINE_MS: integer(1, 3_600_000).default(30_000),
+  /** Coordinator: requests per token (per client IP without auth) and window; `0` turns rate limiting off. */
+  DGM_OOD_RATE_LIMIT_MAX: integer(0, 1_000_000).default(1200),
+  DGM_OOD_RATE_LIMIT_SUBMIT_MAX: integer(1, 1_000_000).default(30),
+  DGM_OOD_RATE_LIMIT_WINDOW_MS: integer(1000, 86_400_000).default(60_000),
   NODE_ENV: z.string().optional(),
 });
 
@@ -119,8 +126,22 @@ export interface AppConfig {
   allowedHosts: string[];
   /** Coordinator: sweeps finished more than this many days ago are deleted, hourly (DGM_OOD_RETENTION_DAYS); unset: never. */
   retentionDays?: number;
+  /** Coordinator: dy__eval steps one expansion may run, over all its jobs (DGM_OOD_EXPANSION_MAX_STEPS). */
+  expansionMaxSteps: number;
+  /** Coordinator: how long one expansion may run in its thread (DGM_OOD_EXPANSION_DEADLINE_MS). */
+  expansionDeadlineMs: number;
+  /** Coordinator: requests per token and window (DGM_OOD_RATE_LIMIT_*); unset: no rate limits. */
+  rateLimit?: RateLimitSettings;
   /** The .env file that contributed values, if any. */
   envFile?: string;
+}
+
+export interface RateLimitSettings {
+  /** Requests per window, any route but /healthz and /metrics. */
+  max: number;
+  /** POST /sweeps per window (each may expand and store up to 100,000 jobs). */
+  submitMax: number;
+  windowMs: number;
 }
 
 /** The nearest ancestor of `from` holding pnpm-workspace.yaml, else undefined. */
@@ -227,6 +248,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     allowedHosts: allowedHostsOf(env.DGM_OOD_ALLOWED_HOSTS, env.HOST),
     ...(env.DGM_OOD_WASM_THREADS !== undefined ? { wasmThreads: env.DGM_OOD_WASM_THREADS } : {}),
     ...(env.DGM_OOD_RETENTION_DAYS !== undefined ? { retentionDays: env.DGM_OOD_RETENTION_DAYS } : {}),
+    expansionMaxSteps: env.DGM_OOD_EXPANSION_MAX_STEPS,
+    expansionDeadlineMs: env.DGM_OOD_EXPANSION_DEADLINE_MS,
+    ...(env.DGM_OOD_RATE_LIMIT_MAX > 0
+      ? { rateLimit: { max: env.DGM_OOD_RATE_LIMIT_MAX, submitMax: env.DGM_OOD_RATE_LIMIT_SUBMIT_MAX, windowMs: env.DGM_OOD_RATE_LIMIT_WINDOW_MS } }
+      : {}),
     ...(source.envFile ? { envFile: source.envFile } : {}),
   };
 }

@@ -1,5 +1,5 @@
 export { BACKENDS, envSchema, findWorkspaceRoot, loadConfig, loadSetting, redactUrl } from './env.js';
-export type { AppConfig, BackendChoice, EnvSettings, LoadConfigOptions } from './env.js';
+export type { AppConfig, BackendChoice, EnvSettings, LoadConfigOptions, RateLimitSettings } from './env.js';
 export { clientApiToken, MIN_TOKEN_LENGTH, parseApiTokens } from './api-tokens.js';
 export type { ApiToken } from './api-tokens.js';
 export {
