@@ -9,6 +9,7 @@ import { liveUpdatesPlugin } from './plugins/live-updates.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
+import { submissionExpanderPlugin } from './plugins/submission-expander.js';
 import { storageLifecyclePlugin } from './plugins/storage-lifecycle.js';
 import { sweepEvaluatorPlugin } from './plugins/sweep-evaluator.js';
 import { evaluationRoutes } from './routes/evaluation.js';
@@ -39,6 +40,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(servicesPlugin, { services: options.services });
   await app.register(sweepEvaluatorPlugin);
   await app.register(storageLifecyclePlugin);
+  await app.register(submissionExpanderPlugin);
   await app.register(authPlugin); // before every route: its hooks guard all of them
   await app.register(metricsPlugin);
   await app.register(docsPlugin);

@@ -1,6 +1,7 @@
 import { createError } from '@dgm-ood/config';
 
 export const SweepInvalidError = createError<[string]>('DGM_SWEEP_INVALID', '%s', 400);
+export const SweepTooLargeError = createError<[string]>('DGM_SWEEP_TOO_LARGE', '%s', 413);
 export const IdempotencyKeyReusedError = createError<[string, string]>(
   'DGM_IDEMPOTENCY_KEY_REUSED',
   'Idempotency-Key %s already created sweep %s from a different request: use a new key for a new submission',
@@ -32,7 +33,15 @@ export interface SubmissionIssue {
   line?: number;
   file?: string;
 }
+
+/** A rejected submission: the message plus every located issue (YAML paths, job indices). */
+export class SubmissionRejected extends SweepInvalidError {
+  constructor(message: string, readonly errors: SubmissionIssue[]) {
+    super(message);
+  }
+}
 export const UnauthorizedError = createError<[string]>('DGM_UNAUTHORIZED', '%s', 401);
+export const RateLimitedError = createError<[string]>('DGM_RATE_LIMITED', '%s', 429);
 export const HostNotAllowedError = createError<[string]>(
   'DGM_HOST_NOT_ALLOWED',
   'Host %s is not one this coordinator answers to: add it to DGM_OOD_ALLOWED_HOSTS (this check stops DNS rebinding)',

@@ -4,12 +4,25 @@ import {
   createSweep, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, findModelReferences, resolveModelReference, type JobKind, type NewJob,
   type JsonValue as JobJson,
 } from '@dgm-ood/jobs';
-import { DEFAULT_RUN_NAME_CHANGER, RUN_NAME_FALLBACK, expandMetaConfig, inferJobKind, inferJobKindFromSource } from '@dgm-ood/metaconfig';
+import { DEFAULT_RUN_NAME_CHANGER } from '@dgm-ood/metaconfig';
 import { enqueueJobs, type Queues } from '@dgm-ood/queue';
 import { checkJobConfig } from '@dgm-ood/catalog';
-import { MAX_NAME_LENGTH, overlongNames, unstorableText } from './text-integrity.js';
-import { IdempotencyKeyReusedError, SweepInvalidError, type SubmissionIssue } from './errors.js';
+import { IdempotencyKeyReusedError, SubmissionRejected, type SubmissionIssue } from './errors.js';
+import { expandSubmission, type ExpansionRequest } from './expansion/expand-submission.js';
+import type { ExpandedSubmission } from './expansion/submission-expander.js';
 import type { JobChecker } from './plugins/services.js';
+
+export { SubmissionRejected };
+
+/** Expands a submission (the coordinator's runs in a thread: SubmissionExpander); throws its located errors. */
+export type ExpandFunction = (request: ExpansionRequest) => Promise<ExpandedSubmission>;
+
+/** In this thread, with the default step limit and no deadline: for library callers without an expansion thread. */
+const expandHere: ExpandFunction = async (request) => {
+  const outcome = expandSubmission(request);
+  if (!outcome.ok) throw new SubmissionRejected(outcome.message, outcome.errors);
+  return outcome;
+};
 
 export interface SubmissionInput {
   source: string;
@@ -54,10 +67,6 @@ async function replayed(pool: Pool, key: string, fingerprint: string): Promise<S
   };
 }
 
-function sweepName(input: SubmissionInput, fromFile: string | undefined): string {
-  return input.name ?? fromFile ?? input.file?.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '') ?? 'sweep';
-}
-
 export interface SubmissionResult {
   /** Null for a dry run. */
   id: string | null;
@@ -73,19 +82,12 @@ export interface SubmissionResult {
   warnings?: string[];
 }
 
-/** A rejected submission: the message plus every located issue (YAML paths, job indices). */
-export class SubmissionRejected extends SweepInvalidError {
-  constructor(message: string, readonly errors: SubmissionIssue[]) {
-    super(message);
-  }
-}
-
 /**
  * Validates and expands a meta-configuration, resolves `{sweep, job}` model references, stores the
  * sweep and its jobs in one transaction, then enqueues the runnable jobs in grid order.
  */
 export async function submitSweep(
-  services: { pool: Pool; queues: Queues; checkJob?: JobChecker },
+  services: { pool: Pool; queues: Queues; checkJob?: JobChecker; expand?: ExpandFunction },
   input: SubmissionInput,
 ): Promise<SubmissionResult> {
   const where = input.file ?? 'request body';
@@ -94,53 +96,15 @@ export async function submitSweep(
     const earlier = await replayed(services.pool, idempotency.key, idempotency.fingerprint);
     if (earlier) return earlier;
   }
-  let kind = input.kind ?? inferJobKindFromSource(input.source, input.format);
-  const warnings: string[] = [];
-  const expand = (k: JobKind | undefined) => {
-    // The kind's name changer is only a default (the file did not ask for it): jobs it cannot name get
-    // generic names from the expansion, which says so in one warning that the sweep keeps.
-    const result = expandMetaConfig(input.source, {
-      file: where,
-      format: input.format,
-      ...(input.maxJobs ? { maxJobs: input.maxJobs } : {}),
-      ...(k ? { defaultRunNameChanger: DEFAULT_RUN_NAME_CHANGER[k] } : {}),
-    });
-    for (const w of result.warnings ?? []) if (w.code === RUN_NAME_FALLBACK) warnings.push(`run names: ${w.message}`);
-    return result;
-  };
-  let expansion = expand(kind);
-  if (!expansion.ok) {
-    throw new SubmissionRejected(`${where}: the meta-configuration is invalid (${expansion.errors.length} problem(s))`, expansion.errors);
-  }
-  if (!kind) {
-    kind = inferJobKind(expansion.jobs[0]?.config ?? null);
-    warnings.length = 0;
-    if (!kind) {
-      throw new SubmissionRejected(`${where}: cannot tell whether these are train or ood jobs`, [
-        { path: 'base_config', message: 'no model/trainer (train) or base_model/ood (ood) section: pass kind=train or kind=ood' },
-      ]);
-    }
-    expansion = expand(kind);
-    if (!expansion.ok) throw new SubmissionRejected(`${where}: the meta-configuration is invalid`, expansion.errors);
-  }
-
-  // NUL characters and lone surrogates (from escapes such as "\0" or "\ud800") cannot be stored: refused, located.
-  const unstorable = [
-    ...overlongNames([
-      { path: 'name', value: sweepName(input, expansion.sweep.sweepName), max: MAX_NAME_LENGTH.sweep },
-      { path: 'file', value: input.file ?? '', max: MAX_NAME_LENGTH.file },
-      ...expansion.jobs.map((job) => ({ path: `jobs[${job.index}].name`, value: job.name, max: MAX_NAME_LENGTH.job })),
-    ]).map((p) => ({ ...p, code: 'DGM_NAME_TOO_LONG' })),
-    ...unstorableText(input.name ?? expansion.sweep.sweepName ?? '', 'name'),
-    ...unstorableText(input.file ?? '', 'file'),
-    ...expansion.jobs.flatMap((job) => [...unstorableText(job.name, `jobs[${job.index}].name`), ...unstorableText(job.config, `jobs[${job.index}].config`)]),
-  ];
-  if (unstorable.length > 0) {
-    throw new SubmissionRejected(
-      `${where}: names too long or text that cannot be stored (${unstorable.length} problem(s))`,
-      unstorable.slice(0, 20).map((p) => ({ code: 'DGM_TEXT_UNSTORABLE', ...p })),
-    );
-  }
+  const expansion = await (services.expand ?? expandHere)({
+    source: input.source,
+    format: input.format,
+    ...(input.file !== undefined ? { file: input.file } : {}),
+    ...(input.kind ? { kind: input.kind } : {}),
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.maxJobs ? { maxJobs: input.maxJobs } : {}),
+  });
+  const { kind, warnings } = expansion;
 
   // Model references: resolved once per distinct reference, errors collected per job and path.
   const issues: SubmissionIssue[] = [];
@@ -151,7 +115,8 @@ export async function submitSweep(
   for (const job of expansion.jobs) {
     const dependsOn: string[] = [];
     const referenced = new Map<string, string>();
-    for (const ref of findModelReferences(job.config as JobJson)) {
+    const config = JSON.parse(job.configJson) as JobJson;
+    for (const ref of findModelReferences(config)) {
       const key = JSON.stringify([ref.sweep, ref.job]);
       try {
         if (!resolved.has(key)) resolved.set(key, (await resolveModelReference(services.pool, ref)).jobId);
@@ -169,7 +134,7 @@ export async function submitSweep(
         trainingConfigs.set(jobId, (rows[0]?.config ?? null) as JobJson);
       }
     }
-    const check = (services.checkJob ?? checkJobConfig)(kind, job.config as JobJson, (path) => {
+    const check = (services.checkJob ?? checkJobConfig)(kind, config, (path) => {
       const jobId = referenced.get(path);
       return jobId === undefined ? undefined : trainingConfigs.get(jobId);
     });
@@ -193,12 +158,12 @@ export async function submitSweep(
     );
   }
   if (input.dryRun) {
-    return { id: null, name: sweepName(input, expansion.sweep.sweepName), kind, jobCount: jobs.length, queued: 0, waiting: 0, failed: 0, dryRun: true, warnings };
+    return { id: null, name: expansion.name, kind, jobCount: jobs.length, queued: 0, waiting: 0, failed: 0, dryRun: true, warnings };
   }
 
   const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoffMs = input.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const name = sweepName(input, expansion.sweep.sweepName);
+  const name = expansion.name;
   let createdSweep: Awaited<ReturnType<typeof createSweep>>;
   try {
     createdSweep = await createSweep(services.pool, {
@@ -232,7 +197,7 @@ export async function submitSweep(
   const queued = created.filter((j) => j.state === 'queued');
   await enqueueJobs(
     services.queues,
-    queued.map((j) => ({ jobId: j.id, sweepId, kind: kind!, retry: { attempts: maxAttempts, backoffMs } })),
+    queued.map((j) => ({ jobId: j.id, sweepId, kind, retry: { attempts: maxAttempts, backoffMs } })),
   );
   return {
     id: sweepId,

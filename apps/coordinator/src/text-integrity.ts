@@ -13,6 +13,13 @@ export interface TextProblem {
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Where `text` first holds a character that cannot be stored (a NUL or a lone surrogate); -1: nowhere. */
+export function unstorableOffset(text: string): number {
+  const nul = text.indexOf('\u0000');
+  const lone = LONE_SURROGATE.exec(text)?.index ?? -1;
+  return nul < 0 ? lone : lone < 0 ? nul : Math.min(nul, lone);
+}
+
 function problemOf(text: string): string | undefined {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return `contains a NUL character (U+0000) at offset ${nul}, which cannot be stored`;

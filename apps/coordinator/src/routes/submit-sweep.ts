@@ -73,7 +73,7 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
           'Submit a meta-configuration (dysweep language); it is expanded, every job is checked by the plan readers the workers use, then stored and enqueued (dryRun=true: checked and counted only)',
         querystring: SubmitQuery,
         consumes: ['application/yaml', 'text/yaml', 'text/plain', 'application/json', 'multipart/form-data'],
-        response: { 200: SubmissionResultSchema, 201: SubmissionResultSchema, 400: ErrorSchema },
+        response: { 200: SubmissionResultSchema, 201: SubmissionResultSchema, 400: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -122,7 +122,7 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
       } else {
         throw new SweepInvalidError('send the meta-configuration as YAML, JSON or a multipart file upload');
       }
-      const result = await submitSweep(app.services, {
+      const result = await submitSweep({ ...app.services, expand: (request) => app.submissionExpander.expand(request) }, {
         ...input,
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.name ? { name: query.name } : {}),
