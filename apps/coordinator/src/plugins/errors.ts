@@ -1,6 +1,15 @@
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { SubmissionIssue } from '../errors.js';
+
+/** Fastify's own refusals of a request's framing say what, not where: the part of the request they concern. */
+function whereFastifyLooked(code: string, request: FastifyRequest): string | undefined {
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `header Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not one ${request.method} ${request.routeOptions.url ?? request.url} accepts`;
+  if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return 'header Content-Length does not match the request body';
+  if (code.startsWith('FST_ERR_CTP_') || code.startsWith('FST_REQ_') || code.startsWith('FST_PARTS_') || code.startsWith('FST_FILES_')) return 'request body';
+  return undefined;
+}
 
 /**
  * One error shape for every route: `{code, message, errors?}`. Coded errors keep their status;
@@ -25,7 +34,8 @@ export const errorsPlugin = fp(
         return reply.status(status >= 400 ? status : 500).send({ code: shown, message: status >= 500 ? 'internal error' : error.message });
       }
       const errors = (error as { errors?: SubmissionIssue[] }).errors;
-      return reply.status(status).send({ code, message: error.message, ...(errors ? { errors } : {}) });
+      const where = code.startsWith('FST_') ? whereFastifyLooked(code, request) : undefined;
+      return reply.status(status).send({ code, message: where ? `${where}: ${error.message}` : error.message, ...(errors ? { errors } : {}) });
     });
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send({ code: 'DGM_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` }),

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
-import { SweepInvalidError } from '../errors.js';
+import { DOCUMENT_PATH } from '@dgm-ood/metaconfig';
+import { SubmissionRejected, SweepInvalidError, SweepTooLargeError } from '../errors.js';
+import { decodeUtf8 } from '../strict-utf8.js';
 import { ErrorSchema, KindSchema } from '../schemas.js';
 import { submitSweep, type SubmissionInput } from '../submit.js';
 
@@ -38,6 +40,16 @@ const SubmissionResultSchema = z.object({
   warnings: z.array(z.string()).optional(),
 });
 
+/** A body's text; one that is not UTF-8 is refused at its first bad byte (not decoded to U+FFFD and stored so). */
+function bodyText(bytes: Buffer, where: string): string {
+  const decoded = decodeUtf8(bytes);
+  if ('text' in decoded) return decoded.text;
+  const message = `line ${decoded.line}: byte ${decoded.offset} is not valid UTF-8 (send the file as UTF-8)`;
+  throw new SubmissionRejected(`${where}: ${message}`, [{ code: 'DGM_BODY_NOT_UTF8', path: DOCUMENT_PATH, line: decoded.line, file: where, message }]);
+}
+
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
 /** Idempotency-Key: printable ASCII, as long as a UUID or a client's own scheme needs. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -52,14 +64,29 @@ interface RawJson {
  * upload (field `file`, optional fields kind/name). Options may also be query parameters.
  */
 export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
-  await app.register(multipart, { limits: { fileSize: 16 * 1024 * 1024, files: 1 } });
-  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml']) {
-    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: MAX_SOURCE_BYTES, files: 1 } });
+  // Bodies are read as bytes and decoded strictly (this plugin's own parsers, text/plain's included).
+  app.removeContentTypeParser('text/plain');
+  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_SOURCE_BYTES }, (_req, body, done) => {
+      try {
+        done(null, bodyText(body as Buffer, 'request body'));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
   }
   // Keep the raw JSON text: integral floats (1.0) must survive until expansion.
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_SOURCE_BYTES }, (_req, body, done) => {
+    let raw: string;
     try {
-      done(null, { raw: body as string, value: JSON.parse(body as string) } satisfies RawJson);
+      raw = bodyText(body as Buffer, 'request body');
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    try {
+      done(null, { raw, value: JSON.parse(raw) } satisfies RawJson);
     } catch (error) {
       done(new SweepInvalidError(`request body is not valid JSON: ${(error as Error).message}`), undefined);
     }
@@ -73,7 +100,7 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
           'Submit a meta-configuration (dysweep language); it is expanded, every job is checked by the plan readers the workers use, then stored and enqueued (dryRun=true: checked and counted only)',
         querystring: SubmitQuery,
         consumes: ['application/yaml', 'text/yaml', 'text/plain', 'application/json', 'multipart/form-data'],
-        response: { 200: SubmissionResultSchema, 201: SubmissionResultSchema, 400: ErrorSchema, 422: ErrorSchema },
+        response: { 200: SubmissionResultSchema, 201: SubmissionResultSchema, 400: ErrorSchema, 413: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -93,7 +120,14 @@ export const submitSweepRoute: FastifyPluginAsyncZod = async (app) => {
         };
         const kind = field('kind');
         if (kind !== undefined && kind !== 'train' && kind !== 'ood') throw new SweepInvalidError(`field kind must be train or ood (got ${JSON.stringify(kind)})`);
-        const source = (await part.toBuffer()).toString('utf8');
+        let bytes: Buffer;
+        try {
+          bytes = await part.toBuffer();
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+          throw new SweepTooLargeError(`multipart field file (${JSON.stringify(part.filename)}) is larger than ${MAX_SOURCE_BYTES} bytes`);
+        }
+        const source = bodyText(bytes, part.filename);
         input = {
           source,
           format: query.format ?? (/\.json$/i.test(part.filename) ? 'json' : 'yaml'),
