@@ -8,6 +8,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { liveUpdatesPlugin } from './plugins/live-updates.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
+import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { submissionExpanderPlugin } from './plugins/submission-expander.js';
 import { storageLifecyclePlugin } from './plugins/storage-lifecycle.js';
@@ -41,7 +42,9 @@ export async function buildApp(options: AppOptions) {
   await app.register(sweepEvaluatorPlugin);
   await app.register(storageLifecyclePlugin);
   await app.register(submissionExpanderPlugin);
-  await app.register(authPlugin); // before every route: its hooks guard all of them
+  // Before every route. Rate limits hook each route, so they run after auth's hook for the app and see the token.
+  await app.register(rateLimitsPlugin);
+  await app.register(authPlugin); // its hooks guard every route
   await app.register(metricsPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes);

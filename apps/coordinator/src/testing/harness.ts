@@ -28,7 +28,8 @@ export interface CoordinatorHarness {
 export async function createCoordinatorHarness(configOverrides: Partial<AppConfig> = {}, options: { logger?: Logger } = {}): Promise<CoordinatorHarness> {
   const db = await createTestDatabase();
   const config: AppConfig = {
-    ...loadConfig({ env: {}, envFile: false }),
+    // Rate limits only where a test turns them on (`rateLimit`): suites post more sweeps a minute than a person.
+    ...loadConfig({ env: { DGM_OOD_RATE_LIMIT_MAX: '0' }, envFile: false }),
     databaseUrl: db.url,
     queuePrefix: `t${randomBytes(5).toString('hex')}`,
     logLevel: 'silent',
