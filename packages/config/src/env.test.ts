@@ -60,9 +60,9 @@ describe('loadConfig', () => {
 });
 
 describe('service settings', () => {
-  test('defaults: port 8080 on 127.0.0.1, reconcile every 15 s, Jacobian chunks of 196; handlers and wasm threads unset', () => {
+  test('defaults: port 8080 on 127.0.0.1, reconcile every 15 s (queued jobs after 30 s, lost running ones after 60 s), Jacobian chunks of 196; handlers and wasm threads unset', () => {
     const config = loadConfig({ env: {}, cwd: tempDir(), envFile: false });
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', reconcileMs: 15_000, jacobianChunkRows: 196 });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', reconcileMs: 15_000, reconcileGraceMs: 30_000, reconcileLostAfterMs: 60_000, jacobianChunkRows: 196 });
     expect(config).not.toHaveProperty('handlerModules');
     expect(config).not.toHaveProperty('wasmThreads');
   });
@@ -70,10 +70,11 @@ describe('service settings', () => {
   test('values are parsed: integers, and the handler list split on commas', () => {
     const env = {
       PORT: '9090', HOST: '0.0.0.0', DGM_OOD_RECONCILE_MS: '500', DGM_OOD_HANDLERS: ' ./a.ts, ./b.ts ,',
-      DGM_OOD_JACOBIAN_CHUNK: '64', DGM_OOD_WASM_THREADS: '4',
+      DGM_OOD_JACOBIAN_CHUNK: '64', DGM_OOD_WASM_THREADS: '4', DGM_OOD_RECONCILE_GRACE_MS: '0', DGM_OOD_RECONCILE_LOST_AFTER_MS: '3000',
     };
     expect(loadConfig({ env, cwd: tempDir(), envFile: false })).toMatchObject({
       port: 9090, host: '0.0.0.0', reconcileMs: 500, handlerModules: ['./a.ts', './b.ts'], jacobianChunkRows: 64, wasmThreads: 4,
+      reconcileGraceMs: 0, reconcileLostAfterMs: 3000,
     });
   });
 
@@ -81,6 +82,8 @@ describe('service settings', () => {
     ['PORT', '80a', /PORT: must be an integer from 0 to 65535 \(got "80a"\)/],
     ['PORT', '70000', /PORT: must be an integer from 0 to 65535 \(got "70000"\)/],
     ['DGM_OOD_RECONCILE_MS', '1e3', /DGM_OOD_RECONCILE_MS: must be an integer from 100 to 86400000/],
+    ['DGM_OOD_RECONCILE_GRACE_MS', '-1', /DGM_OOD_RECONCILE_GRACE_MS: must be an integer from 0 to 86400000 \(got "-1"\)/],
+    ['DGM_OOD_RECONCILE_LOST_AFTER_MS', '500', /DGM_OOD_RECONCILE_LOST_AFTER_MS: must be an integer from 1000 to 86400000 \(got "500"\)/],
     ['DGM_OOD_HANDLERS', ' , ', /DGM_OOD_HANDLERS: must name at least one entry/],
     ['DGM_OOD_JACOBIAN_CHUNK', '0', /DGM_OOD_JACOBIAN_CHUNK: must be an integer from 1 to 1000000 \(got "0"\)/],
     ['DGM_OOD_WASM_THREADS', 'two', /DGM_OOD_WASM_THREADS: must be an integer from 1 to 64 \(got "two"\)/],

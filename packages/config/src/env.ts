@@ -60,6 +60,8 @@ export const envSchema = z.object({
   WORKER_METRICS_PORT: integer(0, 65535).optional(),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DGM_OOD_RECONCILE_MS: integer(100, 86_400_000).default(15_000),
+  DGM_OOD_RECONCILE_GRACE_MS: integer(0, 86_400_000).default(30_000),
+  DGM_OOD_RECONCILE_LOST_AFTER_MS: integer(1000, 86_400_000).default(60_000),
   DGM_OOD_HANDLERS: list().optional(),
   DGM_OOD_JACOBIAN_CHUNK: integer(1, 1_000_000).default(196),
   DGM_OOD_WASM_THREADS: integer(1, 64).optional(),
@@ -110,6 +112,10 @@ export interface AppConfig {
   workerMetricsPort?: number;
   /** Coordinator: how often it reconciles Postgres with the queues and evaluates finished sweeps. */
   reconcileMs: number;
+  /** Coordinator: a queued job Redis does not hold is enqueued again once untouched this long (a fresh submission is not raced). */
+  reconcileGraceMs: number;
+  /** Coordinator: a running job that no worker and no queue holds is requeued once untouched this long (its worker died while Redis lost it). */
+  reconcileLostAfterMs: number;
   /** Worker: the handler modules it loads (DGM_OOD_HANDLERS; `--handlers` wins); unset: the built-in list. */
   handlerModules?: string[];
   /** Rows (copies of a point) per reverse pass of the autodiff decoder Jacobian: memory vs. per-pass overhead. */
@@ -239,6 +245,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     port: env.PORT,
     host: env.HOST,
     reconcileMs: env.DGM_OOD_RECONCILE_MS,
+    reconcileGraceMs: env.DGM_OOD_RECONCILE_GRACE_MS,
+    reconcileLostAfterMs: env.DGM_OOD_RECONCILE_LOST_AFTER_MS,
     ...(env.WORKER_METRICS_PORT !== undefined ? { workerMetricsPort: env.WORKER_METRICS_PORT } : {}),
     ...(env.DGM_OOD_HANDLERS ? { handlerModules: env.DGM_OOD_HANDLERS } : {}),
     jacobianChunkRows: env.DGM_OOD_JACOBIAN_CHUNK,

@@ -7,9 +7,8 @@ import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@d
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
 import { upstreamFixture } from '../../../../test/fixtures/upstream-fixtures.js';
-import { checkJobConfig } from '@dgm-ood/catalog';
 import { buildApp, type CoordinatorApp } from '../app.js';
-import type { JobChecker } from '../plugins/services.js';
+import { fixtureOrCatalogJobChecker } from './fixture-job-checker.js';
 
 export const upstreamFile = (path: string) => readFileSync(upstreamFixture('meta_configurations', path), 'utf8');
 
@@ -39,13 +38,7 @@ export async function createCoordinatorHarness(configOverrides: Partial<AppConfi
   const prisma = createPrismaClient(db.url);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
-  // Jobs of the worker's named fixtures (`config.fixture`) are runnable by the fixture handlers; every other
-  // config is checked by the catalog, as in a deployment.
-  const checkJob: JobChecker = (kind, jobConfig, lookup) =>
-    typeof jobConfig === 'object' && jobConfig !== null && !Array.isArray(jobConfig) && typeof jobConfig.fixture === 'string'
-      ? { problems: [] }
-      : checkJobConfig(kind, jobConfig, lookup);
-  const app = await buildApp({ services: { config, pool, prisma, redis, queues, checkJob }, logger: options.logger ?? false });
+  const app = await buildApp({ services: { config, pool, prisma, redis, queues, checkJob: fixtureOrCatalogJobChecker }, logger: options.logger ?? false });
   return {
     app, db, pool, prisma, redis, queues, config,
     async close() {
