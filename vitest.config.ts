@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The browser suite runs on its own (vitest.browser.config.ts).
-    exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+    // The browser and chaos suites run on their own (vitest.browser.config.ts, vitest.chaos.config.ts).
+    exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.chaos.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

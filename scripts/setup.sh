@@ -39,6 +39,21 @@ ensure_browser() {
   fi
 }
 
+# The chaos tests start PostgreSQL and Redis servers of their own (as root: PostgreSQL as the postgres user, via runuser).
+ensure_chaos_tools() {
+  local missing=()
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ "$(id -u)" != 0 ] || command -v runuser >/dev/null || missing+=(util-linux)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "installing ${missing[*]} (Debian) for the chaos tests"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    say "warning: the chaos tests need ${missing[*]} (Debian packages; install them as root)"
+  fi
+}
+
 install_dependencies() {
   say "pnpm install --frozen-lockfile"
   # The optional native TensorFlow bindings try to download libtensorflow; offline that fails and pnpm
@@ -91,6 +106,7 @@ setup_all() {
   ensure_pnpm
   ensure_system_data
   ensure_browser
+  ensure_chaos_tools
   install_dependencies
   ensure_services
 }

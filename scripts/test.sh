@@ -31,10 +31,39 @@ timeout "$BROWSER_BUDGET_S" pnpm exec vitest run -c vitest.browser.config.ts --p
 browser_status=$?
 say "browser tests: $((SECONDS - started)) s of ${BROWSER_BUDGET_S} s$([ "$browser_status" -eq 124 ] && echo ' (over budget: stopped)')"
 
+# The chaos suite (coordinator and worker processes against a PostgreSQL and a Redis each test starts on free
+# loopback ports; workers, Redis, PostgreSQL and the coordinator killed or restarted mid-work) has its own budget.
+# Each fault reports jobs and rows expected vs found in test-results/chaos.json, printed below as a table.
+CHAOS_BUDGET_S="${CHAOS_BUDGET_S:-600}"
+say "chaos tests (budget ${CHAOS_BUDGET_S} s)"
+rm -f test-results/vitest-chaos.json test-results/chaos.json
+started=$SECONDS
+timeout -k 20 "$CHAOS_BUDGET_S" pnpm exec vitest run -c vitest.chaos.config.ts --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json=test-results/vitest-chaos.json "$@"
+chaos_status=$?
+say "chaos tests: $((SECONDS - started)) s of ${CHAOS_BUDGET_S} s$([ "$chaos_status" -eq 124 ] && echo ' (over budget: stopped)')"
+node -e '
+const fs = require("fs");
+let faults = [];
+try { faults = JSON.parse(fs.readFileSync("test-results/chaos.json", "utf8")); } catch {}
+if (faults.length === 0) { console.log("chaos faults: none reported"); process.exit(0); }
+const counts = (c) => Object.entries(c).map(([k, v]) => `${k} ${v.found}/${v.expected}`).join(", ");
+const rows = faults.map((f) => [
+  f.ok ? "ok" : "FAIL", f.fault,
+  counts(Object.fromEntries([...new Set([...Object.keys(f.jobs.expected), ...Object.keys(f.jobs.found)])].sort().map((s) => [s, { found: f.jobs.found[s] ?? 0, expected: f.jobs.expected[s] ?? 0 }]))),
+  `${f.rows.found}/${f.rows.expected}`, String(f.rows.lost), String(f.rows.duplicated), counts(f.also ?? {}), `${f.seconds.toFixed(1)} s`,
+]);
+const head = ["", "fault", "jobs found/expected", "rows found/expected", "lost", "duplicated", "also found/expected", "time"];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+for (const r of [head, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+'
+
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0;
-for (const [file, required] of [["test-results/vitest.json", true], ["test-results/vitest-browser.json", false]]) {
+// The chaos suite must run unless the arguments chose other tests.
+const chaosRequired = process.argv[2] === "0";
+for (const [file, required] of [["test-results/vitest.json", true], ["test-results/vitest-browser.json", false], ["test-results/vitest-chaos.json", chaosRequired]]) {
   try {
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + (required && r.numTotalTests === 0 ? 1 : 0);
@@ -46,6 +75,6 @@ const tc = Number(process.argv[1]);
 passed += tc ? 0 : 1; failed += tc;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
-' "$typecheck_failed"
+' "$typecheck_failed" "$#"
 summary_status=$?
-[ "$vitest_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
+[ "$vitest_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$chaos_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
