@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-export const jobStates = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+import { JOB_STATES as jobStates, type JobState } from './job-states.js';
+export { jobStates, type JobState };
 export const JobStateSchema = z.enum(jobStates);
-export type JobState = (typeof jobStates)[number];
 export const KindSchema = z.enum(['train', 'ood']);
 
 export const ErrorSchema = z.object({

@@ -6,9 +6,7 @@ export type {
   Evaluation, GarbageCollection, JobCounts, JobDetail, JobState, JobSummary, LogLine, Page, RetentionRun, SweepDeletion, SweepDetail, SweepSummary,
 } from '@dgm-ood/coordinator/api-types';
 
-/** Job states in lifecycle order (apps/coordinator/src/schemas.ts `jobStates`). */
-export const JOB_STATES = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export const FINAL_JOB_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+export { FINAL_JOB_STATES, JOB_STATES } from '@dgm-ood/coordinator/job-states';
 /** A sweep is finished once no job is active; its status is then one of these. */
 export const FINAL_SWEEP_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -8,8 +8,7 @@ export type {
   SweepDetail, SweepSummary,
 } from '../../../coordinator/src/api-types.js';
 
-/** Job states in lifecycle order. */
-export const JOB_STATES = ['pending', 'waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export { JOB_STATES } from '../../../coordinator/src/job-states.js';
 
 /** What handlers put in a progress report (all optional; a handler may add its own fields). */
 export interface Progress {
