@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { classQueueName } from './resources.js';
 
 /** One BullMQ queue per job kind; workers choose which to serve. */
 export const QUEUE_NAMES = ['train', 'ood'] as const;
@@ -23,18 +24,70 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 5000 
 
 export type Queues = Record<QueueName, Queue<QueuedJobData>>;
 
+/** How createQueues made a Queues, for the requirement-class queues it opens on demand. */
+interface QueuesContext {
+  connection: ConnectionOptions;
+  prefix: string;
+  byClass: Map<string, Queue<QueuedJobData>>;
+}
+const contexts = new WeakMap<Queues, QueuesContext>();
+
 export function createQueues(connection: ConnectionOptions, prefix?: string): Queues {
   const make = (name: QueueName) => new Queue<QueuedJobData>(name, { connection, ...(prefix ? { prefix } : {}) });
-  return { train: make('train'), ood: make('ood') };
+  const queues = { train: make('train'), ood: make('ood') };
+  contexts.set(queues, { connection, prefix: prefix ?? 'bull', byClass: new Map() });
+  return queues;
+}
+
+function contextOf(queues: Queues): QueuesContext {
+  const context = contexts.get(queues);
+  if (!context) throw new Error('these queues were not made by createQueues');
+  return context;
+}
+
+/** The queue of a kind's jobs with a requirement class (opened once per Queues); no class: the kind's default queue. */
+export function queueFor(queues: Queues, kind: QueueName, requirementClass?: string): Queue<QueuedJobData> {
+  if (requirementClass === undefined) return queues[kind];
+  const context = contextOf(queues);
+  const name = classQueueName(kind, requirementClass);
+  let queue = context.byClass.get(name);
+  if (!queue) {
+    queue = new Queue<QueuedJobData>(name, { connection: context.connection, prefix: context.prefix });
+    context.byClass.set(name, queue);
+  }
+  return queue;
+}
+
+/**
+ * Redis keeps the names of the class queues that ever got a job (a set beside the queues): bulk removal (cancel,
+ * delete) clears them without asking PostgreSQL, and a queue emptied by a Redis flush needs no clearing.
+ */
+const classRegistryKey = (prefix: string) => `${prefix}:requirement-class-queues`;
+
+/** The requirement classes that have a queue of this kind in Redis. */
+export async function classesWithQueues(queues: Queues, kind: QueueName, redis: Redis): Promise<string[]> {
+  const names = await redis.smembers(classRegistryKey(contextOf(queues).prefix));
+  const marker = classQueueName(kind, '');
+  return names.filter((name) => name.startsWith(marker)).map((name) => name.slice(marker.length)).sort();
+}
+
+/** The Redis connection the queues were made with (every caller passes one), for the class registry. */
+function registryClient(queues: Queues): Redis {
+  const { connection } = contextOf(queues);
+  if (typeof (connection as Partial<Redis>).sadd !== 'function') throw new Error('requirement-class queues need createQueues to be given a Redis connection');
+  return connection as Redis;
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map((q) => q.close()));
+  const byClass = contexts.get(queues)?.byClass.values() ?? [];
+  await Promise.all([...Object.values(queues), ...byClass].map((q) => q.close()));
 }
 
 export interface EnqueueItem extends QueuedJobData {
   kind: QueueName;
   retry?: RetryPolicy;
+  /** The job's requirement class (`resources` in its config); unset: the kind's default queue. */
+  requirementClass?: string;
 }
 
 function jobOptions(item: EnqueueItem): JobsOptions {
@@ -53,11 +106,18 @@ function jobOptions(item: EnqueueItem): JobsOptions {
 export async function enqueueJobs(queues: Queues, items: readonly EnqueueItem[], chunkSize = 5000): Promise<void> {
   for (let start = 0; start < items.length; start += chunkSize) {
     const chunk = items.slice(start, start + chunkSize);
-    for (const name of QUEUE_NAMES) {
-      const forQueue = chunk.filter((item) => item.kind === name);
-      if (forQueue.length === 0) continue;
-      await queues[name].addBulk(
-        forQueue.map((item) => ({ name, data: { jobId: item.jobId, sweepId: item.sweepId }, opts: jobOptions(item) })),
+    const byQueue = new Map<Queue<QueuedJobData>, EnqueueItem[]>();
+    for (const item of chunk) {
+      const queue = queueFor(queues, item.kind, item.requirementClass);
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), item]);
+    }
+    for (const [queue, forQueue] of byQueue) {
+      if (forQueue[0]!.requirementClass !== undefined) {
+        // Registered before the add: a cancel racing this add then finds the queue.
+        await registryClient(queues).sadd(classRegistryKey(contextOf(queues).prefix), queue.name);
+      }
+      await queue.addBulk(
+        forQueue.map((item) => ({ name: item.kind, data: { jobId: item.jobId, sweepId: item.sweepId }, opts: jobOptions(item) })),
       );
     }
   }
@@ -94,12 +154,20 @@ return removed
 `;
 
 /**
- * Removes jobs that have not started (waiting, paused, prioritized, delayed; finished entries too) in bulk. A job
- * that is running stays: it is stopped through the cancellation channel instead. Returns how many list or set
- * entries were removed.
+ * Removes jobs that have not started (waiting, paused, prioritized, delayed; finished entries too) in bulk, from the
+ * kind's default queue and every requirement-class queue of the kind. A job that is running stays: it is stopped
+ * through the cancellation channel instead. Returns how many list or set entries were removed.
  */
 export async function removeQueuedJobs(queues: Queues, kind: QueueName, jobIds: readonly string[], redis: Redis, chunkSize = 10_000): Promise<number> {
-  const queue = queues[kind];
+  if (jobIds.length === 0) return 0;
+  let removed = await removeFromQueue(queues[kind], jobIds, redis, chunkSize);
+  for (const requirementClass of await classesWithQueues(queues, kind, redis)) {
+    removed += await removeFromQueue(queueFor(queues, kind, requirementClass), jobIds, redis, chunkSize);
+  }
+  return removed;
+}
+
+async function removeFromQueue(queue: Queue<QueuedJobData>, jobIds: readonly string[], redis: Redis, chunkSize: number): Promise<number> {
   const k = queue.keys;
   let removed = 0;
   for (let start = 0; start < jobIds.length; start += chunkSize) {
@@ -120,7 +188,7 @@ export async function removeQueuedJobs(queues: Queues, kind: QueueName, jobIds: 
  */
 export async function resubmitJobs(queues: Queues, items: readonly EnqueueItem[]): Promise<void> {
   for (const item of items) {
-    const existing = await queues[item.kind].getJob(item.jobId);
+    const existing = await queueFor(queues, item.kind, item.requirementClass).getJob(item.jobId);
     if (existing && !(await existing.isActive())) await existing.remove().catch(() => {});
   }
   await enqueueJobs(queues, items);
