@@ -81,6 +81,18 @@ export const envSchema = z.object({
   DGM_OOD_RATE_LIMIT_MAX: integer(0, 1_000_000).default(1200),
   DGM_OOD_RATE_LIMIT_SUBMIT_MAX: integer(1, 1_000_000).default(30),
   DGM_OOD_RATE_LIMIT_WINDOW_MS: integer(1000, 86_400_000).default(60_000),
+  /** Worker: how often it refreshes its heartbeat row; coordinator: a worker unseen for 3 intervals is gone. */
+  DGM_OOD_WORKER_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
+  /** Worker: the device class it advertises, overriding the one its backend gives (gpu, cpu). */
+  DGM_OOD_WORKER_DEVICE: z.enum(['gpu', 'cpu']).optional(),
+  /** Worker: the memory it advertises in GiB (device memory for gpu, host memory for cpu), overriding what it detects. */
+  DGM_OOD_WORKER_MEMORY_GIB: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d{1,2})?$/, 'must be a number of GiB with at most two decimals (e.g. 16 or 7.5)')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= 4096, 'must be greater than 0 and at most 4096 GiB')
+    .optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -138,6 +150,11 @@ export interface AppConfig {
   expansionDeadlineMs: number;
   /** Coordinator: requests per token and window (DGM_OOD_RATE_LIMIT_*); unset: no rate limits. */
   rateLimit?: RateLimitSettings;
+  /** Worker: its heartbeat interval; coordinator: workers unseen for 3 intervals count as gone (DGM_OOD_WORKER_HEARTBEAT_MS). */
+  workerHeartbeatMs: number;
+  /** Worker: advertised device class and memory in GiB, overriding detection (DGM_OOD_WORKER_DEVICE, DGM_OOD_WORKER_MEMORY_GIB). */
+  workerDevice?: 'gpu' | 'cpu';
+  workerMemoryGib?: number;
   /** The .env file that contributed values, if any. */
   envFile?: string;
 }
@@ -261,6 +278,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(env.DGM_OOD_RATE_LIMIT_MAX > 0
       ? { rateLimit: { max: env.DGM_OOD_RATE_LIMIT_MAX, submitMax: env.DGM_OOD_RATE_LIMIT_SUBMIT_MAX, windowMs: env.DGM_OOD_RATE_LIMIT_WINDOW_MS } }
       : {}),
+    workerHeartbeatMs: env.DGM_OOD_WORKER_HEARTBEAT_MS,
+    ...(env.DGM_OOD_WORKER_DEVICE !== undefined ? { workerDevice: env.DGM_OOD_WORKER_DEVICE } : {}),
+    ...(env.DGM_OOD_WORKER_MEMORY_GIB !== undefined ? { workerMemoryGib: env.DGM_OOD_WORKER_MEMORY_GIB } : {}),
     ...(source.envFile ? { envFile: source.envFile } : {}),
   };
 }
