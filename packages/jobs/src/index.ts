@@ -15,6 +15,11 @@ export { IMPORTED_CHECKPOINT_ARTIFACT, registerImport, type NewImport } from './
 export type { CreatedJob, NewJob, NewSweep, StoppedJobs } from './sweeps.js';
 export { markSweepRunning, refreshSweepStatus, settleSweepIfDone } from './sweep-status.js';
 export { reconcileQueues, settleWaitingJobs } from './reconcile.js';
+export {
+  findUnservableJobs, listRequirementClasses, liveWorkers, recordHeartbeat, recordRequirementClasses, removeHeartbeat,
+  requirementClassOfConfig, unservableReason, withRequirementClasses,
+} from './requirement-classes.js';
+export type { UnservableJobs, WorkerHeartbeat } from './requirement-classes.js';
 export { findModelReferences, ModelReferenceError, resolveModelReference } from './model-refs.js';
 export type { ModelReference, ResolvedModel } from './model-refs.js';
 export * from './artifacts/index.js';

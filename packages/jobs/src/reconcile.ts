@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { withTransaction } from '@dgm-ood/db';
-import { enqueueJobs, type EnqueueItem, type Queues } from '@dgm-ood/queue';
+import { enqueueJobs, queueFor, type EnqueueItem, type Queues } from '@dgm-ood/queue';
 import type { JobKind } from './contract.js';
 import { failDependents, interruptAttempt } from './lifecycle.js';
 import { DEFAULT_BACKOFF_MS } from './policy.js';
+import { requirementClassOfConfig } from './requirement-classes.js';
 import { refreshSweepStatus } from './sweep-status.js';
 
 /**
@@ -37,7 +38,7 @@ async function reconcileOnce(pool: pg.Pool, queues: Queues, options: ReconcileOp
   await settleFinishedSweeps(pool);
   const recovered = await recoverLostRunningJobs(pool, queues, options.lostAfterMs ?? 60_000);
   const { rows } = await pool.query(
-    `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
+    `SELECT j.id, j.sweep_id, s.kind, j.max_attempts, j.attempts, j.config->'resources' AS resources FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
      WHERE j.state = 'queued' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)
      ORDER BY s.created_at, j.grid_index`,
     [options.graceMs ?? 30_000],
@@ -45,19 +46,27 @@ async function reconcileOnce(pool: pg.Pool, queues: Queues, options: ReconcileOp
   const missing: EnqueueItem[] = [];
   for (const row of rows) {
     const kind = row.kind as JobKind;
-    const state = await queues[kind].getJobState(row.id as string);
+    const requirementClass = requirementClassOf(row);
+    const queue = queueFor(queues, kind, requirementClass);
+    const state = await queue.getJobState(row.id as string);
     if (LIVE_STATES.has(state)) continue;
     // A finished entry, or a hash that outlived its list entry ('unknown'): removed, or adding the same id is a no-op.
-    await (await queues[kind].getJob(row.id as string))?.remove().catch(() => {});
+    await (await queue.getJob(row.id as string))?.remove().catch(() => {});
     missing.push({
       jobId: row.id as string,
       sweepId: row.sweep_id as string,
       kind,
       retry: { attempts: Math.max(1, (row.max_attempts as number) - (row.attempts as number)), backoffMs: DEFAULT_BACKOFF_MS },
+      ...(requirementClass !== undefined ? { requirementClass } : {}),
     });
   }
   await enqueueJobs(queues, missing);
   return { enqueued: missing.length, recovered };
+}
+
+/** A row's requirement class, from the `resources` the query selected out of its config. */
+function requirementClassOf(row: { resources?: unknown }): string | undefined {
+  return row.resources === null || row.resources === undefined ? undefined : requirementClassOfConfig({ resources: row.resources });
 }
 
 /** BullMQ states in which a worker holds the job or will take it. */
@@ -70,13 +79,13 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
  */
 async function recoverLostRunningJobs(pool: pg.Pool, queues: Queues, lostAfterMs: number): Promise<number> {
   const { rows } = await pool.query(
-    `SELECT j.id, j.attempts, s.kind FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
+    `SELECT j.id, j.attempts, s.kind, j.config->'resources' AS resources FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
      WHERE j.state = 'running' AND j.updated_at < now() - make_interval(secs => $1::double precision / 1000)`,
     [lostAfterMs],
   );
   let recovered = 0;
   for (const row of rows) {
-    const state = await queues[row.kind as JobKind].getJobState(row.id as string);
+    const state = await queueFor(queues, row.kind as JobKind, requirementClassOf(row)).getJobState(row.id as string);
     if (LIVE_STATES.has(state)) continue;
     try {
       await interruptAttempt(pool, row.id as string, row.attempts as number, `lost: no worker held it and the queue had no entry for it (${state}); requeued by reconcile`);

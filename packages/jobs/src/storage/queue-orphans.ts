@@ -4,16 +4,23 @@
  * added, so an entry without a row is an orphan at once.
  */
 import type pg from 'pg';
-import { QUEUE_NAMES, removeQueuedJobs, type QueueName, type Queues, type Redis } from '@dgm-ood/queue';
+import { classesWithQueues, queueFor, QUEUE_NAMES, removeQueuedJobs, type QueueName, type Queues, type Redis } from '@dgm-ood/queue';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Ids of the queue's entries that are not running: waiting, paused, prioritized, delayed, completed, failed. */
+/**
+ * Ids of the entries that are not running (waiting, paused, prioritized, delayed, completed, failed) of a kind's
+ * queues: its default queue and its requirement-class queues.
+ */
 async function entryIds(queues: Queues, name: QueueName, redis: Redis): Promise<string[]> {
-  const k = queues[name].keys;
-  const lists = await Promise.all([k.wait!, k.paused!].map((key) => redis.lrange(key, 0, -1)));
-  const sets = await Promise.all([k.prioritized!, k.delayed!, k.completed!, k.failed!].map((key) => redis.zrange(key, '0', '-1')));
-  return [...new Set([...lists.flat(), ...sets.flat()])].filter((id) => UUID.test(id));
+  const ids: string[] = [];
+  for (const requirementClass of [undefined, ...(await classesWithQueues(queues, name, redis))]) {
+    const k = queueFor(queues, name, requirementClass).keys;
+    const lists = await Promise.all([k.wait!, k.paused!].map((key) => redis.lrange(key, 0, -1)));
+    const sets = await Promise.all([k.prioritized!, k.delayed!, k.completed!, k.failed!].map((key) => redis.zrange(key, '0', '-1')));
+    ids.push(...lists.flat(), ...sets.flat());
+  }
+  return [...new Set(ids)].filter((id) => UUID.test(id));
 }
 
 /** Entries per queue whose job row does not exist. */
