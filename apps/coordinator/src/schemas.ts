@@ -44,7 +44,14 @@ export const SweepSummarySchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
+/** Queued jobs of a requirement class (`resources`) that no live worker meets: present only when there are some. */
+export const UnservableSchema = z
+  .array(z.object({ requirementClass: z.string(), kind: KindSchema, queued: z.number(), message: z.string() }))
+  .optional()
+  .describe('queued jobs whose resources no live worker has, per requirement class; they stay queued until one joins');
+
 export const SweepDetailSchema = SweepSummarySchema.extend({
+  unservable: UnservableSchema,
   options: Json,
   counts: CountsSchema,
   progress: z.object({
@@ -72,6 +79,7 @@ export const JobSummarySchema = z.object({
 });
 
 export const JobDetailSchema = JobSummarySchema.extend({
+  unservable: UnservableSchema,
   sweepId: z.string(),
   config: Json,
   configHash: z.string(),

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from '@dgm-ood/db';
+import type { AppConfig } from '@dgm-ood/config';
 import {
   createSweep, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, findModelReferences, resolveModelReference, type JobKind, type NewJob,
   type JsonValue as JobJson,
 } from '@dgm-ood/jobs';
 import { DEFAULT_RUN_NAME_CHANGER } from '@dgm-ood/metaconfig';
-import { enqueueJobs, type Queues } from '@dgm-ood/queue';
+import { enqueueJobs, readResources, requirementClassOf, type Queues, type ResourceRequirement } from '@dgm-ood/queue';
 import { checkJobConfig } from '@dgm-ood/catalog';
+import { recordRequirementClasses } from '@dgm-ood/jobs';
+import { unservableWarnings, withoutResources } from './resource-requirements.js';
 import { IdempotencyKeyReusedError, SubmissionRejected, type SubmissionIssue } from './errors.js';
 import { expandSubmission, type ExpansionRequest } from './expansion/expand-submission.js';
 import type { ExpandedSubmission } from './expansion/submission-expander.js';
@@ -87,7 +90,7 @@ export interface SubmissionResult {
  * sweep and its jobs in one transaction, then enqueues the runnable jobs in grid order.
  */
 export async function submitSweep(
-  services: { pool: Pool; queues: Queues; checkJob?: JobChecker; expand?: ExpandFunction },
+  services: { pool: Pool; queues: Queues; checkJob?: JobChecker; expand?: ExpandFunction; config?: Pick<AppConfig, 'workerHeartbeatMs'> },
   input: SubmissionInput,
 ): Promise<SubmissionResult> {
   const where = input.file ?? 'request body';
@@ -111,11 +114,15 @@ export async function submitSweep(
   const resolved = new Map<string, string>();
   const trainingConfigs = new Map<string, JobJson>();
   const jobs: NewJob[] = [];
+  // Requirement class of each job with `resources`, by grid index: its jobs wait in that class's queue.
+  const requirements = new Map<number, ResourceRequirement>();
   let jobsWithProblems = 0;
   for (const job of expansion.jobs) {
     const dependsOn: string[] = [];
     const referenced = new Map<string, string>();
     const config = JSON.parse(job.configJson) as JobJson;
+    const resources = readResources(config);
+    if (resources.requirement) requirements.set(job.index, resources.requirement);
     for (const ref of findModelReferences(config)) {
       const key = JSON.stringify([ref.sweep, ref.job]);
       try {
@@ -134,12 +141,14 @@ export async function submitSweep(
         trainingConfigs.set(jobId, (rows[0]?.config ?? null) as JobJson);
       }
     }
-    const check = (services.checkJob ?? checkJobConfig)(kind, config, (path) => {
+    // `resources` is for scheduling: the plan readers never see it.
+    const check = (services.checkJob ?? checkJobConfig)(kind, withoutResources(config), (path) => {
       const jobId = referenced.get(path);
       return jobId === undefined ? undefined : trainingConfigs.get(jobId);
     });
-    if (check.problems.length > 0) jobsWithProblems++;
-    for (const problem of check.problems) {
+    const problems = [...resources.problems, ...check.problems];
+    if (problems.length > 0) jobsWithProblems++;
+    for (const problem of problems) {
       issues.push({ path: `jobs[${job.index}]${problem.path ? `.${problem.path}` : ''}`, message: `job ${job.index} (${job.name}): ${problem.message}`, code: 'DGM_JOB_CONFIG_INVALID' });
     }
     jobs.push({
@@ -164,6 +173,8 @@ export async function submitSweep(
   const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoffMs = input.backoffMs ?? DEFAULT_BACKOFF_MS;
   const name = expansion.name;
+  // Before the sweep: workers discover class queues from this table, and a class row without jobs is harmless.
+  await recordRequirementClasses(services.pool, [...requirements.values()]);
   let createdSweep: Awaited<ReturnType<typeof createSweep>>;
   try {
     createdSweep = await createSweep(services.pool, {
@@ -197,8 +208,14 @@ export async function submitSweep(
   const queued = created.filter((j) => j.state === 'queued');
   await enqueueJobs(
     services.queues,
-    queued.map((j) => ({ jobId: j.id, sweepId, kind, retry: { attempts: maxAttempts, backoffMs } })),
+    queued.map((j) => {
+      const requirement = requirements.get(j.gridIndex);
+      return { jobId: j.id, sweepId, kind, retry: { attempts: maxAttempts, backoffMs }, ...(requirement ? { requirementClass: requirementClassOf(requirement) } : {}) };
+    }),
   );
+  // Said now, not stored: whether a worker can serve them changes as workers come and go (GET /sweeps/:id says it live).
+  const resourceWarnings = await unservableWarnings(services.pool, kind, [...requirements.values()], services.config?.workerHeartbeatMs);
+  const allWarnings = [...warnings, ...resourceWarnings];
   return {
     id: sweepId,
     name,
@@ -207,6 +224,6 @@ export async function submitSweep(
     queued: queued.length,
     waiting: created.filter((j) => j.state === 'waiting').length,
     failed: created.filter((j) => j.state === 'failed').length,
-    ...(warnings.length ? { warnings } : {}),
+    ...(allWarnings.length ? { warnings: allWarnings } : {}),
   };
 }

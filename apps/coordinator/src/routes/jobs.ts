@@ -4,9 +4,10 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { configuredArtifactStore, listArtifacts, requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
+import { configuredArtifactStore, findUnservableJobs, listArtifacts, requeueJobs, sweepRetryPolicy, withRequirementClasses } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { ArtifactNotFoundError, ArtifactUnreadableError, CoordinatorJobNotFoundError, JobNotRetryableError } from '../errors.js';
+import { workerFreshMs } from '../resource-requirements.js';
 import { ErrorSchema, IdParams, iso, JobDetailSchema, JobStateSchema, LogLineSchema, MetricSeriesSchema } from '../schemas.js';
 
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -27,7 +28,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         include: { attemptLog: { orderBy: { attempt: 'asc' } }, artifacts: { orderBy: { name: 'asc' } }, dependsOn: true },
       });
       if (!job) throw new CoordinatorJobNotFoundError(request.params.id);
+      const unservable = await findUnservableJobs(pool, { jobId: job.id }, workerFreshMs(app.services.config.workerHeartbeatMs));
       return {
+        ...(unservable.length > 0 ? { unservable } : {}),
         id: job.id, sweepId: job.sweepId, gridIndex: job.gridIndex, name: job.name, state: job.state,
         attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, error: job.error,
         point: job.point, config: job.config, configHash: job.configHash, workdirKey: job.workdirKey,
@@ -156,7 +159,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const retry = sweepRetryPolicy(job.sweep.options);
       const ids = await requeueJobs(pool, { jobId: job.id }, ['failed', 'cancelled', 'succeeded'], retry.attempts);
       await clearCancellation(redis, [job.id]);
-      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: job.sweepId, kind: job.sweep.kind, retry })));
+      await resubmitJobs(queues, await withRequirementClasses(pool, ids.map((jobId) => ({ jobId, sweepId: job.sweepId, kind: job.sweep.kind, retry }))));
       const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       return { id: job.id, state: after.state };
     },

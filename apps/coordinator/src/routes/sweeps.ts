@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requeueJobs, sweepRetryPolicy } from '@dgm-ood/jobs';
+import { findUnservableJobs, requeueJobs, sweepRetryPolicy, withRequirementClasses } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, IdParams, JobStateSchema, JobSummarySchema, PageQuery, pageOf, SweepDetailSchema, SweepListItemSchema } from '../schemas.js';
 import { stopSweep } from '../sweep-stopping.js';
+import { workerFreshMs } from '../resource-requirements.js';
 import { jobCounts, jobCountsOf, jobSummary, sweepDetail, sweepSummary } from '../views/sweep-views.js';
 
 export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -48,7 +49,8 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const detail = await sweepDetail(prisma, pool, request.params.id);
       if (!detail) throw new SweepNotFoundError(request.params.id);
-      return detail;
+      const unservable = await findUnservableJobs(pool, { sweepId: request.params.id }, workerFreshMs(app.services.config.workerHeartbeatMs));
+      return unservable.length > 0 ? { ...detail, unservable } : detail;
     },
   );
 
@@ -110,7 +112,7 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
       const retry = sweepRetryPolicy(sweep.options);
       const ids = await requeueJobs(pool, { sweepId: sweep.id }, ['failed'], retry.attempts);
       await clearCancellation(redis, ids);
-      await resubmitJobs(queues, ids.map((jobId) => ({ jobId, sweepId: sweep.id, kind: sweep.kind, retry })));
+      await resubmitJobs(queues, await withRequirementClasses(pool, ids.map((jobId) => ({ jobId, sweepId: sweep.id, kind: sweep.kind, retry }))));
       return { requeued: ids.length };
     },
   );

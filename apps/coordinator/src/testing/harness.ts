@@ -69,6 +69,8 @@ export async function startFixtureWorker(h: CoordinatorHarness, overrides: Parti
     maxStalledCount: 3,
     shutdownTimeoutMs: 10_000,
     cancelPollMs: 300,
+    // A CPU machine of 8 GiB unless a test says otherwise: no GPU probe in tests.
+    resources: { device: 'cpu', memoryGib: 8, backend: 'fixture', reason: 'test harness' },
     ...overrides,
   });
 }
