@@ -7,3 +7,4 @@ export { InlineExecutor } from './executors/inline.js';
 export type { ExecutionHost, RunRequest } from './executors/executor.js';
 export { DEFAULT_HANDLER_MODULES } from './handlers.js';
 export { baseProvenance, detectCodeVersion } from './provenance.js';
+export type { AdvertisedResources } from './worker-resources.js';

@@ -6,11 +6,12 @@ import type { AppConfig, Logger } from '@dgm-ood/config';
 import { createPool } from '@dgm-ood/db';
 import {
   completeAttempt, configuredArtifactStore, failAttempt, interruptAttempt, isDeterministicFailure, isStaleAttempt,
-  recordCancelledAttempt, restoreWorkdir, startAttempt, type JsonValue,
+  listRequirementClasses, recordCancelledAttempt, recordHeartbeat, removeHeartbeat, restoreWorkdir, startAttempt,
+  withRequirementClasses, type JsonValue,
 } from '@dgm-ood/jobs';
 import {
-  createQueues, createRedis, closeQueues, enqueueJobs, isCancellationRequested, onCancellation,
-  type QueueName, type QueuedJobData,
+  classQueueName, createQueues, createRedis, closeQueues, enqueueJobs, isCancellationRequested, meetsRequirement, onCancellation,
+  withoutResources, type QueueName, type QueuedJobData,
 } from '@dgm-ood/queue';
 import { createDatabaseHost, resolveModelDirs } from './database-host.js';
 import type { Executor } from './executors/executor.js';
@@ -20,6 +21,7 @@ import { observeExecutor } from './job-observer.js';
 import { baseProvenance, detectCodeVersion } from './provenance.js';
 import { HandlerRegistry } from './registry.js';
 import { startWorkerMetricsServer } from './worker-metrics.js';
+import { detectWorkerResources, type AdvertisedResources } from './worker-resources.js';
 
 export interface WorkerOptions {
   config: AppConfig;
@@ -39,12 +41,18 @@ export interface WorkerOptions {
   workerId?: string;
   /** Serve Prometheus metrics on this port (0: any free one) at HOST; unset: no metrics server. */
   metricsPort?: number;
+  /** What it advertises (device class, memory); unset: detected from the configuration and the machine. */
+  resources?: AdvertisedResources;
 }
 
 export interface RunningWorker {
   workerId: string;
   /** Where this worker's Prometheus metrics are served, when `metricsPort` was given. */
   metricsUrl?: string;
+  /** The queues it consumes now: its kinds' default queues and the requirement-class queues it meets. */
+  consumedQueues(): string[];
+  /** Looks for new requirement classes and refreshes the heartbeat now (it also does so every heartbeat interval). */
+  refreshRequirementClasses(): Promise<void>;
   /** Stops taking jobs; running jobs are told to checkpoint ('shutdown') and are requeued. */
   close(): Promise<void>;
 }
@@ -84,7 +92,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       logger.info({ jobId, reason: started.reason }, 'skipping job');
       return { skipped: started.reason };
     }
-    const { job, workdirKey, maxAttempts } = started;
+    const { workdirKey, maxAttempts } = started;
+    // `resources` is for scheduling; handlers read the rest (run_config.json below keeps it, as submitted).
+    const job = { ...started.job, config: withoutResources(started.job.config) };
     const log = logger.child({ jobId, job: job.name, attempt: job.attempt });
     const controller = new AbortController();
     running.set(jobId, controller);
@@ -103,7 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     try {
       if (await isCancellationRequested(redis, jobId)) controller.abort('cancelled');
       await mkdir(workdir, { recursive: true });
-      await writeFile(join(workdir, 'run_config.json'), `${JSON.stringify(job.config, null, 4)}\n`);
+      await writeFile(join(workdir, 'run_config.json'), `${JSON.stringify(started.job.config, null, 4)}\n`);
       const restored = await restoreWorkdir(pool, store, jobId, workdir);
       if (restored.length > 0) log.info({ restored }, 'restored the working directory from the artifact store');
       const models = await resolveModelDirs(pool, store, config.modelDir, job.config);
@@ -114,7 +124,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await flushLogs();
       const released = await completeAttempt(pool, jobId, job.attempt, summary ?? null);
       if (released.length > 0) {
-        await enqueueJobs(queues, released.map((r) => ({ jobId: r.jobId, sweepId: r.sweepId, kind: r.kind, retry: r.retry })));
+        await enqueueJobs(queues, await withRequirementClasses(pool, released.map((r) => ({ jobId: r.jobId, sweepId: r.sweepId, kind: r.kind, retry: r.retry }))));
         log.info({ released: released.length }, 'released dependent jobs');
       }
       log.info('job succeeded');
@@ -151,23 +161,50 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
 
   // BullMQ does not close connections it is given: keep them to close on shutdown.
-  const workerConnections = options.queues.map(() => createRedis(config.redisUrl));
-  const workers = options.queues.map(
-    (name, i) =>
-      new Worker<QueuedJobData>(name, processJob, {
-        connection: workerConnections[i]!,
-        prefix: config.queuePrefix,
-        concurrency: options.concurrency,
-        lockDuration: options.lockDurationMs,
-        stalledInterval: options.stalledIntervalMs,
-        maxStalledCount: options.maxStalledCount,
-      }),
-  );
-  for (const worker of workers) {
+  const workerConnections: ReturnType<typeof createRedis>[] = [];
+  const workers = new Map<string, Worker<QueuedJobData>>();
+  const consume = (name: string) => {
+    if (workers.has(name)) return;
+    const connection = createRedis(config.redisUrl);
+    workerConnections.push(connection);
+    const worker = new Worker<QueuedJobData>(name, processJob, {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: options.maxStalledCount,
+    });
     worker.on('error', (error) => logger.error({ err: error }, 'queue error'));
-  }
+    workers.set(name, worker);
+  };
+  for (const name of options.queues) consume(name);
+
+  const resources = options.resources ?? (await detectWorkerResources(config));
+  logger.info({ workerId, device: resources.device, memoryGib: resources.memoryGib, backend: resources.backend, reason: resources.reason }, 'advertising resources');
+  const servedClasses = new Set<string>();
+  let closed = false;
+  // New requirement classes appear with submissions: each heartbeat also looks for them.
+  const refreshRequirementClasses = async () => {
+    if (closed) return;
+    for (const [name, requirement] of await listRequirementClasses(pool)) {
+      if (servedClasses.has(name) || !meetsRequirement(resources, requirement)) continue;
+      servedClasses.add(name);
+      for (const kind of options.queues) consume(classQueueName(kind, name));
+      logger.info({ requirementClass: name }, 'serving requirement class');
+    }
+    if (closed) return;
+    await recordHeartbeat(pool, {
+      workerId, hostname: hostname(), device: resources.device, memoryGib: resources.memoryGib, backend: resources.backend,
+      kinds: options.queues, classes: [...servedClasses].sort(),
+    });
+  };
+  await refreshRequirementClasses();
+  const heartbeat = setInterval(() => {
+    refreshRequirementClasses().catch((error) => logger.warn({ err: error }, 'could not refresh the heartbeat or requirement classes'));
+  }, config.workerHeartbeatMs);
   logger.info(
-    { workerId, codeVersion: provenance.codeVersion, dirty: provenance.dirty, queues: options.queues, concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
+    { workerId, codeVersion: provenance.codeVersion, dirty: provenance.dirty, queues: [...workers.keys()], concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
     'worker started',
   );
 
@@ -175,12 +212,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     workerId,
     ...(metrics ? { metricsUrl: metrics.url } : {}),
+    consumedQueues: () => [...workers.keys()],
+    refreshRequirementClasses,
     close() {
       closing ??= (async () => {
         logger.info({ running: [...running.keys()] }, 'shutting down: running jobs checkpoint and are requeued');
-        const closed = Promise.all(workers.map((w) => w.close()));
+        closed = true;
+        clearInterval(heartbeat);
+        const stopped = Promise.all([...workers.values()].map((w) => w.close()));
         for (const controller of running.values()) controller.abort('shutdown');
-        await closed;
+        await stopped;
+        await removeHeartbeat(pool, workerId).catch((error) => logger.warn({ err: error }, 'could not remove the heartbeat'));
         clearInterval(poll);
         await stopCancellation();
         await executor.close();

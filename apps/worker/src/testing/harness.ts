@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, loadConfig, type AppConfig } from '@dgm-ood/config';
 import { createPool, type Pool } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
-import { createSweep, type JobKind, type JsonValue } from '@dgm-ood/jobs';
-import { closeQueues, createQueues, createRedis, enqueueJobs, type Queues, type Redis } from '@dgm-ood/queue';
+import { createSweep, recordRequirementClasses, withRequirementClasses, type JobKind, type JsonValue } from '@dgm-ood/jobs';
+import { closeQueues, createQueues, createRedis, enqueueJobs, readResources, type Queues, type Redis } from '@dgm-ood/queue';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../worker.js';
 
 export const FIXTURE_HANDLERS = fileURLToPath(new URL('./fixture-handlers.ts', import.meta.url));
@@ -55,6 +55,8 @@ export async function createHarness(): Promise<Harness> {
       const kind = options.kind ?? 'train';
       // Stored with the sweep as the coordinator stores them: jobs released later are enqueued with them.
       const retry = { attempts: options.maxAttempts ?? 3, backoffMs: options.backoffMs ?? 100 };
+      // As the coordinator does: jobs with `resources` go to their requirement class's queue.
+      await recordRequirementClasses(pool, configs.flatMap((c) => readResources(c).requirement ?? []));
       const { sweepId, jobs } = await createSweep(pool, {
         name: `fixtures-${randomBytes(3).toString('hex')}`,
         kind,
@@ -73,9 +75,9 @@ export async function createHarness(): Promise<Harness> {
       });
       await enqueueJobs(
         queues,
-        jobs.filter((j) => j.state === 'queued').map((j) => ({
+        await withRequirementClasses(pool, jobs.filter((j) => j.state === 'queued').map((j) => ({
           jobId: j.id, sweepId, kind, retry,
-        })),
+        }))),
       );
       return { sweepId, jobIds: jobs.map((j) => j.id) };
     },
@@ -93,6 +95,8 @@ export async function createHarness(): Promise<Harness> {
         maxStalledCount: 3,
         shutdownTimeoutMs: 10_000,
         cancelPollMs: 500,
+        // A CPU machine of 8 GiB unless a test says otherwise: no GPU probe in tests.
+        resources: { device: 'cpu', memoryGib: 8, backend: 'fixture', reason: 'test harness' },
         ...rest,
       });
       workers.push(worker);
