@@ -23,6 +23,9 @@ test('a queued job no live worker can serve is reported with what it needs and w
     { requirementClass: 'gpu-16gib', kind: 'train', queued: 1, message: expect.stringMatching(/^needs a gpu with at least 16 GiB; no live worker serves train jobs\. .*not failed/) },
   ]);
 
+  const gauge = 'dgm_ood_unservable_jobs{kind="train",requirement_class="gpu-16gib"}';
+  expect((await h.app.inject({ url: '/metrics' })).body).toContain(`${gauge} 1`);
+
   workers.push(await startFixtureWorker(h, { workerId: 'cpu-1' }));
   const cpuOnly = (await h.app.inject({ url: `/jobs/${job!.id}` })).json();
   expect(cpuOnly.state).toBe('queued');
@@ -33,5 +36,8 @@ test('a queued job no live worker can serve is reported with what it needs and w
   workers.push(await startFixtureWorker(h, { workerId: 'gpu-1', resources: { device: 'gpu', memoryGib: 24, backend: 'webgpu', reason: 'test' } }));
   const done = await waitForSweep(h, created.id, (s) => s.status === 'succeeded');
   expect(done.unservable).toBeUndefined();
+  const metrics = (await h.app.inject({ url: '/metrics' })).body;
+  expect(metrics).not.toContain(gauge);
+  expect(metrics).toContain('dgm_ood_live_workers{device="gpu"} 1');
   expect((await h.app.inject({ url: `/jobs/${job!.id}` })).json()).toMatchObject({ state: 'succeeded', workerId: 'gpu-1' });
 });

@@ -110,15 +110,16 @@ export function unservableReason(kind: string, requirement: ResourceRequirement,
 }
 
 /**
- * Queued jobs (of one sweep, or one job) whose requirement class no live worker meets, per kind and class. Jobs
+ * Queued jobs (of one sweep, one job, or all) whose requirement class no live worker meets, per kind and class. Jobs
  * without requirements are not judged: the default queues are served by every worker of their kind.
  */
-export async function findUnservableJobs(pool: pg.Pool, where: { sweepId: string } | { jobId: string }, freshMs: number): Promise<UnservableJobs[]> {
-  const column = 'sweepId' in where ? 'j.sweep_id' : 'j.id';
+export async function findUnservableJobs(pool: pg.Pool, where: { sweepId: string } | { jobId: string } | 'everywhere', freshMs: number): Promise<UnservableJobs[]> {
+  const [filter, values] =
+    where === 'everywhere' ? ['TRUE', []] : 'sweepId' in where ? ['j.sweep_id = $1', [where.sweepId]] : ['j.id = $1', [where.jobId]];
   const { rows } = await pool.query(
     `SELECT s.kind, j.config->'resources' AS resources, count(*)::int AS queued FROM jobs j JOIN sweeps s ON s.id = j.sweep_id
-     WHERE ${column} = $1 AND j.state = 'queued' AND j.config ? 'resources' GROUP BY s.kind, j.config->'resources'`,
-    ['sweepId' in where ? where.sweepId : where.jobId],
+     WHERE ${filter} AND j.state = 'queued' AND j.config ? 'resources' GROUP BY s.kind, j.config->'resources'`,
+    values,
   );
   if (rows.length === 0) return [];
   const workers = await liveWorkers(pool, freshMs);

@@ -65,7 +65,7 @@ export function queueFor(queues: Queues, kind: QueueName, requirementClass?: str
 const classRegistryKey = (prefix: string) => `${prefix}:requirement-class-queues`;
 
 /** The requirement classes that have a queue of this kind in Redis. */
-export async function classesWithQueues(queues: Queues, kind: QueueName, redis: Redis): Promise<string[]> {
+export async function classesWithQueues(queues: Queues, kind: QueueName, redis: Redis = registryClient(queues)): Promise<string[]> {
   const names = await redis.smembers(classRegistryKey(contextOf(queues).prefix));
   const marker = classQueueName(kind, '');
   return names.filter((name) => name.startsWith(marker)).map((name) => name.slice(marker.length)).sort();

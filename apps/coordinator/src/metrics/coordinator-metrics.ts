@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '@dgm-ood/config';
 import type { Pool } from '@dgm-ood/db';
-import type { Queues } from '@dgm-ood/queue';
+import { findUnservableJobs, liveWorkers } from '@dgm-ood/jobs';
+import { classesWithQueues, queueFor, QUEUE_NAMES, type Queues } from '@dgm-ood/queue';
 import { FinishedJobsFeed } from './finished-jobs.js';
 import { IngestedResultsCounter } from './ingested-results.js';
 
@@ -17,6 +18,8 @@ export interface CoordinatorMetricsSources {
   pool: Pool;
   queues: Queues;
   logger?: Pick<Logger, 'warn'>;
+  /** Workers seen within this many ms are live (for the worker and unservable-job series); default 45 s. */
+  workerFreshMs?: number;
 }
 
 export interface CoordinatorMetrics {
@@ -39,6 +42,13 @@ export function createCoordinatorMetrics(sources: CoordinatorMetricsSources): Co
 
   const jobs = new Gauge({ name: 'dgm_ood_jobs', help: 'Jobs by state and kind (PostgreSQL)', labelNames: ['state', 'kind'], registers: [registry] });
   const sweeps = new Gauge({ name: 'dgm_ood_sweeps', help: 'Sweeps by status and kind (PostgreSQL)', labelNames: ['status', 'kind'], registers: [registry] });
+  const unservable = new Gauge({
+    name: 'dgm_ood_unservable_jobs',
+    help: 'Queued jobs whose resources no live worker meets, by kind and requirement class (PostgreSQL; they stay queued)',
+    labelNames: ['kind', 'requirement_class'],
+    registers: [registry],
+  });
+  const workers = new Gauge({ name: 'dgm_ood_live_workers', help: 'Workers with a fresh heartbeat, by device class (PostgreSQL)', labelNames: ['device'], registers: [registry] });
   const queueJobs = new Gauge({ name: 'dgm_ood_queue_jobs', help: 'BullMQ jobs by queue and state (Redis)', labelNames: ['queue', 'state'], registers: [registry] });
   const durations = new Histogram({
     name: 'dgm_ood_job_duration_seconds',
@@ -82,8 +92,14 @@ export function createCoordinatorMetrics(sources: CoordinatorMetricsSources): Co
        FROM unnest(enum_range(NULL::sweep_status)) st CROSS JOIN unnest(enum_range(NULL::sweep_kind)) k
        LEFT JOIN counts c ON c.status = st AND c.kind = k`,
     );
+    const freshMs = sources.workerFreshMs ?? 45_000;
+    const [unservableRows, live] = await Promise.all([findUnservableJobs(pool, 'everywhere', freshMs), liveWorkers(pool, freshMs)]);
     jobs.reset();
     for (const row of jobRows) jobs.labels(row.state, row.kind).set(row.n);
+    unservable.reset();
+    for (const row of unservableRows) unservable.labels(row.kind, row.requirementClass).set(row.queued);
+    workers.reset();
+    for (const device of ['gpu', 'cpu']) workers.labels(device).set(live.filter((w) => w.device === device).length);
     sweeps.reset();
     for (const row of sweepRows) sweeps.labels(row.status, row.kind).set(row.n);
     // Each watermark's yield is recorded as soon as it is read: a later failure must not lose it.
@@ -92,9 +108,10 @@ export function createCoordinatorMetrics(sources: CoordinatorMetricsSources): Co
   }
 
   async function collectQueues(): Promise<void> {
-    const counts = await Promise.all(
-      Object.entries(queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...QUEUE_STATES)] as const),
-    );
+    // The kinds' default queues and their requirement-class queues.
+    const all = [...Object.values(queues)];
+    for (const kind of QUEUE_NAMES) for (const requirementClass of await classesWithQueues(queues, kind)) all.push(queueFor(queues, kind, requirementClass));
+    const counts = await Promise.all(all.map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_STATES)] as const));
     queueJobs.reset();
     for (const [name, byState] of counts) {
       for (const state of QUEUE_STATES) queueJobs.labels(name, state).set(byState[state] ?? 0);
@@ -122,7 +139,7 @@ export function createCoordinatorMetrics(sources: CoordinatorMetricsSources): Co
     collect() {
       inFlight ??= (async () => {
         try {
-          await Promise.all([guarded('database', collectDatabase, [jobs, sweeps]), guarded('redis', collectQueues, [queueJobs])]);
+          await Promise.all([guarded('database', collectDatabase, [jobs, sweeps, unservable, workers]), guarded('redis', collectQueues, [queueJobs])]);
         } finally {
           inFlight = undefined;
         }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { createCoordinatorMetrics } from '../metrics/coordinator-metrics.js';
+import { workerFreshMs } from '../resource-requirements.js';
 
 /**
  * GET /metrics in the Prometheus text format (series: docs/metrics.md), and the latency of every request.
@@ -7,7 +8,7 @@ import { createCoordinatorMetrics } from '../metrics/coordinator-metrics.js';
  */
 export const metricsPlugin = fp(
   async (app) => {
-    const metrics = createCoordinatorMetrics({ pool: app.services.pool, queues: app.services.queues, logger: app.log });
+    const metrics = createCoordinatorMetrics({ pool: app.services.pool, queues: app.services.queues, logger: app.log, workerFreshMs: workerFreshMs(app.services.config.workerHeartbeatMs) });
 
     app.addHook('onResponse', async (request, reply) => {
       // The route's pattern, never the raw URL: ids in paths would make a series per job.
