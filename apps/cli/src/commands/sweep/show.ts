@@ -36,6 +36,8 @@ export const showSubcommand: RemoteSubcommand = {
       `  started   ${formatTime(sweep.startedAt)}`,
       `  finished  ${formatTime(sweep.finishedAt)}`,
       `  elapsed   ${formatDuration(sweep.timings.elapsedMs)}${eta}${mean !== null ? ` (a succeeded job took ${formatDuration(mean)} on average)` : ''}`,
+      // Queued jobs whose resources no live worker has: said where one looks, or they would seem merely slow.
+      ...(sweep.unservable ?? []).map((u) => `  unservable ${u.queued} queued ${u.kind} job(s) of requirement class ${u.requirementClass}: ${u.message}`),
       '',
       textTable(
         ['index', 'run name', 'point', 'state', 'attempts', 'progress / error'],
