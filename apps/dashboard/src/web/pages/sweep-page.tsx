@@ -115,6 +115,12 @@ export function SweepPage({ id }: { id: string }) {
           fraction={s.progress.workDone}
           label={`${s.progress.finished}/${s.progress.total} finished · ${Math.round(s.progress.workDone * 100)}% of the work (running jobs' reports included)`}
         />
+        {(s.unservable ?? []).map((u) => (
+          // Queued jobs whose resources no live worker has would otherwise look merely slow.
+          <p class="notice" role="status" data-unservable={u.requirementClass} key={`${u.kind}/${u.requirementClass}`}>
+            {u.queued} queued {u.kind} job(s) of requirement class <code>{u.requirementClass}</code>: {u.message}
+          </p>
+        ))}
         {notice ? <p class="notice" role="status">{notice}</p> : null}
         <ErrorBox error={actionError} />
       </Section>
