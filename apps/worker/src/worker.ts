@@ -200,8 +200,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
   };
   await refreshRequirementClasses();
+  // Kept so that close waits for it: a beat landing after the row's removal would show a gone worker as live.
+  let beating: Promise<void> | undefined;
   const heartbeat = setInterval(() => {
-    refreshRequirementClasses().catch((error) => logger.warn({ err: error }, 'could not refresh the heartbeat or requirement classes'));
+    beating ??= refreshRequirementClasses()
+      .catch((error) => logger.warn({ err: error }, 'could not refresh the heartbeat or requirement classes'))
+      .finally(() => (beating = undefined));
   }, config.workerHeartbeatMs);
   logger.info(
     { workerId, codeVersion: provenance.codeVersion, dirty: provenance.dirty, queues: [...workers.keys()], concurrency: options.concurrency, isolation: options.isolation, handlers: registry.handlers.map((h) => h.name) },
@@ -222,6 +226,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         const stopped = Promise.all([...workers.values()].map((w) => w.close()));
         for (const controller of running.values()) controller.abort('shutdown');
         await stopped;
+        await beating;
         await removeHeartbeat(pool, workerId).catch((error) => logger.warn({ err: error }, 'could not remove the heartbeat'));
         clearInterval(poll);
         await stopCancellation();
