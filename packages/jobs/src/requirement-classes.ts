@@ -65,7 +65,11 @@ export interface WorkerHeartbeat extends WorkerCapacity {
   classes: string[];
 }
 
+/** Rows of workers unseen this long are deleted (killed workers leave theirs; ids change with every start). */
+const HEARTBEAT_RETENTION = '1 day';
+
 export async function recordHeartbeat(pool: pg.Pool, heartbeat: WorkerHeartbeat): Promise<void> {
+  await pool.query(`DELETE FROM worker_heartbeats WHERE seen_at < now() - interval '${HEARTBEAT_RETENTION}'`);
   await pool.query(
     `INSERT INTO worker_heartbeats (worker_id, hostname, device, memory_gib, backend, kinds, classes)
      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
