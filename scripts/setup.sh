@@ -39,19 +39,36 @@ ensure_browser() {
   fi
 }
 
+# install_debian_packages PURPOSE [PACKAGE...]: installs the packages as root through apt-get, or warns; none: nothing.
+install_debian_packages() {
+  local purpose="$1"
+  shift
+  [ "$#" -eq 0 ] && return 0
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "installing $* (Debian) for $purpose"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  else
+    say "warning: $purpose need $* (Debian packages; install them as root)"
+  fi
+}
+
 # The chaos tests start PostgreSQL and Redis servers of their own (as root: PostgreSQL as the postgres user, via runuser).
 ensure_chaos_tools() {
   local missing=()
   compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ "$(id -u)" != 0 ] || command -v runuser >/dev/null || missing+=(util-linux)
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    say "installing ${missing[*]} (Debian) for the chaos tests"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-  else
-    say "warning: the chaos tests need ${missing[*]} (Debian packages; install them as root)"
-  fi
+  install_debian_packages "the chaos tests" "${missing[@]}"
+}
+
+# The software WebGPU tests run tfjs-backend-webgpu on Dawn's OpenGL ES backend over Mesa's llvmpipe (a CPU adapter,
+# through EGL without a display): Mesa's EGL and DRI drivers plus the libEGL.so link Dawn opens.
+ensure_software_gpu() {
+  local missing=() pkg
+  for pkg in libegl-mesa0 libgl1-mesa-dri libegl-dev; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  install_debian_packages "the software WebGPU tests" "${missing[@]}"
 }
 
 install_dependencies() {
@@ -107,6 +124,7 @@ setup_all() {
   ensure_system_data
   ensure_browser
   ensure_chaos_tools
+  ensure_software_gpu
   install_dependencies
   ensure_services
 }
