@@ -58,17 +58,30 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].len
 for (const r of [head, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
 '
 
+# The software WebGPU suite (*.webgpu.test.ts: the gradient-check suite and kernel tests on tfjs-backend-webgpu over
+# Dawn's OpenGL ES backend on Mesa's llvmpipe, a CPU adapter; setup.sh installs its Debian packages) has its own budget.
+# A missing adapter fails it: it must prove that the webgpu code path ran.
+WEBGPU_BUDGET_S="${WEBGPU_BUDGET_S:-180}"
+say "software GPU tests (budget ${WEBGPU_BUDGET_S} s)"
+rm -f test-results/vitest-webgpu.json
+started=$SECONDS
+EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}" timeout -k 20 "$WEBGPU_BUDGET_S" pnpm exec vitest run -c vitest.webgpu.config.ts --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json=test-results/vitest-webgpu.json "$@"
+webgpu_status=$?
+say "software GPU tests: $((SECONDS - started)) s of ${WEBGPU_BUDGET_S} s$([ "$webgpu_status" -eq 124 ] && echo ' (over budget: stopped)')"
+
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0;
-// The chaos suite must run unless the arguments chose other tests.
-const chaosRequired = process.argv[2] === "0";
-for (const [file, required] of [["test-results/vitest.json", true], ["test-results/vitest-browser.json", false], ["test-results/vitest-chaos.json", chaosRequired]]) {
+// The chaos and software GPU suites must run unless the arguments chose other tests.
+const allRequired = process.argv[2] === "0";
+for (const [file, required] of [["test-results/vitest.json", true], ["test-results/vitest-browser.json", false], ["test-results/vitest-chaos.json", allRequired], ["test-results/vitest-webgpu.json", allRequired]]) {
   try {
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + (required && r.numTotalTests === 0 ? 1 : 0);
-    // A file that fails to load counts as a failure even though it reported no test.
-    failed += r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    // A file that fails to load, or whose beforeAll fails (its tests then report as skipped), counts as a failure
+    // even though no test failed.
+    failed += r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
   } catch { failed += 1; }
 }
 const tc = Number(process.argv[1]);
@@ -77,4 +90,4 @@ console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 ' "$typecheck_failed" "$#"
 summary_status=$?
-[ "$vitest_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$chaos_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
+[ "$vitest_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$chaos_status" -eq 0 ] && [ "$webgpu_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
