@@ -34,14 +34,15 @@ test('a tiny deadline: 422 DGM_EXPANSION_DEADLINE naming where the expansion sto
 });
 
 test('an expansion stuck where nothing reads the clock: its thread is terminated after the grace, the request gets 422, the next one a fresh thread', async () => {
-  const expander = new SubmissionExpander({ maxSteps: 1000, deadlineMs: 50 }, new URL('./expansion/testing/stuck-expansion-thread.ts', import.meta.url));
+  // A deadline a normal expansion meets even on a loaded machine (a fresh thread warms up inside it): 50 ms did not.
+  const expander = new SubmissionExpander({ maxSteps: 1000, deadlineMs: 3000 }, new URL('./expansion/testing/stuck-expansion-thread.ts', import.meta.url));
   try {
     const stuck = expander.expand({ source: `${upstreamFile('ood/ratios/grayscale_ratios.yaml')}\n# stuck\n`, format: 'yaml', file: 'stuck.yaml' });
     await expect(stuck).rejects.toMatchObject({
       code: 'DGM_EXPANSION_DEADLINE',
       statusCode: 422,
-      message: 'stuck.yaml: the expansion ran past its deadline of 50 ms and was stopped; DGM_OOD_EXPANSION_DEADLINE_MS sets the limit',
-      errors: [{ code: 'expand.deadline', path: '<document>', file: 'stuck.yaml', message: 'the expansion ran past its deadline of 50 ms and was stopped' }],
+      message: 'stuck.yaml: the expansion ran past its deadline of 3000 ms and was stopped; DGM_OOD_EXPANSION_DEADLINE_MS sets the limit',
+      errors: [{ code: 'expand.deadline', path: '<document>', file: 'stuck.yaml', message: 'the expansion ran past its deadline of 3000 ms and was stopped' }],
     });
     const next = await expander.expand({ source: upstreamFile('ood/ratios/grayscale_ratios.yaml'), format: 'yaml' });
     expect(next.jobs).toHaveLength(16);
