@@ -56,3 +56,7 @@ export type { ProbeKind } from './autodiff/rng.js';
 export { memorySnapshot, tidyChecked, scopeChecked, trainStep } from './memory/tensor-scope.js';
 export { passBudgetBytes, peakBytesPerRow, rowsWithinBudget } from './memory/row-budget.js';
 export type { LeakCheckOptions, MemorySnapshot, TensorLeak } from './memory/tensor-scope.js';
+
+// WebGPU profiling: dispatches, submits, buffer creations and host reads (issue 18's profile).
+export { installWebGpuCounters, diffCounts, formatCounts, topPrograms, programLabel } from './profiling/webgpu-counters.js';
+export type { WebGpuCounter, WebGpuCounts } from './profiling/webgpu-counters.js';

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * What the WebGPU backend asked of the device between two snapshots. These counts depend on the program and
+ * tfjs, not on the adapter, so a software adapter (Mesa llvmpipe through Dawn) measures them exactly.
+ */
+export interface WebGpuCounts {
+  /** `GPUComputePassEncoder.dispatchWorkgroups` calls: one per kernel launch. */
+  dispatches: number;
+  /** `GPUQueue.submit` calls. */
+  submits: number;
+  /** `GPUDevice.createBuffer` calls (tfjs pools buffers: after warm-up this should stay at 0). */
+  bufferCreations: number;
+  bufferBytes: number;
+  /** `GPUBuffer.mapAsync` for reading: a device → host copy the host waits for. */
+  mapReads: number;
+  /** tfjs reads on the webgpu backend (`data()`, `array()`, `dataSync()`…), whether or not they reach the device. */
+  tfjsReads: number;
+  /**
+   * Dispatches by the tfjs kernel that issued them and the tfjs-webgpu program it ran (its shader key, shortened):
+   * `Mul/binary`, `Conv2D/conv2DMM`, `Conv2DBackpropFilter/conv2DDerFilter`…; `-` outside any kernel.
+   */
+  byProgram: Record<string, number>;
+}
+
+export interface WebGpuCounter {
+  /** Counts since the last `reset()` (or installation). */
+  snapshot(): WebGpuCounts;
+  reset(): void;
+  /** Restores every wrapped method. */
+  uninstall(): void;
+}
+
+type Method = (...args: never[]) => unknown;
+interface Patch {
+  target: object;
+  key: string;
+  had: boolean;
+  original: unknown;
+}
+
+interface WebGpuBackendLike {
+  recordAndSubmit(program: { shaderKey?: string }, ...rest: unknown[]): unknown;
+  read(dataId: object): Promise<unknown>;
+  readSync(dataId: object): unknown;
+}
+
+let installed: WebGpuCounter | null = null;
+
+/** `binary_0_4` → `binary`, `conv2DMM_4_null}_…` → `conv2DMM`: the program, without its variant. */
+export function programLabel(shaderKey: string | undefined): string {
+  if (shaderKey === undefined || shaderKey === '') return '(unnamed)';
+  return shaderKey.split('_')[0]!;
+}
+
+function emptyCounts(): WebGpuCounts {
+  return { dispatches: 0, submits: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
+}
+
+function dawnClass(name: string): { prototype: Record<string, unknown> } {
+  const cls = (globalThis as Record<string, unknown>)[name] as { prototype: Record<string, unknown> } | undefined;
+  if (cls?.prototype === undefined) throw new Error(`webgpu counters: global ${name} is missing (activate the webgpu backend first)`);
+  return cls;
+}
+
+/**
+ * Wraps the Dawn classes' methods that tfjs-backend-webgpu calls (on their prototypes, so that pooled
+ * buffers and new passes are covered) and the active webgpu backend's `recordAndSubmit`/`read`/`readSync`.
+ * One counter at a time per process; the webgpu backend must be active. Costs a counter increment per call.
+ */
+export function installWebGpuCounters(): WebGpuCounter {
+  if (installed !== null) throw new Error('webgpu counters: already installed (uninstall the previous counter first)');
+  if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu counters: the active backend is ${tf.getBackend()}, not webgpu`);
+  const backend = tf.backend() as unknown as WebGpuBackendLike;
+  let counts = emptyCounts();
+  const patches: Patch[] = [];
+  const wrap = (target: object, key: string, before: (self: unknown, args: unknown[]) => void) => {
+    const t = target as Record<string, unknown>;
+    const original = t[key] as Method;
+    if (typeof original !== 'function') throw new Error(`webgpu counters: ${key} is not a method`);
+    patches.push({ target, key, had: Object.prototype.hasOwnProperty.call(target, key), original });
+    t[key] = function (this: unknown, ...args: unknown[]) {
+      before(this, args);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  };
+
+  wrap(dawnClass('GPUComputePassEncoder').prototype, 'dispatchWorkgroups', () => void counts.dispatches++);
+  wrap(dawnClass('GPUQueue').prototype, 'submit', () => void counts.submits++);
+  wrap(dawnClass('GPUDevice').prototype, 'createBuffer', (_self, [descriptor]) => {
+    counts.bufferCreations++;
+    counts.bufferBytes += (descriptor as GPUBufferDescriptor).size;
+  });
+  const mapRead = (globalThis as { GPUMapMode?: { READ: number } }).GPUMapMode?.READ ?? 1;
+  wrap(dawnClass('GPUBuffer').prototype, 'mapAsync', (_self, [mode]) => {
+    if (((mode as number) & mapRead) !== 0) counts.mapReads++;
+  });
+  // The kernel being run: tfjs-core's engine runs every kernel (forward and gradient) through runKernelFunc.
+  const kernels: string[] = [];
+  const engine = tf.engine() as unknown as Record<string, unknown>;
+  const runKernelFunc = engine['runKernelFunc'] as (params: { kernelName?: string }) => unknown;
+  patches.push({ target: engine, key: 'runKernelFunc', had: Object.prototype.hasOwnProperty.call(engine, 'runKernelFunc'), original: runKernelFunc });
+  engine['runKernelFunc'] = function (this: unknown, params: { kernelName?: string }) {
+    kernels.push(params.kernelName ?? '?');
+    try {
+      return runKernelFunc.call(this, params);
+    } finally {
+      kernels.pop();
+    }
+  };
+  wrap(backend, 'recordAndSubmit', (_self, [program]) => {
+    const label = `${kernels.at(-1) ?? '-'}/${programLabel((program as { shaderKey?: string }).shaderKey)}`;
+    counts.byProgram[label] = (counts.byProgram[label] ?? 0) + 1;
+  });
+  wrap(backend, 'read', () => void counts.tfjsReads++);
+  wrap(backend, 'readSync', () => void counts.tfjsReads++);
+
+  const counter: WebGpuCounter = {
+    snapshot: () => ({ ...counts, byProgram: { ...counts.byProgram } }),
+    reset: () => void (counts = emptyCounts()),
+    uninstall: () => {
+      for (const p of patches.reverse()) {
+        if (p.had) (p.target as Record<string, unknown>)[p.key] = p.original;
+        else delete (p.target as Record<string, unknown>)[p.key];
+      }
+      patches.length = 0;
+      if (installed === counter) installed = null;
+    },
+  };
+  installed = counter;
+  return counter;
+}
+
+/** `a - b`, field by field (for counts around a region of code). */
+export function diffCounts(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
+  const byProgram: Record<string, number> = {};
+  for (const k of new Set([...Object.keys(a.byProgram), ...Object.keys(b.byProgram)])) {
+    const d = (a.byProgram[k] ?? 0) - (b.byProgram[k] ?? 0);
+    if (d !== 0) byProgram[k] = d;
+  }
+  return {
+    dispatches: a.dispatches - b.dispatches,
+    submits: a.submits - b.submits,
+    bufferCreations: a.bufferCreations - b.bufferCreations,
+    bufferBytes: a.bufferBytes - b.bufferBytes,
+    mapReads: a.mapReads - b.mapReads,
+    tfjsReads: a.tfjsReads - b.tfjsReads,
+    byProgram,
+  };
+}
+
+/** One line: `dispatches 412  submits 28  buffers 0 (0 B)  reads 1 (device 1)`. */
+export function formatCounts(c: WebGpuCounts, per = 1): string {
+  const f = (n: number) => (Number.isInteger(n / per) ? String(n / per) : (n / per).toFixed(1));
+  const bytes = c.bufferBytes / per;
+  const b = bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+  return `dispatches ${f(c.dispatches)}  submits ${f(c.submits)}  buffers ${f(c.bufferCreations)} (${b})  reads ${f(c.tfjsReads)} (device ${f(c.mapReads)})`;
+}
+
+/** The programs with the most dispatches, largest first. */
+export function topPrograms(c: WebGpuCounts, n = 8): Array<[string, number]> {
+  return Object.entries(c.byProgram)
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+    .slice(0, n);
+}
