@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { firstLine } from '../errors.js';
 import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
+import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
 import { importOptional, setTfBackend } from './activate.js';
 import type { WebGpuOptions } from './loader-options.js';
 
@@ -63,6 +64,9 @@ function installNavigatorGpu(gpu: GPU, request: object): void {
   }
 }
 
+/** Dispatches per queue submit on webgpu (tfjs's default is 15). */
+export const WEBGPU_SUBMIT_BATCH_SIZE = 64;
+
 /** `webgpu`: tfjs-backend-webgpu on a hardware adapter found by Dawn. */
 export async function activateWebGpu(options: WebGpuOptions = {}): Promise<string> {
   const { gpu, verdict } = await probeWebGpu(options);
@@ -93,6 +97,11 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
       3,
     );
   }
+  registerWebGpuAddN();
+  // tfjs submits the command buffer every 15 dispatches by default; a training step is hundreds to thousands
+  // (bench:gpu-dispatches). Fewer, larger submits give the same results; 64 still hands the device work while
+  // the host encodes the rest of the step.
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH_SIZE);
   await setTfBackend('webgpu');
   return `WebGPU adapter ${verdict.label}${verdict.software ? ' (software renderer, allowed by option)' : ''}`;
 }
