@@ -15,6 +15,8 @@ type Tf = typeof tfjs;
 
 export interface WorkloadInstance {
   step(): Promise<void>;
+  /** The step without its read-back, for training workloads: returns the loss, left on the device. */
+  enqueue?(): tfjs.Tensor;
   dispose(): void;
 }
 
@@ -103,58 +105,62 @@ export const couplingStep: Workload = {
   name: 'coupling_step',
   description: `affine coupling on [${B},${S},${S},${CH}], ConvResidualNet(${HALF}→${C}, 2 blocks, →${2 * HALF}), Adam step`,
   flops: 12 * CONV_FLOPS, // the four 3×3 convs, forward + dx + dW; the 1×1 convs add < 2%
-  create(tf) {
-    const v = (t: tfjs.Tensor, name: string) => tf.variable(t, true, `coupling_bench/${name}/${Math.random()}`);
-    const bound = (fanIn: number) => 1 / Math.sqrt(fanIn);
-    const params = {
-      w0: v(fill(tf, [HALF, C], 10, bound(HALF)), 'w0'),
-      b0: v(fill(tf, [C], 11, bound(HALF)), 'b0'),
-      blocks: [0, 1].map((i) => ({
-        wa: v(fill(tf, [3, 3, C, C], 20 + i, bound(9 * C)), `wa${i}`),
-        ba: v(fill(tf, [C], 30 + i, bound(9 * C)), `ba${i}`),
-        wb: v(fill(tf, [3, 3, C, C], 40 + i, 1e-3), `wb${i}`),
-        bb: v(fill(tf, [C], 50 + i, 1e-3), `bb${i}`),
-      })),
-      w1: v(fill(tf, [C, 2 * HALF], 60, bound(C)), 'w1'),
-      b1: v(fill(tf, [2 * HALF], 61, bound(C)), 'b1'),
-    };
-    const vars = [params.w0, params.b0, ...params.blocks.flatMap((b) => [b.wa, b.ba, b.wb, b.bb]), params.w1, params.b1];
-    const x = fill(tf, [B, S, S, CH], 7, 1.5) as tfjs.Tensor4D;
-    // Channel c of x: even → transformed, odd → condition (reference mask, flip=False).
-    const xPairs = tf.reshape(x, [B, S, S, HALF, 2]);
-    const xTr = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 0], [B, S, S, HALF, 1]), [B, S, S, HALF]);
-    const xId = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 1], [B, S, S, HALF, 1]), [B, S, S, HALF]);
-    const d = S * S * CH;
-    const logNorm = 0.5 * d * Math.log(2 * Math.PI);
-    const optimizer = tf.train.adam(1e-3);
-    const loss = (): tfjs.Scalar => {
-      // 1×1 convs as matMuls on [B·H·W, C] rows.
-      let h = tf.reshape(tf.add(tf.matMul(tf.reshape(xId, [-1, HALF]), params.w0), params.b0), [B, S, S, C]) as tfjs.Tensor4D;
-      for (const blk of params.blocks) {
-        const t = conv3x3(tf, tf.relu(h), blk.wa as tfjs.Tensor4D, blk.ba as tfjs.Tensor1D);
-        h = tf.add(h, conv3x3(tf, tf.relu(t), blk.wb as tfjs.Tensor4D, blk.bb as tfjs.Tensor1D));
-      }
-      const out = tf.reshape(tf.add(tf.matMul(tf.reshape(h, [-1, C]), params.w1), params.b1), [B, S, S, 2 * HALF]);
-      const shift = tf.slice(out, [0, 0, 0, 0], [B, S, S, HALF]);
-      const scale = tf.add(tf.sigmoid(tf.add(tf.slice(out, [0, 0, 0, HALF], [B, S, S, HALF]), 2)), 1e-3);
-      const y = tf.add(tf.mul(xTr, scale), shift);
-      const logdet = tf.sum(tf.log(scale), [1, 2, 3]);
-      const sq = tf.add(tf.sum(tf.square(y), [1, 2, 3]), tf.sum(tf.square(xId), [1, 2, 3]));
-      const nll = tf.sub(tf.add(tf.mul(sq, 0.5), logNorm), logdet);
-      return tf.mean(nll);
-    };
-    return {
-      async step() {
-        const l = optimizer.minimize(loss, true, vars);
-        await l!.data();
-        l!.dispose();
-      },
-      dispose: () => {
-        optimizer.dispose();
-        tf.dispose([...vars, x, xPairs, xTr, xId]);
-      },
-    };
-  },
+  create: (tf) => createCouplingStep(tf, B),
 };
+
+/** The coupling step at another batch size (bench/gpu-dispatches: counts per step do not depend on it). */
+export function createCouplingStep(tf: Tf, B: number): WorkloadInstance {
+  const v = (t: tfjs.Tensor, name: string) => tf.variable(t, true, `coupling_bench/${name}/${Math.random()}`);
+  const bound = (fanIn: number) => 1 / Math.sqrt(fanIn);
+  const params = {
+    w0: v(fill(tf, [HALF, C], 10, bound(HALF)), 'w0'),
+    b0: v(fill(tf, [C], 11, bound(HALF)), 'b0'),
+    blocks: [0, 1].map((i) => ({
+      wa: v(fill(tf, [3, 3, C, C], 20 + i, bound(9 * C)), `wa${i}`),
+      ba: v(fill(tf, [C], 30 + i, bound(9 * C)), `ba${i}`),
+      wb: v(fill(tf, [3, 3, C, C], 40 + i, 1e-3), `wb${i}`),
+      bb: v(fill(tf, [C], 50 + i, 1e-3), `bb${i}`),
+    })),
+    w1: v(fill(tf, [C, 2 * HALF], 60, bound(C)), 'w1'),
+    b1: v(fill(tf, [2 * HALF], 61, bound(C)), 'b1'),
+  };
+  const vars = [params.w0, params.b0, ...params.blocks.flatMap((b) => [b.wa, b.ba, b.wb, b.bb]), params.w1, params.b1];
+  const x = fill(tf, [B, S, S, CH], 7, 1.5) as tfjs.Tensor4D;
+  // Channel c of x: even → transformed, odd → condition (reference mask, flip=False).
+  const xPairs = tf.reshape(x, [B, S, S, HALF, 2]);
+  const xTr = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 0], [B, S, S, HALF, 1]), [B, S, S, HALF]);
+  const xId = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 1], [B, S, S, HALF, 1]), [B, S, S, HALF]);
+  const d = S * S * CH;
+  const logNorm = 0.5 * d * Math.log(2 * Math.PI);
+  const optimizer = tf.train.adam(1e-3);
+  const loss = (): tfjs.Scalar => {
+    // 1×1 convs as matMuls on [B·H·W, C] rows.
+    let h = tf.reshape(tf.add(tf.matMul(tf.reshape(xId, [-1, HALF]), params.w0), params.b0), [B, S, S, C]) as tfjs.Tensor4D;
+    for (const blk of params.blocks) {
+      const t = conv3x3(tf, tf.relu(h), blk.wa as tfjs.Tensor4D, blk.ba as tfjs.Tensor1D);
+      h = tf.add(h, conv3x3(tf, tf.relu(t), blk.wb as tfjs.Tensor4D, blk.bb as tfjs.Tensor1D));
+    }
+    const out = tf.reshape(tf.add(tf.matMul(tf.reshape(h, [-1, C]), params.w1), params.b1), [B, S, S, 2 * HALF]);
+    const shift = tf.slice(out, [0, 0, 0, 0], [B, S, S, HALF]);
+    const scale = tf.add(tf.sigmoid(tf.add(tf.slice(out, [0, 0, 0, HALF], [B, S, S, HALF]), 2)), 1e-3);
+    const y = tf.add(tf.mul(xTr, scale), shift);
+    const logdet = tf.sum(tf.log(scale), [1, 2, 3]);
+    const sq = tf.add(tf.sum(tf.square(y), [1, 2, 3]), tf.sum(tf.square(xId), [1, 2, 3]));
+    const nll = tf.sub(tf.add(tf.mul(sq, 0.5), logNorm), logdet);
+    return tf.mean(nll);
+  };
+  return {
+    enqueue: () => optimizer.minimize(loss, true, vars)!,
+    async step() {
+      const l = optimizer.minimize(loss, true, vars)!;
+      await l.data();
+      l.dispose();
+    },
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([...vars, x, xPairs, xTr, xId]);
+    },
+  };
+}
 
 export const WORKLOADS: Workload[] = [matmul, convBlock, couplingStep];

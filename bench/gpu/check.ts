@@ -3,13 +3,16 @@
 //   2. runs the engine's gradient-check suite on webgpu against cpu (exit 1 if it fails);
 //   3. runs the engine benchmark workloads (bench/engine-workloads.ts) on webgpu, interleaved step by
 //      step with PyTorch on the same card (bench/engine_torch.py --device cuda), and prints the speed
-//      relative to PyTorch (t_torch / t_ours).
+//      relative to PyTorch (t_torch / t_ours);
+//   4. counts dispatches, queue submits, buffer creations and host reads per training step (the coupling step
+//      and the diffusion U-Net step, stock tfjs-webgpu and under tfjs's knobs: bench/gpu-dispatch-profile.ts).
 // Results also go to <--out>/gpu-check.json. See README.md beside this file for preparing the bundle
 // (prepare.sh) and running it on a machine that has no Node.js.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateBackend, formatGradCheckReport, probeWebGpu, runGradCheck, tf } from '@dgm-ood/engine';
 import { WORKLOADS } from '../engine-workloads.js';
+import { couplingTrainingStep, formatProfile, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
 
 interface Args {
@@ -20,10 +23,12 @@ interface Args {
   out: string | undefined;
   /** Accept a CPU renderer (Mesa llvmpipe through Dawn's OpenGL backend): only to test this script where there is no GPU. */
   software: boolean;
+  /** Only step 4 (the dispatch counts): skips the gradient check and the benchmarks. */
+  dispatchesOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false };
+  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false, dispatchesOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') args.reps = Number(argv[++i]);
@@ -32,7 +37,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-torch') args.torch = false;
     else if (a === '--out') args.out = argv[++i]!;
     else if (a === '--software') args.software = true;
-    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software`);
+    else if (a === '--dispatches-only') args.dispatchesOnly = true;
+    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software, --dispatches-only`);
   }
   if (!Number.isInteger(args.reps) || args.reps < 1) throw new Error('gpu check: --reps must be a positive integer');
   return args;
@@ -68,6 +74,13 @@ async function main(): Promise<number> {
   const selection = await activateBackend('webgpu', { source: 'gpu check', webgpu });
   console.log(selection.reason);
 
+  const passed = args.dispatchesOnly ? true : await gradCheckAndBench(args, result, save);
+  await countDispatches(args, result, save);
+  return passed ? 0 : 1;
+}
+
+/** Steps 2 and 3; whether the gradient check passed. */
+async function gradCheckAndBench(args: Args, result: Record<string, unknown>, save: () => void): Promise<boolean> {
   // 2. Gradient checks against cpu.
   const t0 = performance.now();
   const report = await runGradCheck({ backends: ['webgpu'] });
@@ -121,7 +134,26 @@ async function main(): Promise<number> {
   }
   result.bench = rows;
   save();
-  return report.passed ? 0 : 1;
+  return report.passed;
+}
+
+/** Step 4: dispatches and host reads per training step (the same on any adapter, so small on a software one). */
+async function countDispatches(args: Args, result: Record<string, unknown>, save: () => void): Promise<void> {
+  await tf.setBackend('webgpu');
+  const profiles: StepProfile[] = [];
+  for (const w of [couplingTrainingStep(args.software ? 2 : 64), unetTrainingStep('vp-unet-cpu', args.software ? 2 : 8)]) {
+    console.log(`\ndispatches per training step — ${w.name}: ${w.description}`);
+    let stock: StepProfile | undefined;
+    for (const setting of KNOB_SETTINGS) {
+      const p = await profileSteps(tf, w, setting, 3, 2);
+      stock ??= p;
+      console.log(formatProfile(p, stock));
+      profiles.push(p);
+    }
+    console.log(`  most dispatches (stock, per step, kernel/program):\n${formatTopPrograms(stock!, 12)}`);
+  }
+  result.dispatches = profiles;
+  save();
 }
 
 main().then(

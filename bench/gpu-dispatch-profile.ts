@@ -1,0 +1,186 @@
+/**
+ * Dispatches, queue submits, buffer creations and host reads per training step on the webgpu backend, for the
+ * two training steps issue 18 targets — the flow's affine-coupling Adam step (bench/engine-workloads.ts) and
+ * the diffusion U-Net step as packages/training's trainer takes it (loss, gradients, global-norm clipping,
+ * AdamW) — under stock tfjs-webgpu and under tfjs's own knobs. Used by bench/gpu-dispatches.bench.ts and
+ * bench/gpu/check.ts; the counts do not depend on the adapter, so a software one measures them exactly.
+ */
+import { diffCounts, formatCounts, installWebGpuCounters, tf as tfjs, topPrograms, type WebGpuCounts } from '@dgm-ood/engine';
+import { deriveSeed } from '@dgm-ood/engine/rng';
+import { denoisingLoss } from '../packages/diffusion/src/losses.js';
+import { DiffusionModel } from '../packages/diffusion/src/model.js';
+import type { DiffusionModelSpec } from '../packages/diffusion/src/spec.js';
+import { resolveDiffusionModelSpec } from '../packages/diffusion/src/presets.js';
+// The optimizer modules directly: the package index also carries the job handlers (database, queue).
+import { AdamW } from '../packages/training/src/optim/adamw.js';
+import { clipGradNorm } from '../packages/training/src/optim/clip-grad-norm.js';
+import { couplingStep, createCouplingStep } from './engine-workloads.js';
+
+type Tf = typeof tfjs;
+
+/** A training step that leaves what the trainer reads (loss, gradient norm) on the device. */
+export interface ProfiledStep {
+  enqueue(): tfjs.Tensor;
+  dispose(): void;
+}
+
+export interface TrainingStepWorkload {
+  name: 'coupling_step' | 'unet_step';
+  description: string;
+  create(tf: Tf): ProfiledStep;
+}
+
+/** The coupling Adam step of bench/engine-workloads.ts at `batch` (64 there). */
+export function couplingTrainingStep(batch = 64): TrainingStepWorkload {
+  return {
+    name: 'coupling_step',
+    description: `${couplingStep.description.replace('[64,', `[${batch},`)}`,
+    create(tf) {
+      const instance = createCouplingStep(tf, batch);
+      return { enqueue: () => instance.enqueue!(), dispose: () => instance.dispose() };
+    },
+  };
+}
+
+/** The U-Net training step of packages/training's trainer on a preset (default vp-unet-cpu, 32×32×3). */
+export function unetTrainingStep(preset = 'vp-unet-cpu', batch = 2): TrainingStepWorkload {
+  return {
+    name: 'unet_step',
+    description: `U-Net ${preset}, batch ${batch}: ε-matching loss, gradients, clipping 1.0, AdamW`,
+    create(tf) {
+      const spec = resolveDiffusionModelSpec({ preset }, { seed: 0, path: 'model' }) as DiffusionModelSpec;
+      const model = new DiffusionModel(spec);
+      const [c, h, w] = spec.dataShape;
+      const params = model.namedParameters();
+      const nameOf = new Map(params.map(([n, v]) => [v.name, n] as const));
+      const optimizer = new AdamW(params, { lr: 5e-5, weightDecay: 0 });
+      const x = tf.tidy(() => tf.sub(tf.mul(tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1), 2), 1)) as tfjs.Tensor4D;
+      let step = 0;
+      return {
+        enqueue() {
+          const seed = deriveSeed(2, step++);
+          const { value, grads } = tf.variableGrads(
+            () => denoisingLoss(model.sde, model.network, x, { seed }),
+            params.map(([, v]) => v),
+          );
+          const clipped = clipGradNorm(new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g] as const)), 1.0);
+          const both = tf.stack([value, clipped.totalNorm]);
+          optimizer.apply(clipped.grads, 5e-5);
+          tf.dispose([value, clipped.totalNorm, ...clipped.grads.values()]);
+          return both;
+        },
+        dispose() {
+          x.dispose();
+          optimizer.dispose();
+          model.dispose();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * How a run reads what the trainer needs: `each` awaits it right after the step (stock: the trainer checks the
+ * loss before going on), `deferred` reads step k's after step k+1 is enqueued (the device never waits for the
+ * host), `end` reads only the last step's (a lower bound: no per-step check at all).
+ */
+export type ReadPolicy = 'each' | 'deferred' | 'end';
+
+export interface KnobSetting {
+  name: string;
+  /** tfjs flags set for the run (restored after it). */
+  flags: Record<string, number | boolean>;
+  read: ReadPolicy;
+}
+
+/** `stock` is tfjs's defaults; the engine's own default (activateWebGpu) is `submit batch 64`. */
+export const KNOB_SETTINGS: KnobSetting[] = [
+  { name: 'stock', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, read: 'each' },
+  { name: 'submit batch 64', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 }, read: 'each' },
+  { name: 'submit batch 1000', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 1000 }, read: 'each' },
+  { name: 'deferred read', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, read: 'deferred' },
+  { name: 'read at end only', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, read: 'end' },
+  { name: 'no CPU forwarding', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15, WEBGPU_CPU_FORWARD: false }, read: 'each' },
+  { name: 'batch 64 + deferred', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 }, read: 'deferred' },
+];
+
+export interface StepProfile {
+  workload: string;
+  setting: string;
+  steps: number;
+  /** Totals over the measured steps (divide by `steps` for per-step figures). */
+  counts: WebGpuCounts;
+  /** The values the last step read, to check a knob changes nothing but the schedule. */
+  lastRead: number[];
+  msPerStep: number;
+}
+
+/** Runs `warmup` + `steps` steps of a fresh instance under one setting and counts the measured steps. */
+export async function profileSteps(tf: Tf, workload: TrainingStepWorkload, setting: KnobSetting, steps = 3, warmup = 2): Promise<StepProfile> {
+  const saved = Object.fromEntries(Object.keys(setting.flags).map((k) => [k, tf.env().get(k)]));
+  for (const [k, v] of Object.entries(setting.flags)) tf.env().set(k, v);
+  const counter = installWebGpuCounters();
+  const instance = workload.create(tf);
+  let lastRead: number[] = [];
+  try {
+    let pending: tfjs.Tensor | undefined;
+    const read = async (t: tfjs.Tensor) => {
+      lastRead = Array.from(await t.data());
+      t.dispose();
+    };
+    const run = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const out = instance.enqueue();
+        if (setting.read === 'each') await read(out);
+        else {
+          // `deferred` reads the previous step's now that this one is enqueued; `end` drops it unread.
+          if (pending !== undefined) {
+            if (setting.read === 'deferred') await read(pending);
+            else pending.dispose();
+          }
+          pending = out;
+        }
+      }
+    };
+    await run(warmup);
+    if (pending !== undefined) await read(pending); // the warm-up's own, not counted
+    pending = undefined;
+    counter.reset();
+    const start = performance.now();
+    await run(steps);
+    if (pending !== undefined) await read(pending); // the last step's values, counted: one read per run
+    const msPerStep = (performance.now() - start) / steps;
+    return { workload: workload.name, setting: setting.name, steps, counts: counter.snapshot(), lastRead, msPerStep };
+  } finally {
+    instance.dispose();
+    counter.uninstall();
+    for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
+  }
+}
+
+/**
+ * `coupling_step  stock  per step: dispatches 253 …` and how the last values read compare with stock's. The U-Net
+ * step is not bit-reproducible on webgpu (stock against stock differs by ~1e-7 relative in the gradient norm),
+ * so a knob is judged by that size of difference, printed, not by identity.
+ */
+export function formatProfile(p: StepProfile, stock?: StepProfile): string {
+  let same = '';
+  if (stock !== undefined && stock !== p) {
+    const d = maxRelativeDifference(p.lastRead, stock.lastRead);
+    same = d === 0 ? '  (same values as stock)' : `  (values differ from stock by ${d.toExponential(1)} relative)`;
+  }
+  return `${p.workload.padEnd(14)} ${p.setting.padEnd(22)} per step: ${formatCounts(p.counts, p.steps)}  ${p.msPerStep.toFixed(0)} ms${same}`;
+}
+
+export function formatTopPrograms(p: StepProfile, n = 10): string {
+  return topPrograms(p.counts, n)
+    .map(([k, v]) => `    ${String(v / p.steps).padStart(6)}  ${k}`)
+    .join('\n');
+}
+
+function maxRelativeDifference(a: number[], b: number[]): number {
+  if (a.length !== b.length) return Infinity;
+  return Math.max(0, ...a.map((v, i) => (Object.is(v, b[i]) ? 0 : Math.abs(v - b[i]!) / Math.max(Math.abs(b[i]!), 1e-30))));
+}
+
+export { diffCounts };
