@@ -57,6 +57,6 @@ export { memorySnapshot, tidyChecked, scopeChecked, trainStep } from './memory/t
 export { passBudgetBytes, peakBytesPerRow, rowsWithinBudget } from './memory/row-budget.js';
 export type { LeakCheckOptions, MemorySnapshot, TensorLeak } from './memory/tensor-scope.js';
 
-// WebGPU profiling: dispatches, submits, buffer creations and host reads (issue 18's profile).
+// WebGPU profiling: dispatches, submits, buffer creations and host reads per region (bench:gpu-dispatches).
 export { installWebGpuCounters, diffCounts, formatCounts, topPrograms, programLabel } from './profiling/webgpu-counters.js';
 export type { WebGpuCounter, WebGpuCounts } from './profiling/webgpu-counters.js';
