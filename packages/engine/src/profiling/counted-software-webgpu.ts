@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend } from '../select-backend.js';
+import { activateSoftwareWebGpu } from '../testing/software-webgpu.js';
 import { installWebGpuCounters, type WebGpuCounter } from './webgpu-counters.js';
 
 /**
- * For tests: activates webgpu on the software adapter (Mesa llvmpipe through Dawn's OpenGL ES backend) with
- * counters installed, or returns undefined where this machine has no such adapter (the test then skips;
- * counts do not depend on the adapter).
+ * For the software GPU suite: activates webgpu on the software adapter (Mesa llvmpipe through Dawn's OpenGL ES
+ * backend) with counters installed; throws, naming what is missing, where this machine has no such adapter
+ * (counts do not depend on the adapter, so they are checked here).
  */
-export async function openCountedSoftwareWebGpu(): Promise<WebGpuCounter | undefined> {
-  process.env.EGL_PLATFORM ??= 'surfaceless';
+export async function openCountedSoftwareWebGpu(): Promise<WebGpuCounter> {
   tf.enableProdMode();
-  return activateBackend('webgpu', { webgpu: { dawnFlags: ['backend=opengles'], featureLevel: 'compatibility', allowSoftwareAdapter: true } }).then(
-    () => installWebGpuCounters(),
-    () => undefined,
-  );
+  await activateSoftwareWebGpu();
+  return installWebGpuCounters();
 }
