@@ -21,7 +21,7 @@ test('the sweep page says which queued jobs no live worker can serve, and stops 
   const { page } = b;
   await page.goto(`${b.base}/#/sweeps/${sweep.id}`);
   const notice = page.locator('[data-unservable="gpu-16gib"]');
-  await notice.waitFor();
+  await expect.poll(() => notice.count(), { timeout: 30_000 }).toBe(1);
   expect(await notice.textContent()).toMatch(/^2 queued train job\(s\) of requirement class gpu-16gib: needs a gpu with at least 16 GiB; live train workers have: .* cpu with 8 GiB\. The jobs stay queued/);
   await b.screenshot('sweep-page-unservable');
 
