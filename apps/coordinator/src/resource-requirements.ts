@@ -1,5 +1,5 @@
 import type { Pool } from '@dgm-ood/db';
-import { liveWorkers, unservableReason } from '@dgm-ood/jobs';
+import { findUnservableJobs, liveWorkers, unservableReason, type UnservableJobs } from '@dgm-ood/jobs';
 import { requirementClassOf, type ResourceRequirement } from '@dgm-ood/queue';
 
 export { withoutResources } from '@dgm-ood/queue';
@@ -23,4 +23,13 @@ export async function unservableWarnings(pool: Pool, kind: string, requirements:
     if (reason !== undefined) warnings.push(`jobs of requirement class ${requirementClass} ${reason}`);
   }
   return warnings;
+}
+
+/**
+ * A sweep's detail as clients see it (GET /sweeps/:id and every live `sweep` event): with `unservable` when some of
+ * its queued jobs need what no live worker has. One function for both, so a live update never drops the notice.
+ */
+export async function withUnservable<T extends object>(pool: Pool, sweepId: string, detail: T, heartbeatMs?: number): Promise<T & { unservable?: UnservableJobs[] }> {
+  const unservable = await findUnservableJobs(pool, { sweepId }, workerFreshMs(heartbeatMs));
+  return unservable.length > 0 ? { ...detail, unservable } : detail;
 }

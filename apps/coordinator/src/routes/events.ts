@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, IdParams } from '../schemas.js';
+import { withUnservable } from '../resource-requirements.js';
 import { jobSummary, sweepDetail } from '../views/sweep-views.js';
 
 /** At most one push per stream per interval: progress arrives every 0.5 s per running job. */
@@ -120,7 +121,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
           stream.close();
           return;
         }
-        stream.send('sweep', detail);
+        stream.send('sweep', await withUnservable(pool, id, detail, app.services.config.workerHeartbeatMs));
         const changed = rows.slice(0, MAX_JOBS_PER_EVENT);
         if (changed.length > 0) since = new Date(Math.max(since.getTime(), ...changed.map((r) => (r.updated_at as Date).getTime())));
         if (rows.length > MAX_JOBS_PER_EVENT) stream.send('jobs', { items: [], reload: true });
@@ -139,7 +140,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       const poke = coalesced(flush, (error) => request.log.warn({ err: error, sweepId: id }, 'live updates: could not read the sweep'));
       const unsubscribe = app.liveUpdates.subscribe(id, poke);
       const stream = openStream(request, reply, unsubscribe);
-      stream.send('sweep', first);
+      stream.send('sweep', await withUnservable(pool, id, first, app.services.config.workerHeartbeatMs));
     },
   );
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findUnservableJobs, requeueJobs, sweepRetryPolicy, withRequirementClasses } from '@dgm-ood/jobs';
+import { requeueJobs, sweepRetryPolicy, withRequirementClasses } from '@dgm-ood/jobs';
 import { clearCancellation, resubmitJobs } from '@dgm-ood/queue';
 import { SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, IdParams, JobStateSchema, JobSummarySchema, PageQuery, pageOf, SweepDetailSchema, SweepListItemSchema } from '../schemas.js';
 import { stopSweep } from '../sweep-stopping.js';
-import { workerFreshMs } from '../resource-requirements.js';
+import { withUnservable } from '../resource-requirements.js';
 import { jobCounts, jobCountsOf, jobSummary, sweepDetail, sweepSummary } from '../views/sweep-views.js';
 
 export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -49,8 +49,7 @@ export const sweepRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const detail = await sweepDetail(prisma, pool, request.params.id);
       if (!detail) throw new SweepNotFoundError(request.params.id);
-      const unservable = await findUnservableJobs(pool, { sweepId: request.params.id }, workerFreshMs(app.services.config.workerHeartbeatMs));
-      return unservable.length > 0 ? { ...detail, unservable } : detail;
+      return withUnservable(pool, request.params.id, detail, app.services.config.workerHeartbeatMs);
     },
   );
 
