@@ -6,6 +6,21 @@ source "$(dirname "$0")/setup.sh"
 setup_all
 set +e
 
+# One suite with its own time budget: `run_suite LABEL BUDGET_S CONFIG JSON_OUT [NOTE] -- VITEST_ARGS...`; prints its
+# time against the budget and returns vitest's status (124: stopped over budget).
+run_suite() {
+  local label=$1 budget=$2 config=$3 json=$4 note=${5:-}
+  shift 5
+  say "$label (budget ${budget} s${note})"
+  rm -f "$json"
+  local started=$SECONDS
+  timeout -k 20 "$budget" pnpm exec vitest run -c "$config" --passWithNoTests \
+    --reporter=default --reporter=json --outputFile.json="$json" "$@"
+  local status=$?
+  say "$label: $((SECONDS - started)) s of ${budget} s$([ "$status" -eq 124 ] && echo ' (over budget: stopped)')"
+  return "$status"
+}
+
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://root@127.0.0.1:5432/dgm_ood_test}"
 say "migrating the test database"
 DATABASE_URL="$TEST_DATABASE_URL" pnpm --silent db:migrate || { echo "0 passed, 1 failed"; exit 1; }
@@ -23,25 +38,16 @@ vitest_status=$?
 say "unit and service tests: $((SECONDS - started)) s"
 
 # The browser suite (Debian Chromium via playwright-core) has its own time budget and printed time.
-BROWSER_BUDGET_S="${BROWSER_BUDGET_S:-600}"
-say "browser tests (budget ${BROWSER_BUDGET_S} s; screenshots in test-results/screenshots/)"
-started=$SECONDS
-timeout "$BROWSER_BUDGET_S" pnpm exec vitest run -c vitest.browser.config.ts --passWithNoTests \
-  --reporter=default --reporter=json --outputFile.json=test-results/vitest-browser.json "$@"
+run_suite "browser tests" "${BROWSER_BUDGET_S:-600}" vitest.browser.config.ts test-results/vitest-browser.json \
+  "; screenshots in test-results/screenshots/" "$@"
 browser_status=$?
-say "browser tests: $((SECONDS - started)) s of ${BROWSER_BUDGET_S} s$([ "$browser_status" -eq 124 ] && echo ' (over budget: stopped)')"
 
 # The chaos suite (coordinator and worker processes against a PostgreSQL and a Redis each test starts on free
 # loopback ports; workers, Redis, PostgreSQL and the coordinator killed or restarted mid-work) has its own budget.
 # Each fault reports jobs and rows expected vs found in test-results/chaos.json, printed below as a table.
-CHAOS_BUDGET_S="${CHAOS_BUDGET_S:-600}"
-say "chaos tests (budget ${CHAOS_BUDGET_S} s)"
-rm -f test-results/vitest-chaos.json test-results/chaos.json
-started=$SECONDS
-timeout -k 20 "$CHAOS_BUDGET_S" pnpm exec vitest run -c vitest.chaos.config.ts --passWithNoTests \
-  --reporter=default --reporter=json --outputFile.json=test-results/vitest-chaos.json "$@"
+rm -f test-results/chaos.json
+run_suite "chaos tests" "${CHAOS_BUDGET_S:-600}" vitest.chaos.config.ts test-results/vitest-chaos.json "" "$@"
 chaos_status=$?
-say "chaos tests: $((SECONDS - started)) s of ${CHAOS_BUDGET_S} s$([ "$chaos_status" -eq 124 ] && echo ' (over budget: stopped)')"
 node -e '
 const fs = require("fs");
 let faults = [];
@@ -61,14 +67,9 @@ for (const r of [head, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widt
 # The software WebGPU suite (*.webgpu.test.ts: the gradient-check suite and kernel tests on tfjs-backend-webgpu over
 # Dawn's OpenGL ES backend on Mesa's llvmpipe, a CPU adapter; setup.sh installs its Debian packages) has its own budget.
 # A missing adapter fails it: it must prove that the webgpu code path ran.
-WEBGPU_BUDGET_S="${WEBGPU_BUDGET_S:-180}"
-say "software GPU tests (budget ${WEBGPU_BUDGET_S} s)"
-rm -f test-results/vitest-webgpu.json
-started=$SECONDS
-EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}" timeout -k 20 "$WEBGPU_BUDGET_S" pnpm exec vitest run -c vitest.webgpu.config.ts --passWithNoTests \
-  --reporter=default --reporter=json --outputFile.json=test-results/vitest-webgpu.json "$@"
+EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}" run_suite "software GPU tests" "${WEBGPU_BUDGET_S:-180}" vitest.webgpu.config.ts \
+  test-results/vitest-webgpu.json "" "$@"
 webgpu_status=$?
-say "software GPU tests: $((SECONDS - started)) s of ${WEBGPU_BUDGET_S} s$([ "$webgpu_status" -eq 124 ] && echo ' (over budget: stopped)')"
 
 node -e '
 const fs = require("fs");
