@@ -18,6 +18,8 @@ import sys
 import time
 
 THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+# --device cuda (bench/gpu/check.ts): the same steps on the GPU, synchronised before each time is taken.
+DEVICE = sys.argv[sys.argv.index("--device") + 1] if "--device" in sys.argv else "cpu"
 os.environ["OMP_NUM_THREADS"] = str(THREADS)
 os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +28,14 @@ import torch  # noqa: E402
 from diffusion_torch import build  # noqa: E402
 
 torch.set_num_threads(THREADS)
+if DEVICE.startswith("cuda"):
+    torch.backends.cuda.matmul.allow_tf32 = False  # fp32, like tfjs
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def sync():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
 BETA_MIN, BETA_MAX = 0.1, 20.0
 
 
@@ -45,7 +55,7 @@ class Server:
     def build(self, req):
         torch.manual_seed(req.get("seed", 0))
         self.spec = req["spec"]
-        self.model = build(self.spec)
+        self.model = build(self.spec).to(DEVICE)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=5e-5)
         return {"parameters": sum(p.numel() for p in self.model.parameters())}
 
@@ -58,21 +68,25 @@ class Server:
         ms, losses = [], []
         self.model.train()
         for _ in range(req["n"]):
-            x = torch.rand(self.shape(req["batch"]), generator=g) * 2 - 1
-            start = time.perf_counter()
+            x = (torch.rand(self.shape(req["batch"]), generator=g) * 2 - 1).to(DEVICE)
             t = torch.rand(x.shape[0], generator=g)
+            eps = torch.randn(x.shape, generator=g).to(DEVICE)
+            sync()
+            start = time.perf_counter()
+            t = t.to(DEVICE)
             b = integrated_beta(t)
             psi = torch.exp(-0.5 * b).view(-1, 1, 1, 1)
             sigma = torch.sqrt(-torch.expm1(-b)).view(-1, 1, 1, 1)
-            eps = torch.randn(x.shape, generator=g)
             out = self.model(psi * x + sigma * eps, t)
             loss = ((out + eps) ** 2).flatten(1).sum(1).mean()
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             self.opt.step()
+            # The trainer reads the loss and the gradient norm every step; so does this side.
+            read = torch.stack([loss.detach(), norm]).cpu()
             ms.append((time.perf_counter() - start) * 1000)
-            losses.append(loss.item())
+            losses.append(float(read[0]))
         return {"ms": ms, "losses": losses}
 
     def pfode(self, req):
@@ -109,7 +123,10 @@ class Server:
 
 def main():
     server = Server()
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    header = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": DEVICE}
+    if DEVICE.startswith("cuda"):
+        header["gpu"] = torch.cuda.get_device_name()
+    print(json.dumps(header), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue

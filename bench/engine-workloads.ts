@@ -9,7 +9,7 @@
  *                  2 × [h + conv3×3(relu(conv3×3(relu(h))))], conv1×1(64→4) — loss = mean NLL under N(0, I)
  * Each step ends by reading a scalar back (`await data()`), which waits for the device.
  */
-import type { tf as tfjs } from '@dgm-ood/engine';
+import { affineCouplingForward, conv2dBias, matMulBias, relu, standardNormalLogProb, type tf as tfjs } from '@dgm-ood/engine';
 
 type Tf = typeof tfjs;
 
@@ -21,7 +21,8 @@ export interface WorkloadInstance {
 }
 
 export interface Workload {
-  name: 'matmul' | 'conv_block' | 'coupling_step';
+  /** bench:engine's three: matmul, conv_block, coupling_step (engine_torch.py's names); bench/gpu's sizes have their own. */
+  name: string;
   description: string;
   /** Floating-point operations per step, when well defined (multiply-add = 2). */
   flops: number;
@@ -42,61 +43,69 @@ function fill(tf: Tf, shape: number[], seed: number, scale: number): tfjs.Tensor
   return tf.tensor(v, shape);
 }
 
-const N = 1024;
-export const matmul: Workload = {
-  name: 'matmul',
-  description: `${N}×${N}·${N}×${N} fp32`,
-  flops: 2 * N ** 3,
-  create(tf) {
-    const a = fill(tf, [N, N], 1, 1);
-    const b = fill(tf, [N, N], 2, 1);
-    return {
-      async step() {
-        const c = tf.matMul(a, b);
-        // Reading one element waits for the result without copying a megabyte back.
-        const corner = tf.slice(c, [0, 0], [1, 1]);
-        await corner.data();
-        tf.dispose([c, corner]);
-      },
-      dispose: () => tf.dispose([a, b]),
-    };
-  },
-};
+/** n×n · n×n fp32 (bench:engine: 1024; bench/gpu: 4096). */
+export function matmulWorkload(n: number, name = 'matmul'): Workload {
+  return {
+    name,
+    description: `${n}×${n}·${n}×${n} fp32`,
+    flops: 2 * n ** 3,
+    create(tf) {
+      const a = fill(tf, [n, n], 1, 1);
+      const b = fill(tf, [n, n], 2, 1);
+      return {
+        async step() {
+          const c = tf.matMul(a, b);
+          // Reading one element waits for the result without copying the product back.
+          const corner = tf.slice(c, [0, 0], [1, 1]);
+          await corner.data();
+          tf.dispose([c, corner]);
+        },
+        dispose: () => tf.dispose([a, b]),
+      };
+    },
+  };
+}
+
+export const matmul = matmulWorkload(1024);
 
 const B = 64;
 const S = 14;
 const C = 64;
-const CONV_FLOPS = 2 * B * S * S * C * C * 9;
+const convFlops = (batch: number) => 2 * batch * S * S * C * C * 9;
 
-function conv3x3(tf: Tf, x: tfjs.Tensor4D, w: tfjs.Tensor4D, b: tfjs.Tensor1D): tfjs.Tensor4D {
-  return tf.add(tf.conv2d(x, w, 1, 'same'), b);
+/**
+ * Two 3×3 convs 64→64 with bias and ReLU, forward and backward, at `batch` (bench:engine: 64; bench/gpu: 128),
+ * through the engine's conv2dBias (tfjs's fused conv on webgpu with our kernels on; conv2d + add elsewhere).
+ */
+export function convBlockWorkload(batch: number, name = 'conv_block'): Workload {
+  return {
+    name,
+    description: `two 3×3 convs ${C}→${C} + ReLU at ${S}×${S}, batch ${batch}, forward + backward (dx, dW, db)`,
+    flops: 6 * convFlops(batch),
+    create(tf) {
+      const x = fill(tf, [batch, S, S, C], 3, 1) as tfjs.Tensor4D;
+      const w1 = fill(tf, [3, 3, C, C], 4, 0.05) as tfjs.Tensor4D;
+      const b1 = tf.zeros([C]) as tfjs.Tensor1D;
+      const w2 = fill(tf, [3, 3, C, C], 5, 0.05) as tfjs.Tensor4D;
+      const b2 = tf.zeros([C]) as tfjs.Tensor1D;
+      const g = fill(tf, [batch, S, S, C], 6, 1);
+      const grads = tf.grads((...[xx, ww1, bb1, ww2, bb2]: tfjs.Tensor[]) =>
+        tf.sum(tf.mul(conv2dBias(conv2dBias(xx as tfjs.Tensor4D, ww1 as tfjs.Tensor4D, bb1 as tfjs.Tensor1D, 'same', 'relu'), ww2 as tfjs.Tensor4D, bb2 as tfjs.Tensor1D, 'same'), g)),
+      );
+      return {
+        async step() {
+          const gs = grads([x, w1, b1, w2, b2]);
+          const probe = tf.tidy(() => tf.addN(gs.map((t: tfjs.Tensor) => tf.sum(t))));
+          await probe.data();
+          tf.dispose([...gs, probe]);
+        },
+        dispose: () => tf.dispose([x, w1, b1, w2, b2, g]),
+      };
+    },
+  };
 }
 
-export const convBlock: Workload = {
-  name: 'conv_block',
-  description: `two 3×3 convs ${C}→${C} + ReLU at ${S}×${S}, batch ${B}, forward + backward (dx, dW, db)`,
-  flops: 6 * CONV_FLOPS,
-  create(tf) {
-    const x = fill(tf, [B, S, S, C], 3, 1) as tfjs.Tensor4D;
-    const w1 = fill(tf, [3, 3, C, C], 4, 0.05) as tfjs.Tensor4D;
-    const b1 = tf.zeros([C]) as tfjs.Tensor1D;
-    const w2 = fill(tf, [3, 3, C, C], 5, 0.05) as tfjs.Tensor4D;
-    const b2 = tf.zeros([C]) as tfjs.Tensor1D;
-    const g = fill(tf, [B, S, S, C], 6, 1);
-    const grads = tf.grads((...[xx, ww1, bb1, ww2, bb2]: tfjs.Tensor[]) =>
-      tf.sum(tf.mul(conv3x3(tf, tf.relu(conv3x3(tf, xx as tfjs.Tensor4D, ww1 as tfjs.Tensor4D, bb1 as tfjs.Tensor1D)), ww2 as tfjs.Tensor4D, bb2 as tfjs.Tensor1D), g)),
-    );
-    return {
-      async step() {
-        const gs = grads([x, w1, b1, w2, b2]);
-        const probe = tf.tidy(() => tf.addN(gs.map((t: tfjs.Tensor) => tf.sum(t))));
-        await probe.data();
-        tf.dispose([...gs, probe]);
-      },
-      dispose: () => tf.dispose([x, w1, b1, w2, b2, g]),
-    };
-  },
-};
+export const convBlock = convBlockWorkload(B);
 
 const CH = 4;
 const HALF = CH / 2;
@@ -104,12 +113,12 @@ const HALF = CH / 2;
 export const couplingStep: Workload = {
   name: 'coupling_step',
   description: `affine coupling on [${B},${S},${S},${CH}], ConvResidualNet(${HALF}→${C}, 2 blocks, →${2 * HALF}), Adam step`,
-  flops: 12 * CONV_FLOPS, // the four 3×3 convs, forward + dx + dW; the 1×1 convs add < 2%
+  flops: 12 * convFlops(B), // the four 3×3 convs, forward + dx + dW; the 1×1 convs add < 2%
   create: (tf) => createCouplingStep(tf, B),
 };
 
-/** The coupling step at another batch size (bench/gpu-dispatches: counts per step do not depend on it). */
-export function createCouplingStep(tf: Tf, B: number): WorkloadInstance {
+/** The coupling network of the coupling step (variables, the NLL on its fixed batch) at batch size `B`. */
+export function createCouplingNetwork(tf: Tf, B: number): { vars: tfjs.Variable[]; loss: () => tfjs.Scalar; dispose: () => void } {
   const v = (t: tfjs.Tensor, name: string) => tf.variable(t, true, `coupling_bench/${name}/${Math.random()}`);
   const bound = (fanIn: number) => 1 / Math.sqrt(fanIn);
   const params = {
@@ -130,35 +139,38 @@ export function createCouplingStep(tf: Tf, B: number): WorkloadInstance {
   const xPairs = tf.reshape(x, [B, S, S, HALF, 2]);
   const xTr = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 0], [B, S, S, HALF, 1]), [B, S, S, HALF]);
   const xId = tf.reshape(tf.slice(xPairs, [0, 0, 0, 0, 1], [B, S, S, HALF, 1]), [B, S, S, HALF]);
-  const d = S * S * CH;
-  const logNorm = 0.5 * d * Math.log(2 * Math.PI);
-  const optimizer = tf.train.adam(1e-3);
   const loss = (): tfjs.Scalar => {
-    // 1×1 convs as matMuls on [B·H·W, C] rows.
-    let h = tf.reshape(tf.add(tf.matMul(tf.reshape(xId, [-1, HALF]), params.w0), params.b0), [B, S, S, C]) as tfjs.Tensor4D;
+    // 1×1 convs as matMuls on [B·H·W, C] rows. The engine's ops, as packages/flows uses them: tfjs's fused
+    // conv/matMul and our fused affine coupling on webgpu (own kernels on), the separate tfjs ops elsewhere.
+    let h = tf.reshape(matMulBias(tf.reshape(xId, [-1, HALF]) as tfjs.Tensor2D, params.w0 as tfjs.Tensor2D, params.b0 as tfjs.Tensor1D), [B, S, S, C]) as tfjs.Tensor4D;
     for (const blk of params.blocks) {
-      const t = conv3x3(tf, tf.relu(h), blk.wa as tfjs.Tensor4D, blk.ba as tfjs.Tensor1D);
-      h = tf.add(h, conv3x3(tf, tf.relu(t), blk.wb as tfjs.Tensor4D, blk.bb as tfjs.Tensor1D));
+      const t = conv2dBias(relu(h), blk.wa as tfjs.Tensor4D, blk.ba as tfjs.Tensor1D, 'same', 'relu');
+      h = tf.add(h, conv2dBias(t, blk.wb as tfjs.Tensor4D, blk.bb as tfjs.Tensor1D, 'same'));
     }
-    const out = tf.reshape(tf.add(tf.matMul(tf.reshape(h, [-1, C]), params.w1), params.b1), [B, S, S, 2 * HALF]);
+    const out = tf.reshape(matMulBias(tf.reshape(h, [-1, C]) as tfjs.Tensor2D, params.w1 as tfjs.Tensor2D, params.b1 as tfjs.Tensor1D), [B, S, S, 2 * HALF]);
     const shift = tf.slice(out, [0, 0, 0, 0], [B, S, S, HALF]);
-    const scale = tf.add(tf.sigmoid(tf.add(tf.slice(out, [0, 0, 0, HALF], [B, S, S, HALF]), 2)), 1e-3);
-    const y = tf.add(tf.mul(xTr, scale), shift);
-    const logdet = tf.sum(tf.log(scale), [1, 2, 3]);
-    const sq = tf.add(tf.sum(tf.square(y), [1, 2, 3]), tf.sum(tf.square(xId), [1, 2, 3]));
-    const nll = tf.sub(tf.add(tf.mul(sq, 0.5), logNorm), logdet);
-    return tf.mean(nll);
+    const raw = tf.slice(out, [0, 0, 0, HALF], [B, S, S, HALF]);
+    const { y, logabsdet: logdet } = affineCouplingForward(xTr, shift, raw);
+    // −log p: the base density of the transformed and the identity channels, and the coupling's log|det|.
+    return tf.neg(tf.mean(tf.add(tf.add(standardNormalLogProb(y), standardNormalLogProb(xId)), logdet)));
   };
+  return { vars, loss, dispose: () => tf.dispose([...vars, x, xPairs, xTr, xId]) };
+}
+
+/** The coupling step at another batch size (tfjs's Adam, as the PyTorch reference in engine_torch.py). */
+export function createCouplingStep(tf: Tf, B: number): WorkloadInstance {
+  const net = createCouplingNetwork(tf, B);
+  const optimizer = tf.train.adam(1e-3);
   return {
-    enqueue: () => optimizer.minimize(loss, true, vars)!,
+    enqueue: () => optimizer.minimize(net.loss, true, net.vars)!,
     async step() {
-      const l = optimizer.minimize(loss, true, vars)!;
+      const l = optimizer.minimize(net.loss, true, net.vars)!;
       await l.data();
       l.dispose();
     },
     dispose: () => {
       optimizer.dispose();
-      tf.dispose([...vars, x, xPairs, xTr, xId]);
+      net.dispose();
     },
   };
 }

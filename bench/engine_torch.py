@@ -89,8 +89,9 @@ class ConvResidualNet(torch.nn.Module):
         return self.out(h)
 
 
-def make_coupling(batch, size, channels, hidden, device):
-    # Affine coupling (RealNVP): odd channels condition, even channels are transformed.
+def make_coupling(batch, size, channels, hidden, device, trainer=False):
+    # Affine coupling (RealNVP): odd channels condition, even channels are transformed. `trainer`: as our trainer
+    # steps (bench/gpu-dispatch-profile.ts) — clipping at 1.0, then reading the loss and the gradient norm.
     n = channels // 2
     net = ConvResidualNet(n, 2 * n, hidden, 2).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -108,7 +109,11 @@ def make_coupling(batch, size, channels, hidden, device):
         nll = 0.5 * (y.flatten(1).pow(2).sum(1) + x_id.flatten(1).pow(2).sum(1)) + 0.5 * d * math.log(2 * math.pi) - logdet
         loss = nll.mean()
         loss.backward()
+        if trainer:
+            norm = torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
+        if trainer:
+            torch.stack([loss.detach(), norm]).cpu()
 
     return step
 
@@ -117,6 +122,14 @@ WORKLOADS = {
     "matmul": lambda device: make_matmul(1024, device),
     "conv_block": lambda device: make_conv_block(64, 14, 64, device),
     "coupling_step": lambda device: make_coupling(64, 14, 4, 64, device),
+    # bench/gpu/check.ts's sizes (bench/engine-workloads.ts GPU_WORKLOADS); "_small" are for checking the script.
+    "matmul_4096": lambda device: make_matmul(4096, device),
+    "conv_block_b128": lambda device: make_conv_block(128, 14, 64, device),
+    "coupling_train_b64": lambda device: make_coupling(64, 14, 4, 64, device, trainer=True),
+    "coupling_train_b256": lambda device: make_coupling(256, 14, 4, 64, device, trainer=True),
+    "matmul_small": lambda device: make_matmul(128, device),
+    "conv_block_small": lambda device: make_conv_block(2, 14, 64, device),
+    "coupling_train_small": lambda device: make_coupling(2, 14, 4, 64, device, trainer=True),
 }
 
 
@@ -125,7 +138,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reps", type=int, default=5)
-    p.add_argument("--only", default=",".join(WORKLOADS))
+    p.add_argument("--only", default="matmul,conv_block,coupling_step")
     p.add_argument("--device", default="cpu")
     p.add_argument("--serve", action="store_true")
     a = p.parse_args()

@@ -3,10 +3,10 @@
 // tfjs's own knobs (bench/gpu-dispatch-profile.ts). The counts do not depend on the adapter: without a GPU it
 // runs on the software one (Mesa llvmpipe through Dawn's OpenGL ES backend), whose timings mean nothing.
 // Run: pnpm bench:gpu-dispatches [--steps 3] [--warmup 2] [--coupling-batch 2] [--unet-batch 2] [--preset vp-unet-cpu] [--hardware]
-//      [--only coupling_step|unet_step] [--top 12]
+//      [--only coupling_step|unet_step] [--top 12] [--ours-only: only the stock and ours rows]
 import { parseArgs } from 'node:util';
 import { activateBackend, tf } from '@dgm-ood/engine';
-import { couplingTrainingStep, formatProfile, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from './gpu-dispatch-profile.js';
+import { couplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from './gpu-dispatch-profile.js';
 
 const { values: o } = parseArgs({
   options: {
@@ -18,6 +18,7 @@ const { values: o } = parseArgs({
     hardware: { type: 'boolean', default: false },
     only: { type: 'string' },
     top: { type: 'string', default: '12' },
+    'ours-only': { type: 'boolean', default: false },
   },
 });
 
@@ -32,10 +33,16 @@ const workloads = [couplingTrainingStep(Number(o['coupling-batch'])), unetTraini
 for (const w of workloads) {
   console.log(`\n${w.name}: ${w.description}`);
   let stock: StepProfile | undefined;
-  for (const setting of KNOB_SETTINGS) {
+  let ours: StepProfile | undefined;
+  for (const setting of KNOB_SETTINGS.filter((k) => !o['ours-only'] || k.name === 'stock' || k.name === 'ours')) {
     const p = await profileSteps(tf, w, setting, Number(o.steps), Number(o.warmup));
     stock ??= p;
+    if (setting.name === 'ours') ours = p;
     console.log(formatProfile(p, stock));
   }
   console.log(`  most dispatches (stock, per step, kernel/program):\n${formatTopPrograms(stock!, Number(o.top))}`);
+  if (ours !== undefined) {
+    console.log(`  most dispatches (ours, per step, kernel/program):\n${formatTopPrograms(ours, Number(o.top))}`);
+    console.log(formatReduction(ours, stock!));
+  }
 }

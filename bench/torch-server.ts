@@ -17,8 +17,9 @@ export class TorchServer {
     readonly header: TorchHeader,
   ) {}
 
-  static async start(python: string, script: string, options: { threads: number; device?: string }): Promise<TorchServer> {
-    const args = [script, '--serve', '--threads', String(options.threads), '--device', options.device ?? 'cpu'];
+  /** `only`: the workloads to build (engine_torch.py's --only; its default is bench:engine's three). */
+  static async start(python: string, script: string, options: { threads: number; device?: string; only?: string[] }): Promise<TorchServer> {
+    const args = [script, '--serve', '--threads', String(options.threads), '--device', options.device ?? 'cpu', ...(options.only ? ['--only', options.only.join(',')] : [])];
     const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -4,16 +4,19 @@
 //   3. runs the engine benchmark workloads (bench/engine-workloads.ts) on webgpu, interleaved step by
 //      step with PyTorch on the same card (bench/engine_torch.py --device cuda), and prints the speed
 //      relative to PyTorch (t_torch / t_ours);
-//   4. counts dispatches, queue submits, buffer creations and host reads per training step (the coupling step
-//      and the diffusion U-Net step, stock tfjs-webgpu and under tfjs's knobs: bench/gpu-dispatch-profile.ts).
+//      then the issue's sizes as our trainer runs them against PyTorch's own loop (bench/gpu/gpu-comparisons.ts):
+//      matmul 4096³, conv block b128, coupling step b64 and b256, U-Net step; t_ours / t_PyTorch;
+//   4. counts dispatches, queue submits, copies, buffer creations and host reads per training step (the coupling
+//      step and the diffusion U-Net step: stock tfjs-webgpu, tfjs's knobs, ours: bench/gpu-dispatch-profile.ts).
 // Results also go to <--out>/gpu-check.json. See README.md beside this file for preparing the bundle
 // (prepare.sh) and running it on a machine that has no Node.js.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateBackend, formatGradCheckReport, probeWebGpu, runGradCheck, tf } from '@dgm-ood/engine';
 import { WORKLOADS } from '../engine-workloads.js';
-import { couplingTrainingStep, formatProfile, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
+import { couplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
+import { runGpuComparisons } from './gpu-comparisons.js';
 
 interface Args {
   reps: number;
@@ -25,10 +28,12 @@ interface Args {
   software: boolean;
   /** Only step 4 (the dispatch counts): skips the gradient check and the benchmarks. */
   dispatchesOnly: boolean;
+  /** Tiny sizes for the GPU comparisons (to check this script on a software adapter). */
+  small: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false, dispatchesOnly: false };
+  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false, dispatchesOnly: false, small: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') args.reps = Number(argv[++i]);
@@ -38,7 +43,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--out') args.out = argv[++i]!;
     else if (a === '--software') args.software = true;
     else if (a === '--dispatches-only') args.dispatchesOnly = true;
-    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software, --dispatches-only`);
+    else if (a === '--small') args.small = true;
+    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software, --dispatches-only, --small`);
   }
   if (!Number.isInteger(args.reps) || args.reps < 1) throw new Error('gpu check: --reps must be a positive integer');
   return args;
@@ -134,6 +140,18 @@ async function gradCheckAndBench(args: Args, result: Record<string, unknown>, sa
   }
   result.bench = rows;
   save();
+
+  // 3b. The issue's sizes, each as our trainer runs it, against PyTorch on the same card.
+  console.log(`\nours against PyTorch on the same card (${args.small ? 'small sizes: checking the script only' : 'matmul 4096³, conv block b128, coupling b64/b256, U-Net'}):`);
+  result.comparisons = await runGpuComparisons(tf, {
+    reps: args.reps,
+    python: args.python,
+    device: args.software ? 'cpu' : 'cuda',
+    small: args.small,
+    torch: args.torch,
+    log: (line) => console.log(line),
+  });
+  save();
   return report.passed;
 }
 
@@ -144,13 +162,17 @@ async function countDispatches(args: Args, result: Record<string, unknown>, save
   for (const w of [couplingTrainingStep(args.software ? 2 : 64), unetTrainingStep('vp-unet-cpu', args.software ? 2 : 8)]) {
     console.log(`\ndispatches per training step — ${w.name}: ${w.description}`);
     let stock: StepProfile | undefined;
+    let ours: StepProfile | undefined;
     for (const setting of KNOB_SETTINGS) {
       const p = await profileSteps(tf, w, setting, 3, 2);
       stock ??= p;
+      if (setting.name === 'ours') ours = p;
       console.log(formatProfile(p, stock));
       profiles.push(p);
     }
     console.log(`  most dispatches (stock, per step, kernel/program):\n${formatTopPrograms(stock!, 12)}`);
+    console.log(`  most dispatches (ours, per step, kernel/program):\n${formatTopPrograms(ours!, 12)}`);
+    console.log(formatReduction(ours!, stock!));
   }
   result.dispatches = profiles;
   save();

@@ -60,3 +60,16 @@ export type { LeakCheckOptions, MemorySnapshot, TensorLeak } from './memory/tens
 // WebGPU profiling: dispatches, submits, buffer creations and host reads per region (bench:gpu-dispatches).
 export { installWebGpuCounters, diffCounts, formatCounts, topPrograms, programLabel } from './profiling/webgpu-counters.js';
 export type { WebGpuCounter, WebGpuCounts } from './profiling/webgpu-counters.js';
+
+// Our own WebGPU kernels (fused optimizer; see docs/tfjs-notes.md §6).
+export { FusedAdamW, fusedOptimizerAvailable } from './kernels/webgpu/fused-adamw.js';
+export type { AdamWStepSettings } from './kernels/webgpu/fused-adamw.js';
+export { OWN_WEBGPU_KERNELS_FLAG, ownWebGpuKernelsActive } from './kernels/webgpu/own-kernels-flag.js';
+export { groupNorm } from './ops/group-norm.js';
+export { silu } from './ops/silu.js';
+export { sigmoid } from './ops/sigmoid.js';
+export type { GroupNormOptions, NormActivation } from './ops/group-norm.js';
+export { affineCouplingForward } from './ops/affine-coupling.js';
+export { conv2dBias, matMulBias } from './ops/linear-bias.js';
+export type { LinearActivation } from './ops/linear-bias.js';
+export { relu, standardNormalLogProb } from './ops/elementwise.js';

@@ -150,6 +150,18 @@ export function trainerState(checkpoint: LoadedCheckpoint): TrainerCheckpointSta
  * A non-finite loss or gradient norm throws a deterministic TrainingError (TRAINING_NONFINITE_LOSS /
  * TRAINING_NONFINITE_GRADIENT) with the epoch, the step, the batch index and the last finite loss.
  */
+/** A training step on its way: its loss and gradient norm still on the device (a [2] tensor), or read. */
+interface LaunchedStep {
+  epoch: number;
+  batchIndex: number;
+  /** Its global step number (0-based, before it counts). */
+  step: number;
+  t0: number;
+  /** The learning rate after its update (what progress reports show). */
+  lr: number;
+  values: tf.Tensor | [number, number];
+}
+
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, objective, maxEpochs } = opts;
   const ckptDir = `${opts.workdir}/checkpoints`;
@@ -254,31 +266,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let lossCount = 0;
       let batchIndex = 0;
       const skip = state.stepInEpoch;
-      for await (const batch of iterate(batchesFor(opts.data.train, epoch))) {
-        if (batchIndex < skip) {
-          batchIndex++;
-          continue;
-        }
-        if (opts.signal?.aborted) {
-          await save('latest');
-          return result('aborted');
-        }
-        const t0 = performance.now();
-        const { x, owned } = batchTensor(batch, `training batch ${batchIndex} of epoch ${epoch}`);
-        let loss: number;
-        let gradNorm: number;
-        try {
-          ({ loss, gradNorm } = await trainStep(x, epoch, batchIndex));
-        } finally {
-          if (owned) x.dispose();
-        }
+      let pending: LaunchedStep | null = null;
+      let lastCompletedAt: number | null = null;
+      /** Bookkeeping of a launched step once its loss and gradient norm are known (read here if still on the device). */
+      const complete = async (launched: LaunchedStep): Promise<void> => {
+        const { loss, gradNorm } = await readLaunched(launched);
         lossSum += loss;
         lossCount++;
-        batchIndex++;
-        state.stepInEpoch = batchIndex;
+        state.stepInEpoch = launched.batchIndex + 1;
         state.globalStep++;
         state.lastFiniteLoss = loss;
-        const dt = (performance.now() - t0) / 1000;
+        const now = performance.now();
+        const dt = (now - Math.max(launched.t0, lastCompletedAt ?? launched.t0)) / 1000;
+        lastCompletedAt = now;
         secondsPerStep = secondsPerStep === null ? dt : 0.9 * secondsPerStep + 0.1 * dt;
         const report: TrainProgress = {
           phase: 'train',
@@ -289,7 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           stepsPerEpoch,
           loss,
           metrics: metricsOf(loss),
-          lr: schedule.lr,
+          lr: launched.lr,
           gradNorm,
           etaSeconds: eta(),
         };
@@ -298,6 +298,45 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (opts.checkpointEverySteps && state.globalStep % opts.checkpointEverySteps === 0) await save('latest');
         // Let timers (lock renewal, progress writes) run between steps.
         await new Promise((r) => setImmediate(r));
+      };
+      const drain = async (): Promise<void> => {
+        const launched = pending;
+        pending = null;
+        if (launched !== null) await complete(launched);
+      };
+      try {
+        for await (const batch of iterate(batchesFor(opts.data.train, epoch))) {
+          if (batchIndex < skip) {
+            batchIndex++;
+            continue;
+          }
+          if (opts.signal?.aborted) {
+            await drain();
+            await save('latest');
+            return result('aborted');
+          }
+          const t0 = performance.now();
+          const { x, owned } = batchTensor(batch, `training batch ${batchIndex} of epoch ${epoch}`);
+          let launched: LaunchedStep;
+          try {
+            launched = await launchStep(x, epoch, batchIndex, state.globalStep + (pending === null ? 0 : 1), t0);
+          } finally {
+            if (owned) x.dispose();
+          }
+          batchIndex++;
+          // With a device-guarded optimizer the previous step is read only now, with this one already enqueued:
+          // the device never waits for the host between steps. One read per step either way.
+          await drain();
+          pending = launched;
+          // Read before the next launch where this step must be seen alone: unguarded updates (already checked),
+          // and a checkpoint after this step, which must hold exactly its parameters.
+          const checkpointDue = opts.checkpointEverySteps !== undefined && opts.checkpointEverySteps > 0 && (launched.step + 1) % opts.checkpointEverySteps === 0;
+          if (!optimizer.guardsNonFinite || checkpointDue) await drain();
+        }
+        await drain();
+      } finally {
+        const unread = pending as LaunchedStep | null;
+        if (unread !== null && !Array.isArray(unread.values)) unread.values.dispose();
       }
       if (stepsPerEpoch === null) stepsPerEpoch = batchIndex;
       if (batchIndex === 0) throw new TrainingError('TRAINING_DATA_INVALID', `the training data of epoch ${epoch} has no batches`, { epoch });
@@ -359,8 +398,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
   }
 
-  async function trainStep(x: tf.Tensor4D, epoch: number, batchIndex: number): Promise<{ loss: number; gradNorm: number }> {
-    const stepSeed = deriveSeed(seed, state.globalStep);
+  /**
+   * Enqueues one training step (gradients, clipping, update, EMA) as step number `step`. With a device-guarded
+   * optimizer (webgpu) nothing is read: the loss and gradient norm stay on the device for readLaunched. Otherwise
+   * they are read and checked before the update, which a non-finite value never reaches.
+   */
+  async function launchStep(x: tf.Tensor4D, epoch: number, batchIndex: number, step: number, t0: number): Promise<LaunchedStep> {
+    const stepSeed = deriveSeed(seed, step);
     const b = x.shape[0];
     const micro = Math.min(opts.microBatchSize ?? b, b);
     const nameOf = new Map(params.map(([n, v]) => [v.name, n] as const));
@@ -391,6 +435,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     const lossT = tf.addN(lossParts) as tf.Scalar;
     lossParts.forEach((l) => l.dispose());
+    const lr = schedule.lr;
+    if (optimizer.guardsNonFinite) {
+      let values: tf.Tensor;
+      try {
+        values = optimizer.clipApplyAndReport(grads, lr, maxGradNorm, lossT);
+      } finally {
+        lossT.dispose();
+        for (const g of grads.values()) g.dispose();
+      }
+      schedule.afterOptimizerStep(epoch);
+      ema?.update();
+      return { epoch, batchIndex, step, t0, lr: schedule.lr, values };
+    }
     const clipped = clipGradNorm(grads, maxGradNorm);
     grads = clipped.grads;
     const both = tf.stack([lossT, clipped.totalNorm]);
@@ -398,29 +455,47 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     both.dispose();
     lossT.dispose();
     clipped.totalNorm.dispose();
+    const launched: LaunchedStep = { epoch, batchIndex, step, t0, lr, values: [loss, gradNorm] };
     try {
-      const details = { epoch, step: state.globalStep, batchIndex, lastFiniteLoss: state.lastFiniteLoss };
-      if (!Number.isFinite(loss)) {
-        throw new TrainingError(
-          'TRAINING_NONFINITE_LOSS',
-          `non-finite training loss (${loss}) at epoch ${epoch}, step ${state.globalStep}, batch ${batchIndex}; last finite loss ${state.lastFiniteLoss ?? 'none'}`,
-          details,
-        );
-      }
-      if (!Number.isFinite(gradNorm)) {
-        throw new TrainingError(
-          'TRAINING_NONFINITE_GRADIENT',
-          `non-finite gradient norm (${gradNorm}) at epoch ${epoch}, step ${state.globalStep}, batch ${batchIndex} (loss ${loss}); last finite loss ${state.lastFiniteLoss ?? 'none'}`,
-          { ...details, loss },
-        );
-      }
-      optimizer.apply(grads, schedule.lr);
+      checkFinite(launched, loss, gradNorm);
+      optimizer.apply(grads, lr);
       schedule.afterOptimizerStep(epoch);
+      launched.lr = schedule.lr;
       ema?.update();
     } finally {
       for (const g of grads.values()) g.dispose();
     }
+    return launched;
+  }
+
+  /** The launched step's loss and gradient norm, read from the device if need be, and checked. */
+  async function readLaunched(launched: LaunchedStep): Promise<{ loss: number; gradNorm: number }> {
+    if (Array.isArray(launched.values)) return { loss: launched.values[0], gradNorm: launched.values[1] };
+    const t = launched.values;
+    const [loss, gradNorm] = Array.from(await t.data()) as [number, number];
+    t.dispose();
+    launched.values = [loss, gradNorm];
+    checkFinite(launched, loss, gradNorm);
     return { loss, gradNorm };
+  }
+
+  function checkFinite(launched: LaunchedStep, loss: number, gradNorm: number): void {
+    const { epoch, step, batchIndex } = launched;
+    const details = { epoch, step, batchIndex, lastFiniteLoss: state.lastFiniteLoss };
+    if (!Number.isFinite(loss)) {
+      throw new TrainingError(
+        'TRAINING_NONFINITE_LOSS',
+        `non-finite training loss (${loss}) at epoch ${epoch}, step ${step}, batch ${batchIndex}; last finite loss ${state.lastFiniteLoss ?? 'none'}`,
+        details,
+      );
+    }
+    if (!Number.isFinite(gradNorm)) {
+      throw new TrainingError(
+        'TRAINING_NONFINITE_GRADIENT',
+        `non-finite gradient norm (${gradNorm}) at epoch ${epoch}, step ${step}, batch ${batchIndex} (loss ${loss}); last finite loss ${state.lastFiniteLoss ?? 'none'}`,
+        { ...details, loss },
+      );
+    }
   }
 
   /** Mean validation loss per example (the objective's loss weighted by batch size). */

@@ -1,93 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
+import { groupNorm } from '@dgm-ood/engine';
 import { Module } from '@dgm-ood/engine/module';
-import type { CustomGradFunc } from './layers.js';
-
-/** [C, G] indicator of the channels' groups (channel c is in group ⌊c/K⌋): group sums and per-channel broadcasts as tiny products. */
-function groupIndicator(c: number, groups: number): tf.Tensor2D {
-  const k = c / groups;
-  const values = new Float32Array(c * groups);
-  for (let i = 0; i < c; i++) values[i * groups + Math.floor(i / k)] = 1;
-  return tf.tensor2d(values, [c, groups]);
-}
-
-/** Shape-bound helpers of one GroupNorm call on [B, H, W, C]: per-channel and group means, [B, G] → [B, 1, 1, C] broadcasts. */
-function groupOps(shape: readonly number[], groups: number) {
-  const [b, h, w, c] = shape as [number, number, number, number];
-  const indicator = groupIndicator(c, groups);
-  const spread = tf.transpose(indicator) as tf.Tensor2D;
-  return {
-    /**
-     * [B, C] means over H·W by one average pool over the whole image (XNNPACK's global pooling on wasm): a
-     * reduction over middle axes is a transpose and a reduction there, ≈ 15× slower.
-     */
-    channelMeans: (t: tf.Tensor) => tf.reshape(tf.avgPool(t as tf.Tensor4D, [h, w], 1, 'valid'), [b, c]) as tf.Tensor2D,
-    /** [B, C] per-channel means → [B, G] means of the groups' channels. */
-    groupMean: (means: tf.Tensor) => tf.div(tf.matMul(means as tf.Tensor2D, indicator), c / groups),
-    /** [B, G] → [B, 1, 1, C], each channel taking its group's value. */
-    perChannel: (v: tf.Tensor) => tf.reshape(tf.matMul(v as tf.Tensor2D, spread), [b, 1, 1, c]),
-  };
-}
 
 /**
- * GroupNorm on NHWC with its gradient written out. Statistics per (sample, group) come from per-channel means
- * over H·W (channelMeans) and a [C, G] product; full-size ops only broadcast [B, 1, 1, C] operands. tfjs's
- * moments and their gradient reduce over non-contiguous axes and broadcast [B, 1, G, 1] statistics, both slow
- * generic paths on wasm. With x̂ = (x − μ)·r (two-pass biased variance, r = 1/√(σ² + eps)) and g = dy·γ:
- *   y = x·(rγ) + (β − μ·rγ),
- *   dx = r·(g − mean(g) − x̂·mean(g·x̂)) = dy·rγ − (x − μ)·r³·mean(g·(x − μ)) − r·mean(g),
- *   dγ = Σ dy·x̂,  dβ = Σ dy   (means over the group's positions and channels, sums over samples and positions),
- * all taken from the per-(sample, channel) means of dy and dy·(x − μ).
- * The backward pass recomputes the statistics from the saved input instead of saving them: tensors made inside
- * a customGrad's forward are invisible to an enclosing tape, so only then is the gradient itself differentiable
- * in x and γ (a Hessian-vector product, a loss on a score Jacobian).
+ * torch.nn.GroupNorm(groups, channels, eps, affine) on NHWC: statistics over (H, W, the channels of a group), biased
+ * variance. The op is the engine's `groupNorm` (tfjs ops with the gradient written out; fused kernels on webgpu).
  */
-function groupNormOp(groups: number, eps: number): (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D {
-  return tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: (ts: tf.Tensor[]) => void) => {
-    const { channelMeans, groupMean, perChannel } = groupOps(x.shape, groups);
-    const mean = perChannel(groupMean(channelMeans(x)));
-    const r = tf.rsqrt(tf.add(groupMean(channelMeans(tf.squaredDifference(x, mean))), eps));
-    const scale = tf.mul(perChannel(r), gamma);
-    const value = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
-    save([x, gamma]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, gs] = saved as [tf.Tensor4D, tf.Tensor1D];
-        const [b, h, w, c] = xs.shape;
-        const { channelMeans, groupMean, perChannel } = groupOps(xs.shape, groups);
-        const centred = tf.sub(xs, perChannel(groupMean(channelMeans(xs))));
-        const r = tf.rsqrt(tf.add(groupMean(channelMeans(tf.square(centred))), eps)); // [B, G]
-        const dyMeans = channelMeans(dy); // [B, C]
-        const dyCentredMeans = channelMeans(tf.mul(dy, centred)); // [B, C]
-        const rc = tf.reshape(perChannel(r), [b, c]);
-        const dBeta = tf.mul(tf.sum(dyMeans, 0), h * w);
-        const dGamma = tf.mul(tf.sum(tf.mul(dyCentredMeans, rc), 0), h * w);
-        const meanG = groupMean(tf.mul(dyMeans, gs)); // mean(g)
-        const meanGCentred = groupMean(tf.mul(dyCentredMeans, gs)); // mean(g·(x − μ))
-        const dyScale = tf.reshape(tf.mul(rc, gs), [b, 1, 1, c]);
-        const centredScale = perChannel(tf.mul(tf.mul(tf.mul(r, r), r), meanGCentred));
-        const dx = tf.sub(tf.mul(dy, dyScale), tf.add(tf.mul(centred, centredScale), perChannel(tf.mul(r, meanG))));
-        return [dx, dGamma, dBeta];
-      },
-    };
-  }) as unknown as CustomGradFunc) as unknown as (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
-}
-
-/** torch.nn.GroupNorm(groups, channels, eps, affine) on NHWC: statistics over (H, W, the channels of a group), biased variance. */
 export class GroupNorm extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
-  private readonly op: ReturnType<typeof groupNormOp>;
 
   constructor(readonly groups: number, readonly channels: number, readonly eps: number) {
     super();
     if (channels % groups !== 0) throw new RangeError(`GroupNorm: ${groups} groups do not divide ${channels} channels`);
     this.weight = this.addParameter('weight', tf.ones([channels]));
     this.bias = this.addParameter('bias', tf.zeros([channels]));
-    this.op = groupNormOp(groups, eps);
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    return this.op(x, this.weight as unknown as tf.Tensor1D, this.bias as unknown as tf.Tensor1D);
+    return groupNorm(x, this.weight as unknown as tf.Tensor1D, this.bias as unknown as tf.Tensor1D, { groups: this.groups, eps: this.eps });
+  }
+
+  /** silu(GroupNorm(x)), one fused op on webgpu (the U-Net's norm → SiLU → conv pattern). */
+  applySilu(x: tf.Tensor4D): tf.Tensor4D {
+    return groupNorm(x, this.weight as unknown as tf.Tensor1D, this.bias as unknown as tf.Tensor1D, { groups: this.groups, eps: this.eps, activation: 'silu' });
   }
 }

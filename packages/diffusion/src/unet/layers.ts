@@ -12,11 +12,8 @@ export function torchDefaultInit(rng: Rng, shape: number[], fanIn: number): tf.T
 /** tf.customGrad's argument type (its own typing does not admit the trailing `save` parameter). */
 export type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
-/**
- * SiLU (x·σ(x)); tfjs has no op for it. Left to tfjs's autodiff: a hand-written gradient would have to recompute
- * σ(x) from the saved input to keep nested gradients right (see GroupNorm), which leaves nothing to gain.
- */
-export const silu = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.sigmoid(x));
+/** SiLU (x·σ(x), the engine's, differentiable twice); after a GroupNorm it is fused into the norm (GroupNorm.applySilu). */
+export { silu } from '@dgm-ood/engine';
 
 /**
  * torch.nn.Linear with the weight stored [in, out] (tfjs's matMul layout; torch's is [out, in], so an imported

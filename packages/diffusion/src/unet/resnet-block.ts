@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@dgm-ood/engine/rng';
 import { Module } from '@dgm-ood/engine/module';
 import { GroupNorm } from './group-norm.js';
-import { Conv2d, Linear, silu } from './layers.js';
+import { Conv2d, Linear } from './layers.js';
 
 /** Dropout of one forward pass (identity outside training). */
 export type DropoutFn = (x: tf.Tensor4D) => tf.Tensor4D;
@@ -43,9 +43,9 @@ export class ResnetBlock2D extends Module {
 
   apply(x: tf.Tensor4D, timeProjection: tf.Tensor2D, dropout: DropoutFn): tf.Tensor4D {
     const [b] = x.shape;
-    let h = this.conv1.apply(silu(this.norm1.apply(x)) as tf.Tensor4D);
+    let h = this.conv1.apply(this.norm1.applySilu(x));
     h = tf.add(h, tf.reshape(timeProjection, [b, 1, 1, this.options.outChannels]));
-    h = this.conv2.apply(dropout(silu(this.norm2.apply(h)) as tf.Tensor4D));
+    h = this.conv2.apply(dropout(this.norm2.applySilu(h)));
     return tf.add(this.convShortcut ? this.convShortcut.apply(x) : x, h);
   }
 }

@@ -66,7 +66,7 @@ export class UNet2D extends Module implements ScoreNetwork {
       for (const block of this.downBlocks) h = block.apply(h, pass, skips);
       h = this.midBlock.apply(h, pass);
       for (const block of this.upBlocks) h = block.apply(h, pass, skips);
-      return this.convOut.apply(silu(this.convNormOut.apply(h)) as tf.Tensor4D);
+      return this.convOut.apply(this.convNormOut.applySilu(h));
     });
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { firstLine } from '../errors.js';
 import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
 import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
+import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
 import { importOptional, setTfBackend } from './activate.js';
 import type { WebGpuOptions } from './loader-options.js';
 
@@ -98,6 +99,7 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
     );
   }
   registerWebGpuAddN();
+  registerWebGpuLeadingAxesSum();
   // tfjs submits the command buffer every 15 dispatches by default; a training step is hundreds to thousands
   // (bench:gpu-dispatches). Fewer, larger submits give the same results; 64 still hands the device work while
   // the host encodes the rest of the step.

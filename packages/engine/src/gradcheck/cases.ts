@@ -1,5 +1,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { Rng } from '../autodiff/rng.js';
+import { affineCouplingForward } from '../ops/affine-coupling.js';
+import { relu, standardNormalLogProb } from '../ops/elementwise.js';
+import { groupNorm } from '../ops/group-norm.js';
 
 type Tf = typeof tfjs;
 
@@ -107,6 +110,8 @@ export const STANDARD_CASES: GradCheckCase[] = [
   // reductions
   { name: 'sum', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.sum(x, [0, 2]) },
   { name: 'sum over all but the last axis (bias gradient)', inputs: [f([2, 3, 3, 4])], fn: (tf, x) => tf.sum(tf.exp(x), [0, 1, 2]) },
+  { name: 'sum over leading axes, keepDims, many rows (one workgroup per column on webgpu)', inputs: [f([4, 9, 8, 3])], fn: (tf, x) => tf.sum(tf.exp(x), [1, 0], true) },
+  { name: 'sum over the first axis, few rows, many columns (one invocation per column on webgpu)', inputs: [f([3, 1500])], fn: (tf, x) => tf.sum(tf.square(x), 0) },
   { name: 'mean', inputs: [f([3, 4, 5])], fn: (tf, x) => tf.mean(x, 1) },
   { name: 'mean over leading axes, keepDims (batch statistics)', inputs: [f([4, 3, 3, 5])], fn: (tf, x) => tf.mul(x, tf.mean(tf.square(x), [0, 1, 2], true)) },
   { name: 'cast to bool and back (masks)', inputs: [f([4, 5], [-2, 2])], fn: (tf, x) => tf.mul(x, tf.cast(tf.cast(tf.round(x), 'bool'), 'float32')) },
@@ -118,4 +123,72 @@ export const STANDARD_CASES: GradCheckCase[] = [
   { name: 'avgPool 3x3 s1 same', inputs: [f([2, 5, 5, 2])], fn: (tf, x) => tf.avgPool(x as tfjs.Tensor4D, 3, 1, 'same') },
   { name: 'maxPool 2x2 s2', inputs: [f([2, 6, 6, 3])], fn: (tf, x) => tf.maxPool(x as tfjs.Tensor4D, 2, 2, 'valid'), note: "wasm's own MaxPoolGrad is wrong (tfjs 4.22); the engine replaces it" },
   { name: 'maxPool 3x3 s2 same', inputs: [f([2, 7, 7, 3])], fn: (tf, x) => tf.maxPool(x as tfjs.Tensor4D, 3, 2, 'same'), note: "wasm's own MaxPoolGrad is wrong (tfjs 4.22); the engine replaces it" },
+  // The engine's GroupNorm (fused WebGPU kernels where our own kernels are on; tfjs ops elsewhere): several
+  // channels per group, one, and an odd count; with SiLU; and a gradient of a gradient (the fused backward is
+  // not differentiable, so there the tfjs-op VJP must take over).
+  {
+    name: 'groupNorm (4 groups of 2 channels)',
+    inputs: [f([2, 3, 4, 8], [-2, 3]), f([8], positive), f([8])],
+    fn: (_tf, x, g, b) => groupNorm(x as tfjs.Tensor4D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 4, eps: 1e-5 }),
+  },
+  {
+    name: 'groupNorm + SiLU (2 groups of 3 channels)',
+    inputs: [f([2, 5, 3, 6], [-2, 2]), f([6], positive), f([6])],
+    fn: (_tf, x, g, b) => groupNorm(x as tfjs.Tensor4D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 2, eps: 1e-5, activation: 'silu' }),
+  },
+  {
+    name: 'groupNorm + SiLU, one channel per group, 200 positions (several strides of a workgroup)',
+    inputs: [f([1, 10, 20, 4], [-2, 2]), f([4], positive), f([4])],
+    fn: (_tf, x, g, b) => groupNorm(x as tfjs.Tensor4D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 4, eps: 1e-5, activation: 'silu' }),
+  },
+  {
+    name: 'gradient of groupNorm + SiLU, differentiated again',
+    inputs: [f([2, 3, 3, 4], [-2, 2]), f([4], positive), f([4])],
+    fn: (tf, x, g, b) => {
+      const r = tf.sin(tf.range(0, x.size).reshape(x.shape));
+      return tf.grad((xx: tfjs.Tensor) => tf.sum(tf.mul(groupNorm(xx as tfjs.Tensor4D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 2, eps: 1e-5, activation: 'silu' }), r)))(x);
+    },
+    note: 'second order: the fused backward is replaced by the tfjs-op VJP when a tape records it',
+  },
+  // The affine coupling's bijection (fused kernels on webgpu): outputs and per-sample log|det| side by side.
+  {
+    name: 'affine coupling: y and log|det|',
+    inputs: [f([3, 4, 5, 2], [-2, 2]), f([3, 4, 5, 2]), f([3, 4, 5, 2], [-4, 3])],
+    fn: (tf, x, shift, raw) => {
+      const { y, logabsdet } = affineCouplingForward(x!, shift!, raw!);
+      return tf.concat([tf.reshape(y, [3, 40]), tf.reshape(logabsdet, [3, 1])], 1);
+    },
+  },
+  {
+    name: 'affine coupling, 300 values per sample (several strides of a workgroup)',
+    inputs: [f([2, 300], [-2, 2]), f([2, 300]), f([2, 300], [-3, 3])],
+    fn: (tf, x, shift, raw) => {
+      const { y, logabsdet } = affineCouplingForward(x!, shift!, raw!);
+      return tf.concat([y, tf.reshape(logabsdet, [2, 1])], 1);
+    },
+  },
+  {
+    name: 'gradient of the affine coupling, differentiated again',
+    inputs: [f([2, 3, 3, 2], [-2, 2]), f([2, 3, 3, 2]), f([2, 3, 3, 2], [-3, 3])],
+    fn: (tf, x, shift, raw) => {
+      const r = tf.sin(tf.range(0, x!.size).reshape(x!.shape));
+      const loss = (xx: tfjs.Tensor, rr: tfjs.Tensor) => {
+        const { y, logabsdet } = affineCouplingForward(xx, shift!, rr);
+        return tf.add(tf.sum(tf.mul(y, r)), tf.sum(tf.mul(logabsdet, tf.tensor1d([0.7, -1.3]))));
+      };
+      const [gx, graw] = tf.grads(loss)([x!, raw!]);
+      return tf.add(tf.add(tf.mul(gx!, 0.5), graw!), tf.square(shift!)); // shift drops out of the second derivatives
+    },
+    note: 'second order: the fused backward is replaced by tfjs ops when a tape records it',
+  },
+  // The engine's relu (one-dispatch gradient on webgpu) and standard normal log-density (fused on webgpu).
+  { name: 'relu (engine op)', inputs: [f([3, 5, 7], [-2, 2])], fn: (_tf, x) => relu(x!) },
+  { name: 'standard normal log-density per sample', inputs: [f([3, 4, 5, 2], [-2, 2])], fn: (_tf, z) => standardNormalLogProb(z!) },
+  { name: 'standard normal log-density, 700 values per sample', inputs: [f([2, 700], [-3, 3])], fn: (_tf, z) => standardNormalLogProb(z!) },
+  {
+    name: 'gradients of relu and the normal log-density, differentiated again',
+    inputs: [f([2, 3, 4], [-2, 2])],
+    fn: (tf, x) => tf.add(tf.grad((z: tfjs.Tensor) => standardNormalLogProb(tf.mul(relu(z), z)).sum())(x!), tf.square(x!)),
+    note: 'second order: the fused backward kernels give way to tfjs ops when a tape records them',
+  },
 ];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { rawDispatchListeners } from '../kernels/webgpu/raw-dispatch.js';
 
 /**
  * What the WebGPU backend asked of the device between two snapshots. These counts depend on the program and
@@ -9,6 +10,8 @@ export interface WebGpuCounts {
   dispatches: number;
   /** `GPUQueue.submit` calls. */
   submits: number;
+  /** `GPUCommandEncoder.copyBufferToBuffer` calls (uploads, staging for reads, our kernels' gathers). */
+  copies: number;
   /** `GPUDevice.createBuffer` calls (tfjs pools buffers: after warm-up this should stay at 0). */
   bufferCreations: number;
   bufferBytes: number;
@@ -18,7 +21,8 @@ export interface WebGpuCounts {
   tfjsReads: number;
   /**
    * Dispatches by the tfjs kernel that issued them and the tfjs-webgpu program it ran (its shader key, shortened):
-   * `Mul/binary`, `Conv2D/conv2DMM`, `Conv2DBackpropFilter/conv2DDerFilter`…; `-` outside any kernel.
+   * `Mul/binary`, `Conv2D/conv2DMM`, `Conv2DBackpropFilter/conv2DDerFilter`…; `-` outside any kernel. Our own
+   * kernels (packages/engine/src/kernels/webgpu) count under their names: `DgmAdamW/update`, ….
    */
   byProgram: Record<string, number>;
 }
@@ -54,7 +58,7 @@ export function programLabel(shaderKey: string | undefined): string {
 }
 
 function emptyCounts(): WebGpuCounts {
-  return { dispatches: 0, submits: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
+  return { dispatches: 0, submits: 0, copies: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
 }
 
 function dawnClass(name: string): { prototype: Record<string, unknown> } {
@@ -87,6 +91,7 @@ export function installWebGpuCounters(): WebGpuCounter {
 
   wrap(dawnClass('GPUComputePassEncoder').prototype, 'dispatchWorkgroups', () => void counts.dispatches++);
   wrap(dawnClass('GPUQueue').prototype, 'submit', () => void counts.submits++);
+  wrap(dawnClass('GPUCommandEncoder').prototype, 'copyBufferToBuffer', () => void counts.copies++);
   wrap(dawnClass('GPUDevice').prototype, 'createBuffer', (_self, [descriptor]) => {
     counts.bufferCreations++;
     counts.bufferBytes += (descriptor as GPUBufferDescriptor).size;
@@ -112,6 +117,8 @@ export function installWebGpuCounters(): WebGpuCounter {
     const label = `${kernels.at(-1) ?? '-'}/${programLabel((program as { shaderKey?: string }).shaderKey)}`;
     counts.byProgram[label] = (counts.byProgram[label] ?? 0) + 1;
   });
+  const onRawDispatch = (name: string) => void (counts.byProgram[name] = (counts.byProgram[name] ?? 0) + 1);
+  rawDispatchListeners.add(onRawDispatch);
   wrap(backend, 'read', () => void counts.tfjsReads++);
   wrap(backend, 'readSync', () => void counts.tfjsReads++);
 
@@ -119,6 +126,7 @@ export function installWebGpuCounters(): WebGpuCounter {
     snapshot: () => ({ ...counts, byProgram: { ...counts.byProgram } }),
     reset: () => void (counts = emptyCounts()),
     uninstall: () => {
+      rawDispatchListeners.delete(onRawDispatch);
       for (const p of patches.reverse()) {
         if (p.had) (p.target as Record<string, unknown>)[p.key] = p.original;
         else delete (p.target as Record<string, unknown>)[p.key];
@@ -141,6 +149,7 @@ export function diffCounts(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
   return {
     dispatches: a.dispatches - b.dispatches,
     submits: a.submits - b.submits,
+    copies: a.copies - b.copies,
     bufferCreations: a.bufferCreations - b.bufferCreations,
     bufferBytes: a.bufferBytes - b.bufferBytes,
     mapReads: a.mapReads - b.mapReads,
@@ -149,12 +158,12 @@ export function diffCounts(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
   };
 }
 
-/** One line: `dispatches 412  submits 28  buffers 0 (0 B)  reads 1 (device 1)`. */
+/** One line: `dispatches 412  submits 28  copies 3  buffers 0 (0 B)  reads 1 (device 1)`. */
 export function formatCounts(c: WebGpuCounts, per = 1): string {
   const f = (n: number) => (Number.isInteger(n / per) ? String(n / per) : (n / per).toFixed(1));
   const bytes = c.bufferBytes / per;
   const b = bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
-  return `dispatches ${f(c.dispatches)}  submits ${f(c.submits)}  buffers ${f(c.bufferCreations)} (${b})  reads ${f(c.tfjsReads)} (device ${f(c.mapReads)})`;
+  return `dispatches ${f(c.dispatches)}  submits ${f(c.submits)}  copies ${f(c.copies)}  buffers ${f(c.bufferCreations)} (${b})  reads ${f(c.tfjsReads)} (device ${f(c.mapReads)})`;
 }
 
 /** The programs with the most dispatches, largest first. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { conv2dBias, matMulBias, relu } from '@dgm-ood/engine';
 import { Module } from '../module.js';
 import { Rng } from '../random.js';
 import type { FlowContext } from '../types.js';
@@ -208,14 +209,20 @@ export class ConvResidualNet extends Module {
         const centre = this.centreTapOnly ? tf.reshape(w, [hidden, hidden]) : tf.reshape(tf.slice(w, [1, 1, 0, 0], [1, 1, hidden, hidden]), [hidden, hidden]);
         return tf.reshape(tf.add(tf.matMul(tf.reshape(t, [b, hidden]), centre), bias), [b, 1, 1, hidden]);
       }
-      return tf.add(tf.conv2d(t as tf.Tensor4D, w as unknown as tf.Tensor4D, 1, 'same'), bias);
+      return conv2dBias(t as tf.Tensor4D, w as unknown as tf.Tensor4D, bias as unknown as tf.Tensor1D, 'same');
     };
     let h: tf.Tensor = this.project(x, [b, hh, ww], this.initialW, this.initialB, hidden);
     for (const blk of this.blocks) {
       masks?.push(tf.step(h));
-      let t = conv3x3(tf.relu(h), blk.w0, blk.b0);
-      masks?.push(tf.step(t));
-      t = tf.relu(t);
+      let t: tf.Tensor;
+      if (masks === undefined && !onePixel) {
+        // relu(conv + bias) in one op (one dispatch on webgpu).
+        t = conv2dBias(relu(h) as tf.Tensor4D, blk.w0 as unknown as tf.Tensor4D, blk.b0 as unknown as tf.Tensor1D, 'same', 'relu');
+      } else {
+        t = conv3x3(tf.relu(h), blk.w0, blk.b0);
+        masks?.push(tf.step(t));
+        t = tf.relu(t);
+      }
       if (training && this.dropout > 0) t = tf.dropout(t, this.dropout, undefined, ctx?.seeds?.next());
       t = conv3x3(t, blk.w1, blk.b1);
       h = tf.add(h, t);
@@ -226,7 +233,7 @@ export class ConvResidualNet extends Module {
   /** 1×1 convolution as a matMul over pixels. */
   private project(t: tf.Tensor, [b, hh, ww]: [number, number, number], w: tf.Tensor, bias: tf.Tensor, cout: number): tf.Tensor4D {
     const cin = t.shape[3]!;
-    return tf.reshape(tf.add(tf.matMul(tf.reshape(t, [b * hh * ww, cin]), tf.reshape(w, [cin, cout])), bias), [b, hh, ww, cout]);
+    return tf.reshape(matMulBias(tf.reshape(t, [b * hh * ww, cin]), tf.reshape(w, [cin, cout]), bias as tf.Tensor1D), [b, hh, ww, cout]);
   }
 }
 

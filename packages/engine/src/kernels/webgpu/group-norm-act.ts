@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs';
+import { bufferOf, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP } from './raw-dispatch.js';
+import { WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+
+/** Activation applied after the affine GroupNorm output, fused into the same kernels. */
+export type NormActivation = 'none' | 'silu';
+
+export interface GroupNormActShape {
+  groups: number;
+  eps: number;
+  activation: NormActivation;
+}
+
+const REDUCE_WGSL = `${WORKGROUP_SUM_WGSL}
+fn activate(z: f32, act: u32) -> f32 {
+  if (act == 1u) { return z / (1.0 + exp(-z)); }
+  return z;
+}
+// Element i of group g's values in sample base (NHWC: position i / k, channel g·k + i mod k).
+fn groupElement(base: u32, i: u32) -> u32 { return base + (i / u.k) * u.c + i % u.k; }
+fn activationSlope(z: f32, act: u32) -> f32 {
+  if (act == 1u) { let s = 1.0 / (1.0 + exp(-z)); return s * (1.0 + z * (1.0 - s)); }
+  return 1.0;
+}`;
+
+const UNIFORMS = 'struct U { batch: u32, hw: u32, c: u32, groups: u32, k: u32, act: u32, eps: f32, pad: f32 }';
+
+// One workgroup per (sample, group): two-pass mean and biased variance over H·W·(C/G) values, then the output.
+const FORWARD_WGSL = `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> gamma: array<f32>;
+@group(0) @binding(2) var<storage, read> beta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(5) var<uniform> u: U;
+${REDUCE_WGSL}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wg.x / u.groups;
+  let g = wg.x % u.groups;
+  let m = u.hw * u.k;
+  let base = b * u.hw * u.c + g * u.k;
+  var s = 0.0;
+  for (var i = lid; i < m; i += ${WORKGROUP}u) { s += x[groupElement(base, i)]; }
+  let mean = workgroupSum(s, lid) / f32(m);
+  var q = 0.0;
+  for (var i = lid; i < m; i += ${WORKGROUP}u) { let d = x[groupElement(base, i)] - mean; q += d * d; }
+  let rstd = inverseSqrt(workgroupSum(q, lid) / f32(m) + u.eps);
+  for (var i = lid; i < m; i += ${WORKGROUP}u) {
+    let idx = groupElement(base, i);
+    let ch = g * u.k + i % u.k;
+    y[idx] = activate((x[idx] - mean) * rstd * gamma[ch] + beta[ch], u.act);
+  }
+  if (lid == 0u) { stats[2u * wg.x] = mean; stats[2u * wg.x + 1u] = rstd; }
+}`;
+
+// dx, one workgroup per (sample, group): a = dy·act'(z), dx = r·(aγ − mean(aγ) − x̂·mean(aγ·x̂)).
+const BACKWARD_INPUT_WGSL = `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read> stats: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<uniform> u: U;
+${REDUCE_WGSL}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wg.x / u.groups;
+  let g = wg.x % u.groups;
+  let m = u.hw * u.k;
+  let base = b * u.hw * u.c + g * u.k;
+  let mean = stats[2u * wg.x];
+  let rstd = stats[2u * wg.x + 1u];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var i = lid; i < m; i += ${WORKGROUP}u) {
+    let idx = groupElement(base, i);
+    let ch = g * u.k + i % u.k;
+    let xh = (x[idx] - mean) * rstd;
+    let ag = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act) * gamma[ch];
+    s1 += ag;
+    s2 += ag * xh;
+  }
+  let mean1 = workgroupSum(s1, lid) / f32(m);
+  let mean2 = workgroupSum(s2, lid) / f32(m);
+  for (var i = lid; i < m; i += ${WORKGROUP}u) {
+    let idx = groupElement(base, i);
+    let ch = g * u.k + i % u.k;
+    let xh = (x[idx] - mean) * rstd;
+    let ag = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act) * gamma[ch];
+    dx[idx] = rstd * (ag - mean1 - xh * mean2);
+  }
+}`;
+
+// dγ and dβ, one workgroup per channel: sums over samples and positions of a·x̂ and a.
+const BACKWARD_AFFINE_WGSL = `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read> stats: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(7) var<uniform> u: U;
+${REDUCE_WGSL}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let ch = wg.x;
+  let g = ch / u.k;
+  let n = u.batch * u.hw;
+  var sx = 0.0;
+  var sa = 0.0;
+  for (var j = lid; j < n; j += ${WORKGROUP}u) {
+    let b = j / u.hw;
+    let idx = j * u.c + ch;
+    let w = b * u.groups + g;
+    let xh = (x[idx] - stats[2u * w]) * stats[2u * w + 1u];
+    let a = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act);
+    sx += a * xh;
+    sa += a;
+  }
+  let totalX = workgroupSum(sx, lid);
+  let totalA = workgroupSum(sa, lid);
+  if (lid == 0u) { dgamma[ch] = totalX; dbeta[ch] = totalA; }
+}`;
+
+function uniforms(shape: readonly number[], s: GroupNormActShape) {
+  const [b, h, w, c] = shape as [number, number, number, number];
+  return [
+    { type: 'uint32' as const, data: [b] },
+    { type: 'uint32' as const, data: [h * w] },
+    { type: 'uint32' as const, data: [c] },
+    { type: 'uint32' as const, data: [s.groups] },
+    { type: 'uint32' as const, data: [c / s.groups] },
+    { type: 'uint32' as const, data: [s.activation === 'silu' ? 1 : 0] },
+    { type: 'float32' as const, data: [s.eps] },
+    { type: 'float32' as const, data: [0] },
+  ];
+}
+
+function checkShapes(x: tf.Tensor, gamma: tf.Tensor, s: GroupNormActShape): void {
+  if (x.rank !== 4 || x.dtype !== 'float32') throw new Error(`GroupNorm kernel: expected a float32 NHWC tensor, got ${x.dtype} [${x.shape}]`);
+  const c = x.shape[3]!;
+  if (!Number.isInteger(s.groups) || s.groups < 1 || c % s.groups !== 0) throw new Error(`GroupNorm kernel: ${s.groups} groups do not divide ${c} channels`);
+  if (gamma.size !== c) throw new Error(`GroupNorm kernel: ${gamma.size} affine weights for ${c} channels`);
+}
+
+/** y = act(GroupNorm(x)·γ + β) on NHWC in one dispatch; `stats` [B·G·2] holds each group's mean and 1/σ. */
+export function groupNormActForward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, s: GroupNormActShape): { y: tf.Tensor4D; stats: tf.Tensor1D } {
+  checkShapes(x, gamma, s);
+  const backend = webGpuBackend();
+  const [b] = x.shape;
+  const y = newDeviceTensor(backend, [...x.shape]);
+  const stats = newDeviceTensor(backend, [b * s.groups * 2]);
+  recordDispatch(backend, {
+    name: 'DgmGroupNorm/forward',
+    pipeline: pipelineFor(backend, 'dgm-group-norm-forward', () => FORWARD_WGSL),
+    bindings: [{ buffer: bufferOf(backend, x) }, { buffer: bufferOf(backend, gamma) }, { buffer: bufferOf(backend, beta) }, { buffer: y.buffer }, { buffer: stats.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    workgroups: [b * s.groups],
+  });
+  return { y: y.tensor as tf.Tensor4D, stats: stats.tensor as tf.Tensor1D };
+}
+
+/** The gradients of groupNormActForward's y (cotangent dy) in two dispatches, from its input and `stats`. */
+export function groupNormActBackward(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  stats: tf.Tensor1D,
+  s: GroupNormActShape,
+): { dx: tf.Tensor4D; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
+  checkShapes(x, gamma, s);
+  const backend = webGpuBackend();
+  const [b, , , c] = x.shape;
+  const inputs = [dy, x, gamma, beta, stats].map((t) => ({ buffer: bufferOf(backend, t) }));
+  const dx = newDeviceTensor(backend, [...x.shape]);
+  const dgamma = newDeviceTensor(backend, [c]);
+  const dbeta = newDeviceTensor(backend, [c]);
+  recordDispatch(backend, {
+    name: 'DgmGroupNorm/backwardInput',
+    pipeline: pipelineFor(backend, 'dgm-group-norm-backward-input', () => BACKWARD_INPUT_WGSL),
+    bindings: [...inputs, { buffer: dx.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    workgroups: [b * s.groups],
+  });
+  recordDispatch(backend, {
+    name: 'DgmGroupNorm/backwardAffine',
+    pipeline: pipelineFor(backend, 'dgm-group-norm-backward-affine', () => BACKWARD_AFFINE_WGSL),
+    bindings: [...inputs, { buffer: dgamma.buffer }, { buffer: dbeta.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    workgroups: [c],
+  });
+  return { dx: dx.tensor as tf.Tensor4D, dgamma: dgamma.tensor as tf.Tensor1D, dbeta: dbeta.tensor as tf.Tensor1D };
+}

@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * What we use of tfjs-backend-webgpu 4.22's backend object beyond its public API. Our own kernels record into
+ * the backend's command encoder and compute pass, so they are ordered with tfjs's dispatches, batched into the
+ * same submits, and the tensors they touch are released only after the submit that uses them (as tfjs does
+ * for its own programs).
+ */
+export interface WebGpuBackendInternals {
+  device: GPUDevice;
+  queue: GPUQueue;
+  commandEncoder: GPUCommandEncoder | null;
+  computePassEncoder: GPUComputePassEncoder | null;
+  dispatchCountInPass: number;
+  commandQueueOwnedIds: WeakSet<object>;
+  tensorMap: { get(dataId: object): { resource: unknown; shape: number[]; dtype: string } | undefined };
+  uploadToGPU(dataId: object): void;
+  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  makeUniforms(uniforms: Array<{ type: 'float32' | 'int32' | 'uint32'; data: number[] }>): GPUBufferBinding;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+}
+
+/** The active backend's internals; throws unless webgpu is active. */
+export function webGpuBackend(): WebGpuBackendInternals {
+  if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu kernels: the active backend is ${tf.getBackend()}, not webgpu`);
+  return tf.backend() as unknown as WebGpuBackendInternals;
+}
+
+/** The GPU buffer holding a tensor (uploaded first if tfjs still keeps it on the host); the queue now owns it. */
+export function bufferOf(backend: WebGpuBackendInternals, t: tf.TensorInfo): GPUBuffer {
+  backend.uploadToGPU(t.dataId);
+  const resource = backend.tensorMap.get(t.dataId)?.resource;
+  if (!(resource instanceof GPUBuffer)) throw new Error('webgpu kernels: tensor is not backed by a GPU buffer (texture or disposed)');
+  backend.commandQueueOwnedIds.add(t.dataId);
+  return resource;
+}
+
+/** Listeners told of every dispatch we record (the profiling counters attribute them by name). */
+export const rawDispatchListeners = new Set<(name: string) => void>();
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** A compute pipeline for `wgsl` (entry point `main`, bind group 0 laid out by the shader), compiled once per device. */
+export function pipelineFor(backend: WebGpuBackendInternals, key: string, wgsl: () => string): GPUComputePipeline {
+  let cache = pipelines.get(backend.device);
+  if (cache === undefined) pipelines.set(backend.device, (cache = new Map()));
+  let pipeline = cache.get(key);
+  if (pipeline === undefined) {
+    const module = backend.device.createShaderModule({ code: wgsl(), label: key });
+    pipeline = backend.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+export interface RawDispatch {
+  /** For profiles: the kernel's name (`DgmAdamW/update`). */
+  name: string;
+  pipeline: GPUComputePipeline;
+  /** Bindings 0…n−1 in order: storage buffers (whole, or a range) then the uniform block if the shader has one. */
+  bindings: GPUBufferBinding[];
+  workgroups: [number, number?, number?];
+}
+
+/** Records one dispatch into tfjs's current compute pass, submitting when tfjs's batch size is reached (as tfjs does). */
+export function recordDispatch(backend: WebGpuBackendInternals, d: RawDispatch): void {
+  const bindGroup = backend.device.createBindGroup({
+    layout: d.pipeline.getBindGroupLayout(0),
+    entries: d.bindings.map((resource, binding) => ({ binding, resource })),
+  });
+  backend.ensureCommandEncoderReady();
+  if (backend.computePassEncoder === null) backend.computePassEncoder = backend.commandEncoder!.beginComputePass({});
+  const pass = backend.computePassEncoder;
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
+  for (const listener of rawDispatchListeners) listener(d.name);
+  backend.dispatchCountInPass++;
+  if ((tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') as number) <= backend.dispatchCountInPass) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+}
+
+/** Records a buffer-to-buffer copy (no dispatch) in order with the dispatches around it. */
+export function recordCopy(backend: WebGpuBackendInternals, src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  if (bytes === 0) return;
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.commandEncoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+}
+
+/** Records zero-filling of a buffer range (no dispatch). */
+export function recordClear(backend: WebGpuBackendInternals, buffer: GPUBuffer, offset: number, bytes: number): void {
+  if (bytes === 0) return;
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.commandEncoder!.clearBuffer(buffer, offset, bytes);
+}
+
+/** A new float32 tensor of `shape` backed by a (pooled) GPU buffer, and that buffer (a kernel's output). */
+export function newDeviceTensorInfo(backend: WebGpuBackendInternals, shape: number[]): { info: tf.TensorInfo; buffer: GPUBuffer } {
+  const info = backend.makeTensorInfo(shape, 'float32');
+  return { info, buffer: bufferOf(backend, info) };
+}
+
+/** As newDeviceTensorInfo, as a tracked tensor (outside kernels). */
+export function newDeviceTensor(backend: WebGpuBackendInternals, shape: number[]): { tensor: tf.Tensor; buffer: GPUBuffer } {
+  const { info, buffer } = newDeviceTensorInfo(backend, shape);
+  return { tensor: tf.engine().makeTensorFromTensorInfo(info, tf.backend()), buffer };
+}
+
+/** Workgroup size of our kernels: the compatibility feature level allows at most 128 invocations. */
+export const WORKGROUP = 128;

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
+import { openCountedSoftwareWebGpu } from '../profiling/counted-software-webgpu.js';
+import { installWebGpuCounters } from '../profiling/webgpu-counters.js';
+import { affineCouplingForward } from './affine-coupling.js';
+import { relu, standardNormalLogProb } from './elementwise.js';
+import { groupNorm } from './group-norm.js';
+
+// The gradient-check suite proves these ops right on webgpu; this proves it was our kernels that ran there (and
+// that switching them off gives stock tfjs-webgpu).
+beforeAll(async () => {
+  (await openCountedSoftwareWebGpu()).uninstall();
+});
+afterEach(() => tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true));
+
+const draw = (shape: number[], seed: number) => tf.tidy(() => tf.sin(tf.add(tf.mul(tf.range(0, shape.reduce((a, b) => a * b, 1)), 1.7), seed)).reshape(shape));
+
+/** Our kernels' dispatches (by name) in the forward and backward pass of Σ f(inputs)·r. */
+async function ownDispatches(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Record<string, number>> {
+  const counter = installWebGpuCounters();
+  try {
+    const grads = tf.grads((...xs: tf.Tensor[]) => {
+      const y = f(...xs);
+      return tf.sum(tf.mul(y, draw(y.shape, 9)));
+    })(inputs);
+    await Promise.all(grads.map((g) => g.data()));
+    tf.dispose(grads);
+    return Object.fromEntries(Object.entries(counter.snapshot().byProgram).filter(([k]) => k.includes('Dgm') || k.includes('dgm')));
+  } finally {
+    counter.uninstall();
+  }
+}
+
+it('GroupNorm + SiLU: one dispatch forward, two backward', async () => {
+  const [x, g, b] = [draw([2, 4, 4, 8], 1), tf.ones([8]), tf.zeros([8])];
+  const op = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => groupNorm(xx as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, { groups: 4, eps: 1e-5, activation: 'silu' });
+  expect(await ownDispatches(op, [x, g, b])).toEqual({ 'DgmGroupNorm/forward': 1, 'DgmGroupNorm/backwardInput': 1, 'DgmGroupNorm/backwardAffine': 1 });
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  expect(await ownDispatches(op, [x, g, b])).toEqual({});
+  tf.dispose([x, g, b]);
+});
+
+it('affine coupling: one dispatch forward, one backward', async () => {
+  const [x, s, r] = [draw([2, 3, 3, 2], 1), draw([2, 3, 3, 2], 2), draw([2, 3, 3, 2], 3)];
+  const op = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => {
+    const { y, logabsdet } = affineCouplingForward(a, bb, c);
+    return tf.add(tf.sum(y), tf.sum(logabsdet));
+  };
+  expect(await ownDispatches(op, [x, s, r])).toEqual({ 'DgmAffineCoupling/forward': 1, 'DgmAffineCoupling/backward': 1 });
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  expect(await ownDispatches(op, [x, s, r])).toEqual({});
+  tf.dispose([x, s, r]);
+});
+
+it('standard normal log-density and relu: one dispatch each way; bias gradients: one column sum', async () => {
+  const z = draw([3, 40], 1);
+  expect(await ownDispatches((a) => standardNormalLogProb(relu(a)), [z])).toEqual({
+    'DgmNormalLogProb/forward': 1,
+    'DgmNormalLogProb/backward': 1,
+    'DgmRelu/backward': 1,
+  });
+  const x = draw([4, 5, 5, 3], 2);
+  const bias = draw([3], 3);
+  expect(await ownDispatches((a, b) => tf.add(a, b), [x, bias])).toEqual({ 'Sum/dgmColumnSum': 1 });
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  expect(await ownDispatches((a) => standardNormalLogProb(relu(a)), [z])).toEqual({});
+  expect(await ownDispatches((a, b) => tf.add(a, b), [x, bias])).toEqual({});
+  tf.dispose([z, x, bias]);
+});
