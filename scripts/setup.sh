@@ -71,6 +71,17 @@ ensure_software_gpu() {
   install_debian_packages "the software WebGPU tests" "${missing[@]}"
 }
 
+# The PyTorch reference of the benchmarks (never a runtime or test dependency): Debian's python3-torch, with a
+# multithreaded OpenBLAS (with the default reference BLAS PyTorch is ~20x slower and every ratio looks falsely good).
+# Not part of setup_all: (source scripts/setup.sh; ensure_bench_reference) before pnpm bench:engine & co.
+ensure_bench_reference() {
+  local missing=() pkg
+  for pkg in python3-torch libopenblas0-pthread; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  install_debian_packages "the benchmarks' PyTorch reference" "${missing[@]}"
+}
+
 install_dependencies() {
   say "pnpm install --frozen-lockfile"
   # The optional native TensorFlow bindings try to download libtensorflow; offline that fails and pnpm

@@ -83,6 +83,8 @@ export const envSchema = z.object({
   DGM_OOD_RATE_LIMIT_WINDOW_MS: integer(1000, 86_400_000).default(60_000),
   /** Worker: how often it refreshes its heartbeat row; coordinator: a worker unseen for 3 intervals is gone. */
   DGM_OOD_WORKER_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
+  /** Engine: the engine's own WebGPU kernels on the webgpu backend (`off`: stock tfjs-webgpu, e.g. to compare). */
+  DGM_OOD_OWN_WEBGPU_KERNELS: z.enum(['on', 'off']).default('on'),
   /** Worker: the device class it advertises, overriding the one its backend gives (gpu, cpu). */
   DGM_OOD_WORKER_DEVICE: z.enum(['gpu', 'cpu']).optional(),
   /** Worker: the memory it advertises in GiB (device memory for gpu, host memory for cpu), overriding what it detects. */

@@ -5,6 +5,7 @@ import { loadSetting } from '@dgm-ood/config/env';
 import { parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { BackendLoaderOptions } from './backends/loader-options.js';
 import { EngineError } from './errors.js';
+import { OWN_WEBGPU_KERNELS_FLAG } from './kernels/webgpu/own-kernels-flag.js';
 import { stderrLogger, type EngineLogger } from './logger.js';
 import { activateBackend, type BackendSelection, type SkippedBackend } from './select-backend.js';
 
@@ -16,6 +17,8 @@ export interface InitEngineOptions extends BackendLoaderOptions {
   backend?: string;
   /** Where the choice is logged (one info line with the reason and the skipped backends). Default: stderr. */
   logger?: EngineLogger;
+  /** The engine's own WebGPU kernels on webgpu (default: DGM_OOD_OWN_WEBGPU_KERNELS, else on). */
+  ownWebGpuKernels?: boolean;
 }
 
 export interface Engine {
@@ -57,6 +60,7 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
     );
   }
   tf.enableProdMode();
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, options.ownWebGpuKernels ?? loadSetting('DGM_OOD_OWN_WEBGPU_KERNELS') === 'on');
   // Services get the multi-threaded wasm kernels by default (PyTorch, the reference, uses the cores
   // too); DGM_OOD_WASM_THREADS=1 turns them off where several workers share a machine.
   const threads = options.wasm?.threads ?? loadSetting('DGM_OOD_WASM_THREADS') ?? Math.min(2, availableParallelism());

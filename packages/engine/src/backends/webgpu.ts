@@ -3,6 +3,8 @@ import { firstLine } from '../errors.js';
 import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
 import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
 import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
+import { registerTiledConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-tiled.js';
+import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
 import { importOptional, setTfBackend } from './activate.js';
 import type { WebGpuOptions } from './loader-options.js';
 
@@ -100,6 +102,8 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   }
   registerWebGpuAddN();
   registerWebGpuLeadingAxesSum();
+  registerTiledConv2dBackpropFilter();
+  registerTiledConv2dBackpropInput();
   // tfjs submits the command buffer every 15 dispatches by default; a training step is hundreds to thousands
   // (bench:gpu-dispatches). Fewer, larger submits give the same results; 64 still hands the device work while
   // the host encodes the rest of the step.

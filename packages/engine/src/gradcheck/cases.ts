@@ -61,6 +61,9 @@ export const STANDARD_CASES: GradCheckCase[] = [
   { name: 'conv2d 3x3 same s2', inputs: [f([2, 7, 7, 3]), f([3, 3, 3, 5])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'same') },
   { name: 'conv2d 3x3 valid s2 (unread rows)', inputs: [f([1, 8, 8, 2]), f([3, 3, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'valid') },
   { name: 'conv2d 4x4 valid s3', inputs: [f([1, 10, 9, 2]), f([4, 4, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 3, 'valid') },
+  // Wider: several 32 × 32 tiles of the filter gradient and of the input gradient on webgpu (our tiled kernels).
+  { name: 'conv2d 3x3 same, 8→40 channels', inputs: [f([2, 6, 5, 8]), f([3, 3, 8, 40], [-0.3, 0.3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
+  { name: 'conv2d 3x3 same s2, 36→5 channels', inputs: [f([1, 7, 8, 36], [-0.5, 0.5]), f([3, 3, 36, 5], [-0.3, 0.3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'same') },
   { name: 'conv2d 3x3 explicit pad', inputs: [f([2, 5, 5, 3]), f([3, 3, 3, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, [[0, 0], [2, 0], [1, 1], [0, 0]]) },
   { name: 'conv2d 3x3 on 1x1 map', inputs: [f([3, 1, 1, 4]), f([3, 3, 4, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
   {

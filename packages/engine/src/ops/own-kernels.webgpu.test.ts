@@ -53,6 +53,23 @@ it('affine coupling: one dispatch forward, one backward', async () => {
   tf.dispose([x, s, r]);
 });
 
+it("conv2d's filter gradient is our tiled kernel (its input gradient tfjs's tiled one)", async () => {
+  const [x, w] = [draw([2, 6, 6, 8], 1), draw([3, 3, 8, 40], 2)];
+  const op = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
+  expect(await ownDispatches(op, [x, w])).toEqual({ 'Conv2DBackpropFilter/dgmTiled': 1 });
+  const counter = installWebGpuCounters();
+  try {
+    const [dx] = tf.grads(op)([x, w]);
+    await dx!.data();
+    expect(Object.keys(counter.snapshot().byProgram)).toContain('Conv2DBackpropInput/conv2DDerInputMM');
+  } finally {
+    counter.uninstall();
+  }
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  expect(await ownDispatches(op, [x, w])).toEqual({});
+  tf.dispose([x, w]);
+});
+
 it('standard normal log-density and relu: one dispatch each way; bias gradients: one column sum', async () => {
   const z = draw([3, 40], 1);
   expect(await ownDispatches((a) => standardNormalLogProb(relu(a)), [z])).toEqual({

@@ -162,7 +162,7 @@ export function diffCounts(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
 export function formatCounts(c: WebGpuCounts, per = 1): string {
   const f = (n: number) => (Number.isInteger(n / per) ? String(n / per) : (n / per).toFixed(1));
   const bytes = c.bufferBytes / per;
-  const b = bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+  const b = bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${Math.round(bytes)} B`;
   return `dispatches ${f(c.dispatches)}  submits ${f(c.submits)}  copies ${f(c.copies)}  buffers ${f(c.bufferCreations)} (${b})  reads ${f(c.tfjsReads)} (device ${f(c.mapReads)})`;
 }
 

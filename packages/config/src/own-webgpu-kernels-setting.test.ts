@@ -1,0 +1,10 @@
+import { expect, test } from 'vitest';
+import { loadSetting } from './env.js';
+
+const read = (env: Record<string, string>) => loadSetting('DGM_OOD_OWN_WEBGPU_KERNELS', { env, envFile: false });
+
+test('DGM_OOD_OWN_WEBGPU_KERNELS: on by default, on|off, else an error naming it', () => {
+  expect(read({})).toBe('on');
+  expect(read({ DGM_OOD_OWN_WEBGPU_KERNELS: 'off' })).toBe('off');
+  expect(() => read({ DGM_OOD_OWN_WEBGPU_KERNELS: 'false' })).toThrow(/DGM_OOD_OWN_WEBGPU_KERNELS: .*"false"/);
+});
