@@ -99,7 +99,7 @@ async function gradCheckAndBench(args: Args, result: Record<string, unknown>, sa
   let torch: TorchServer | undefined;
   if (args.torch) {
     try {
-      torch = await TorchServer.start(args.python, args.torchScript, { threads: 2, device: 'cuda' });
+      torch = await TorchServer.start(args.python, args.torchScript, { threads: 2, device: args.software ? 'cpu' : 'cuda' });
       console.log(`PyTorch ${torch.header.torch} on ${torch.header.gpu ?? torch.header.device}`);
       result.torch = torch.header;
     } catch (error) {
