@@ -50,6 +50,10 @@ async function reconcileOnce(pool: pg.Pool, queues: Queues, options: ReconcileOp
     const queue = queueFor(queues, kind, requirementClass);
     const state = await queue.getJobState(row.id as string);
     if (LIVE_STATES.has(state)) continue;
+    // Postgres again, after Redis: a worker may have taken, run and finished the job since the query above (its queue
+    // entry then gone), and enqueueing it again would run it twice. Still queued with the same attempts: untouched.
+    const now = await pool.query(`SELECT state, attempts FROM jobs WHERE id = $1`, [row.id]);
+    if (now.rows[0]?.state !== 'queued' || now.rows[0].attempts !== row.attempts) continue;
     // A finished entry, or a hash that outlived its list entry ('unknown'): removed, or adding the same id is a no-op.
     await (await queue.getJob(row.id as string))?.remove().catch(() => {});
     missing.push({
