@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { firstLine } from '../errors.js';
 import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
 import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
+import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
 import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
 import { registerTiledConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-tiled.js';
 import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
@@ -109,5 +110,7 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   // the host encodes the rest of the step.
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH_SIZE);
   await setTfBackend('webgpu');
-  return `WebGPU adapter ${verdict.label}${verdict.software ? ' (software renderer, allowed by option)' : ''}`;
+  // The worker's `tfjs backend selected` line carries this reason: it says which kernels a GPU worker runs.
+  const kernels = tf.env().getBool(OWN_WEBGPU_KERNELS_FLAG) ? "the engine's own WebGPU kernels on" : "the engine's own WebGPU kernels off (stock tfjs-webgpu)";
+  return `WebGPU adapter ${verdict.label}${verdict.software ? ' (software renderer, allowed by option)' : ''}; ${kernels}`;
 }

@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
-import { openCountedSoftwareWebGpu } from '../profiling/counted-software-webgpu.js';
 import { installWebGpuCounters } from '../profiling/webgpu-counters.js';
+import { activateSoftwareWebGpu } from '../testing/software-webgpu.js';
 import { affineCouplingForward } from './affine-coupling.js';
 import { relu, standardNormalLogProb } from './elementwise.js';
 import { groupNorm } from './group-norm.js';
 
 // The gradient-check suite proves these ops right on webgpu; this proves it was our kernels that ran there (and
 // that switching them off gives stock tfjs-webgpu).
+let reason = '';
 beforeAll(async () => {
-  (await openCountedSoftwareWebGpu()).uninstall();
+  tf.enableProdMode();
+  reason = (await activateSoftwareWebGpu()).reason;
+});
+
+it("the backend's reason (the worker's `tfjs backend selected` line) says the engine's kernels are on", () => {
+  expect(reason).toMatch(/the engine's own WebGPU kernels on$/);
 });
 afterEach(() => tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true));
 
