@@ -62,11 +62,12 @@ export { installWebGpuCounters, diffCounts, formatCounts, topPrograms, programLa
 export type { WebGpuCounter, WebGpuCounts } from './profiling/webgpu-counters.js';
 
 // Our own WebGPU kernels (fused optimizer; see docs/tfjs-notes.md §6).
-export { FusedAdamW, fusedOptimizerAvailable } from './kernels/webgpu/fused-adamw.js';
+export { FusedAdamW } from './kernels/webgpu/fused-adamw.js';
 export type { AdamWStepSettings } from './kernels/webgpu/fused-adamw.js';
 export { OWN_WEBGPU_KERNELS_FLAG, ownWebGpuKernelsActive } from './kernels/webgpu/own-kernels-flag.js';
 export { groupNorm } from './ops/group-norm.js';
 export { silu } from './ops/silu.js';
+export type { CustomGradFunc } from './ops/custom-grad.js';
 export { sigmoid } from './ops/sigmoid.js';
 export type { GroupNormOptions, NormActivation } from './ops/group-norm.js';
 export { affineCouplingForward } from './ops/affine-coupling.js';

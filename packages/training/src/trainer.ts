@@ -143,13 +143,6 @@ export function trainerState(checkpoint: LoadedCheckpoint): TrainerCheckpointSta
   return t && typeof t === 'object' && !Array.isArray(t) ? (t as unknown as TrainerCheckpointState) : null;
 }
 
-/**
- * Train any model family by minimising its objective: AdamW, ExponentialLR per epoch, global-norm clipping,
- * optional EMA, validation loss each epoch, `best_valid` on improvement, `latest` every epoch (and every N
- * steps), early stopping with patience (then the best weights are reloaded), exact resume from `latest`.
- * A non-finite loss or gradient norm throws a deterministic TrainingError (TRAINING_NONFINITE_LOSS /
- * TRAINING_NONFINITE_GRADIENT) with the epoch, the step, the batch index and the last finite loss.
- */
 /** A training step on its way: its loss and gradient norm still on the device (a [2] tensor), or read. */
 interface LaunchedStep {
   epoch: number;
@@ -162,6 +155,13 @@ interface LaunchedStep {
   values: tf.Tensor | [number, number];
 }
 
+/**
+ * Train any model family by minimising its objective: AdamW, ExponentialLR per epoch, global-norm clipping,
+ * optional EMA, validation loss each epoch, `best_valid` on improvement, `latest` every epoch (and every N
+ * steps), early stopping with patience (then the best weights are reloaded), exact resume from `latest`.
+ * A non-finite loss or gradient norm throws a deterministic TrainingError (TRAINING_NONFINITE_LOSS /
+ * TRAINING_NONFINITE_GRADIENT) with the epoch, the step, the batch index and the last finite loss.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, objective, maxEpochs } = opts;
   const ckptDir = `${opts.workdir}/checkpoints`;

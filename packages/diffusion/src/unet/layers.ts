@@ -9,8 +9,7 @@ export function torchDefaultInit(rng: Rng, shape: number[], fanIn: number): tf.T
   return tf.tensor(rng.fillUniform(new Float32Array(size), -bound, bound), shape);
 }
 
-/** tf.customGrad's argument type (its own typing does not admit the trailing `save` parameter). */
-export type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+export type { CustomGradFunc } from '@dgm-ood/engine';
 
 /** SiLU (x·σ(x), the engine's, differentiable twice); after a GroupNorm it is fused into the norm (GroupNorm.applySilu). */
 export { silu } from '@dgm-ood/engine';

@@ -6,6 +6,7 @@ import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
 import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
 import { registerTiledConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-tiled.js';
 import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
+import { registerAffineCouplingKernels } from '../kernels/webgpu/affine-coupling.js';
 import { importOptional, setTfBackend } from './activate.js';
 import type { WebGpuOptions } from './loader-options.js';
 
@@ -105,6 +106,7 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   registerWebGpuLeadingAxesSum();
   registerTiledConv2dBackpropFilter();
   registerTiledConv2dBackpropInput();
+  registerAffineCouplingKernels();
   // tfjs submits the command buffer every 15 dispatches by default; a training step is hundreds to thousands
   // (bench:gpu-dispatches). Fewer, larger submits give the same results; 64 still hands the device work while
   // the host encodes the rest of the step.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { AFFINE_COUPLING, AFFINE_COUPLING_GRAD, registerAffineCouplingKernels } from '../kernels/webgpu/affine-coupling.js';
+import { AFFINE_COUPLING, AFFINE_COUPLING_GRAD } from '../kernels/webgpu/affine-coupling.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 import { outerTapeRecording } from './elementwise.js';
 import { sigmoid } from './sigmoid.js';
@@ -13,11 +13,8 @@ function perSampleSum(t: tf.Tensor): tf.Tensor1D {
   return (axes.length === 0 ? t : tf.sum(t, axes)) as tf.Tensor1D;
 }
 
-let gradientRegistered = false;
-
-function registerGradient(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
+// Backend-independent, so registered once with the module; the kernels themselves are webgpu's (activateWebGpu).
+if (tf.getGradient(AFFINE_COUPLING) === undefined) {
   tf.registerGradient({
     kernelName: AFFINE_COUPLING,
     inputsToSave: ['x', 'shift', 'raw'],
@@ -50,8 +47,6 @@ function registerGradient(): void {
 export function affineCouplingForward(x: tf.Tensor, shift: tf.Tensor, raw: tf.Tensor): { y: tf.Tensor; logabsdet: tf.Tensor1D } {
   const same = (t: tf.Tensor) => t.shape.length === x.shape.length && t.shape.every((d, i) => d === x.shape[i]);
   if (ownWebGpuKernelsActive() && x.dtype === 'float32' && x.rank >= 1 && same(shift) && same(raw)) {
-    registerAffineCouplingKernels();
-    registerGradient();
     const [y, logabsdet] = tf.engine().runKernel(AFFINE_COUPLING, { x, shift, raw } as unknown as tf.NamedTensorMap) as tf.Tensor[];
     return { y: y!, logabsdet: logabsdet as tf.Tensor1D };
   }

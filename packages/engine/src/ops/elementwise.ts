@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CustomGradFunc } from './custom-grad.js';
 import { reluGrad, standardNormalLogProbGradKernel, standardNormalLogProbKernel } from '../kernels/webgpu/elementwise-grads.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
 /** Whether a gradient being computed now is itself recorded by an enclosing tape (second order). */
 export function outerTapeRecording(): boolean {

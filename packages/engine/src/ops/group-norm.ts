@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CustomGradFunc } from './custom-grad.js';
 import { groupNormActBackward, groupNormActForward, type NormActivation } from '../kernels/webgpu/group-norm-act.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 import { outerTapeRecording } from './elementwise.js';
@@ -14,7 +15,6 @@ export interface GroupNormOptions {
 }
 
 type GroupNormFn = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
 
 /** [C, G] indicator of the channels' groups (channel c is in group ⌊c/K⌋): group sums and per-channel broadcasts as tiny products. */

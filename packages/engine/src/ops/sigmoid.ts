@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CustomGradFunc } from './custom-grad.js';
 
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
 /**
  * σ(x) with its gradient dy·σ(x)·(1 − σ(x)) recomputed from the saved input. Same values and first-order gradient as

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CustomGradFunc } from './custom-grad.js';
 
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
 /**
  * SiLU, x·σ(x), with its gradient written from the saved input: dy·σ(x)·(1 + x·(1 − σ(x))). tfjs's own autodiff of
  * x·σ(x) is right at first order but wrong at second order (its Sigmoid gradient uses the saved output, whose
  * dependence on x an enclosing tape loses: a Hessian-vector product through it misses terms, checked against
- * finite differences in silu.test.ts); recomputing σ(x) from x keeps the gradient itself differentiable.
+ * finite differences in second-order.test.ts); recomputing σ(x) from x keeps the gradient itself differentiable.
  */
 export const silu = tf.customGrad(((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
   save([x]);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FusedAdamW, fusedOptimizerAvailable } from '@dgm-ood/engine';
+import { FusedAdamW, ownWebGpuKernelsActive } from '@dgm-ood/engine';
 import { clipGradNorm } from './clip-grad-norm.js';
 
 export interface AdamWConfig {
@@ -29,8 +29,8 @@ export interface AdamWState {
  * torch does for a parameter that is in the graph with a zero gradient.
  *
  * On webgpu (the backend active when the optimizer is made) the update runs as the engine's fused kernel: two
- * dispatches for all parameters instead of ≈ 18 per parameter tensor, with the clipping folded in
- * (clipAndApply) and a non-finite gradient norm leaving parameters and moments untouched on the device.
+ * dispatches for all parameters instead of ≈ 16 per parameter tensor, with the clipping folded in
+ * (clipApplyAndReport) and a non-finite gradient norm leaving parameters and moments untouched on the device.
  */
 export class AdamW {
   readonly config: AdamWConfig;
@@ -49,7 +49,7 @@ export class AdamW {
       if (names.has(name)) throw new Error(`AdamW: duplicate parameter name ${name}`);
       names.add(name);
     }
-    this.fused = fusedOptimizerAvailable() ? new FusedAdamW(params.map(([, p]) => p)) : null;
+    this.fused = ownWebGpuKernelsActive() ? new FusedAdamW(params.map(([, p]) => p)) : null;
     if (this.fused !== null) return;
     for (const [name, p] of params) {
       // tf.variable shares the initial tensor's storage; dispose the wrapper so only the variable remains.
@@ -77,38 +77,24 @@ export class AdamW {
   }
 
   /**
-   * Global-norm clipping (torch's clip_grad_norm_, maxNorm null: none) and one update; returns the norm before
-   * clipping as a scalar tensor (the caller disposes it; `grads` stay the caller's). Fused on webgpu: nothing is
-   * read back, and a non-finite norm skips the update. Elsewhere: clipGradNorm then apply, unguarded: check the
-   * norm before calling, or use clipGradNorm and apply yourself.
+   * Global-norm clipping (torch's clip_grad_norm_, maxNorm null: none) and one update; returns [loss, norm before
+   * clipping] as one [2] tensor for a single host read (the caller disposes it; `grads` and `loss` stay the
+   * caller's). Fused on webgpu: nothing is read back, the loss is copied beside the norm (no extra dispatch), and a
+   * non-finite norm skips the update. Elsewhere: clipGradNorm then apply, unguarded: check the norm before calling,
+   * or use clipGradNorm and apply yourself.
    */
-  clipAndApply(grads: Map<string, tf.Tensor>, lr: number, maxNorm: number | null): tf.Scalar {
-    if (this.fused !== null) return this.fusedStep(grads, lr, maxNorm);
+  clipApplyAndReport(grads: Map<string, tf.Tensor>, lr: number, maxNorm: number | null, loss: tf.Scalar): tf.Tensor1D {
+    if (this.fused !== null) {
+      this.stepCount += 1;
+      return this.fused.stepReporting(this.fusedGrads(grads), this.fusedSettings(lr, maxNorm), loss);
+    }
     // Clones (sharing storage): clipGradNorm consumes what it is given, the caller keeps `grads`.
     const clipped = clipGradNorm(new Map([...grads].map(([name, g]) => [name, g.clone()] as const)), maxNorm);
     this.apply(clipped.grads, lr);
     for (const g of clipped.grads.values()) g.dispose();
-    return clipped.totalNorm;
-  }
-
-  /**
-   * clipAndApply, returning [loss, gradient norm] as one [2] tensor for a single host read (fused: the loss is
-   * copied beside the norm, no extra dispatch).
-   */
-  clipApplyAndReport(grads: Map<string, tf.Tensor>, lr: number, maxNorm: number | null, loss: tf.Scalar): tf.Tensor1D {
-    if (this.fused === null) {
-      const norm = this.clipAndApply(grads, lr, maxNorm);
-      const both = tf.stack([loss, norm]) as tf.Tensor1D;
-      norm.dispose();
-      return both;
-    }
-    this.stepCount += 1;
-    return this.fused.stepReporting(this.fusedGrads(grads), this.fusedSettings(lr, maxNorm), loss);
-  }
-
-  private fusedStep(grads: Map<string, tf.Tensor>, lr: number, maxNorm: number | null): tf.Scalar {
-    this.stepCount += 1;
-    return this.fused!.step(this.fusedGrads(grads), this.fusedSettings(lr, maxNorm));
+    const both = tf.stack([loss, clipped.totalNorm]) as tf.Tensor1D;
+    clipped.totalNorm.dispose();
+    return both;
   }
 
   private fusedGrads(grads: Map<string, tf.Tensor>): Array<tf.Tensor | undefined> {
@@ -122,11 +108,11 @@ export class AdamW {
 
   /** One update with the given gradients (by parameter name) at learning rate `lr`. */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
+    this.stepCount += 1;
     if (this.fused !== null) {
-      this.fusedStep(grads, lr, null).dispose();
+      this.fused.step(this.fusedGrads(grads), this.fusedSettings(lr, null)).dispose();
       return;
     }
-    this.stepCount += 1;
     const { beta1, beta2, eps, weightDecay } = this.config;
     const t = this.stepCount;
     const stepSize = lr / (1 - beta1 ** t);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { elementwiseGrid } from './elementwise-grads.js';
-import { bufferOf, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { FLAT_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
 /** Kernel names: forward [x, shift, raw] → [y, logabsdet]; its gradient's kernel [dy, dlogabsdet, x, raw] → [dx, draw]. */

@@ -1,13 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, newDeviceTensor, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { bufferOf, elementwiseGrid, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP } from './raw-dispatch.js';
 import { FLAT_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
-
-/** Elementwise dispatch grid: (x, y) workgroups within the per-dimension limit; the shader flattens it. */
-export function elementwiseGrid(backend: WebGpuBackendInternals, invocations: number): [number, number] {
-  const groups = Math.max(1, Math.ceil(invocations / WORKGROUP));
-  const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
-}
 
 const RELU_GRAD_WGSL = `
 struct U { total: u32 }
@@ -25,7 +18,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 /** dy·[x > 0] in one dispatch (tfjs: a Step and a Mul). */
 export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const backend = tf.backend() as unknown as WebGpuBackendInternals;
+  const backend = webGpuBackend();
   const out = newDeviceTensor(backend, [...x.shape]);
   recordDispatch(backend, {
     name: 'DgmRelu/backward',
@@ -54,7 +47,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
 /** Per-sample standard normal log-density of z [B, …] in one dispatch. */
 export function standardNormalLogProbKernel(z: tf.Tensor): tf.Tensor1D {
-  const backend = tf.backend() as unknown as WebGpuBackendInternals;
+  const backend = webGpuBackend();
   const batch = z.shape[0]!;
   const perSample = z.size / batch;
   const out = newDeviceTensor(backend, [batch]);
@@ -83,7 +76,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 /** Its gradient: dz = −dy_b·z, one dispatch. */
 export function standardNormalLogProbGradKernel(dy: tf.Tensor1D, z: tf.Tensor): tf.Tensor {
-  const backend = tf.backend() as unknown as WebGpuBackendInternals;
+  const backend = webGpuBackend();
   const out = newDeviceTensor(backend, [...z.shape]);
   recordDispatch(backend, {
     name: 'DgmNormalLogProb/backward',

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
 import { bufferOf, newDeviceTensor, pipelineFor, recordClear, recordCopy, recordDispatch, webGpuBackend, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
@@ -38,7 +37,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 // that makes every later step a no-op too: a trainer that reads the norm a step late finds the parameters
 // exactly as they were before the failing step.
 const UPDATE_WGSL = `
-struct U { n: u32, parts: u32, groups: u32, clip: u32, maxNorm: f32, decay: f32, beta1: f32, beta2: f32, eps: f32, stepSize: f32, bc2Sqrt: f32, normAt: u32 }
+struct U { n: u32, groups: u32, clip: u32, maxNorm: f32, decay: f32, beta1: f32, beta2: f32, eps: f32, stepSize: f32, bc2Sqrt: f32, normAt: u32 }
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
@@ -50,7 +49,7 @@ ${WORKGROUP_SUM_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = lid; i < u.parts; i += ${WORKGROUP}u) { s += partials[i]; }
+  for (var i = lid; i < u.groups; i += ${WORKGROUP}u) { s += partials[i]; }
   let norm = sqrt(workgroupSum(s, lid));
   if (wg.x == 0u && lid == 0u) { normOut[u.normAt] = norm; }
   if ((bitcast<u32>(norm) & 0x7f800000u) == 0x7f800000u) {
@@ -74,7 +73,7 @@ const groupsFor = (n: number) => Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n 
 
 /**
  * AdamW with global-norm clipping for a whole parameter list in two dispatches per step on webgpu, where the
- * elementwise version costs ≈ 18 per parameter tensor. Parameters and gradients are gathered by buffer copies
+ * elementwise version costs ≈ 16 per parameter tensor. Parameters and gradients are gathered by buffer copies
  * (not dispatches) into one flat vector, the moments live flat on the device, and the updated values are
  * copied into fresh buffers that the variables are assigned (nothing that shares a variable's old buffer sees
  * it change). Same arithmetic as the elementwise AdamW, up to float rounding order.
@@ -175,7 +174,6 @@ export class FusedAdamW {
         backend.makeUniforms([
           { type: 'uint32', data: [n] },
           { type: 'uint32', data: [groups] },
-          { type: 'uint32', data: [groups] },
           { type: 'uint32', data: [clip ? 1 : 0] },
           { type: 'float32', data: [clip ? s.maxGradNorm! : 0] },
           { type: 'float32', data: [1 - s.lr * s.weightDecay] },
@@ -217,7 +215,3 @@ export class FusedAdamW {
   }
 }
 
-/** Whether the fused optimizer runs now: the webgpu backend is active and our own kernels are on. */
-export function fusedOptimizerAvailable(): boolean {
-  return ownWebGpuKernelsActive();
-}

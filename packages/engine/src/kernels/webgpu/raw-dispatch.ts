@@ -114,3 +114,10 @@ export function newDeviceTensor(backend: WebGpuBackendInternals, shape: number[]
 
 /** Workgroup size of our kernels: the compatibility feature level allows at most 128 invocations. */
 export const WORKGROUP = 128;
+
+/** Elementwise dispatch grid: (x, y) workgroups within the per-dimension limit; the shader flattens it (FLAT_INDEX_WGSL). */
+export function elementwiseGrid(backend: WebGpuBackendInternals, invocations: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(invocations / WORKGROUP));
+  const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
+}
