@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { replaceWebGpuKernel } from './webgpu/replace-kernel.js';
 
 interface WebGpuBackendLike {
   device: GPUDevice;
   disposeData(dataId: object): void;
 }
-
-let installed = false;
 
 /**
  * tfjs-backend-webgpu 4.22 binds every AddN input as its own storage buffer in one shader, so an addN of more
@@ -16,10 +15,7 @@ let installed = false;
  * the stock kernel unchanged. Idempotent; call with the webgpu backend registered.
  */
 export function registerWebGpuAddN(): void {
-  if (installed) return;
-  const stock = tf.getKernel(tf.AddN, 'webgpu');
-  if (stock === undefined) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  replaceWebGpuKernel(tf.AddN, (stock) => (args) => {
     const inputs = args.inputs as unknown as tf.TensorInfo[];
     const backend = args.backend as unknown as WebGpuBackendLike;
     const fit = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1);
@@ -42,8 +38,5 @@ export function registerWebGpuAddN(): void {
     const out = stock.kernelFunc({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
     for (const p of partials) backend.disposeData(p.dataId);
     return out;
-  };
-  tf.unregisterKernel(tf.AddN, 'webgpu');
-  tf.registerKernel({ ...stock, kernelFunc });
-  installed = true;
+  });
 }

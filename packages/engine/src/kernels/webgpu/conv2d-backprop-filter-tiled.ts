@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
 import { bufferOf, newDeviceTensorInfo, pipelineFor, recordDispatch, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { replaceWebGpuKernel } from './replace-kernel.js';
 
 // dW as an implicit GEMM: dW[m, n] = Σ_k A[m, k]·B[k, n] with m = (kh, kw, ci) (HWIO order), n = co,
 // k = (batch, oy, ox); A[m, k] = x[b, oy·sh + kh − padT, ox·sw + kw − padL, ci] (0 outside the image), B = dy as
@@ -75,18 +76,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3
   }
 }`;
 
-let installed = false;
-
 /**
  * Replaces tfjs-webgpu's Conv2DBackpropFilter (one invocation per filter value, reading x and dy from global memory
  * for every product) with the tiled implicit GEMM above, for NHWC (every conv of our models); anything else, and
  * everything while the engine's own kernels are off, is the stock kernel. Still one dispatch. Idempotent.
  */
 export function registerTiledConv2dBackpropFilter(): void {
-  if (installed) return;
-  const stock = tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu');
-  if (stock === undefined) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  replaceWebGpuKernel(tf.Conv2DBackpropFilter, (stock) => (args) => {
     const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (!ownWebGpuKernelsActive() || dataFormat !== 'NHWC' || x.dtype !== 'float32') return stock.kernelFunc(args);
@@ -115,8 +111,5 @@ export function registerTiledConv2dBackpropFilter(): void {
       workgroups: [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M)],
     });
     return out.info;
-  };
-  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'webgpu');
-  tf.registerKernel({ ...stock, kernelFunc });
-  installed = true;
+  });
 }

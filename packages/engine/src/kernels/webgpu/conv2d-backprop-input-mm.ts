@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
-
-let installed = false;
+import { replaceWebGpuKernel } from './replace-kernel.js';
 
 /**
  * tfjs-webgpu computes Conv2DBackpropInput with a naive kernel by default (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE`, on)
@@ -10,10 +9,7 @@ let installed = false;
  * restored); the gradient-check suite checks it on every conv shape our models use. Idempotent.
  */
 export function registerTiledConv2dBackpropInput(): void {
-  if (installed) return;
-  const stock = tf.getKernel(tf.Conv2DBackpropInput, 'webgpu');
-  if (stock === undefined) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  replaceWebGpuKernel(tf.Conv2DBackpropInput, (stock) => (args) => {
     if (!ownWebGpuKernelsActive()) return stock.kernelFunc(args);
     const env = tf.env();
     const saved = env.getBool('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE');
@@ -23,8 +19,5 @@ export function registerTiledConv2dBackpropInput(): void {
     } finally {
       env.set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', saved);
     }
-  };
-  tf.unregisterKernel(tf.Conv2DBackpropInput, 'webgpu');
-  tf.registerKernel({ ...stock, kernelFunc });
-  installed = true;
+  });
 }

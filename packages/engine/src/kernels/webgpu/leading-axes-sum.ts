@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
 import { bufferOf, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+import { replaceWebGpuKernel } from './replace-kernel.js';
 
 // x viewed as [rows, cols]; out[c] = Σ_r x[r, c]. One workgroup per column (many rows) …
 const WORKGROUP_PER_COLUMN_WGSL = `
@@ -41,18 +42,13 @@ export function leadingAxes(shape: readonly number[], axis: number | number[]): 
   return axes.every((a, i) => a === i) ? axes.length : null;
 }
 
-let installed = false;
-
 /**
  * tfjs-webgpu sums over leading axes (a bias gradient: [B, H, W, C] → [C]) as a transpose and a reduction, two
  * dispatches; this replaces them with one column sum. Every other Sum is the stock kernel; so is every Sum while
  * the engine's own kernels are off. Idempotent; call with the webgpu backend registered.
  */
 export function registerWebGpuLeadingAxesSum(): void {
-  if (installed) return;
-  const stock = tf.getKernel(tf.Sum, 'webgpu');
-  if (stock === undefined) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  replaceWebGpuKernel(tf.Sum, (stock) => (args) => {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const k = x.dtype === 'float32' && ownWebGpuKernelsActive() ? leadingAxes(x.shape, axis) : null;
@@ -74,8 +70,5 @@ export function registerWebGpuLeadingAxesSum(): void {
       workgroups: [perInvocation ? Math.ceil(cols / WORKGROUP) : cols],
     });
     return out.info;
-  };
-  tf.unregisterKernel(tf.Sum, 'webgpu');
-  tf.registerKernel({ ...stock, kernelFunc });
-  installed = true;
+  });
 }
