@@ -18,6 +18,7 @@ fn activate(z: f32, act: u32) -> f32 {
 }
 // Element i of group g's values in sample base (NHWC: position i / k, channel g·k + i mod k).
 fn groupElement(base: u32, i: u32) -> u32 { return base + (i / u.k) * u.c + i % u.k; }
+fn groupChannel(g: u32, i: u32) -> u32 { return g * u.k + i % u.k; }
 fn activationSlope(z: f32, act: u32) -> f32 {
   if (act == 1u) { let s = 1.0 / (1.0 + exp(-z)); return s * (1.0 + z * (1.0 - s)); }
   return 1.0;
@@ -49,23 +50,32 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let rstd = inverseSqrt(workgroupSum(q, lid) / f32(m) + u.eps);
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let idx = groupElement(base, i);
-    let ch = g * u.k + i % u.k;
+    let ch = groupChannel(g, i);
     y[idx] = activate((x[idx] - mean) * rstd * gamma[ch] + beta[ch], u.act);
   }
   if (lid == 0u) { stats[2u * wg.x] = mean; stats[2u * wg.x + 1u] = rstd; }
 }`;
 
-// dx, one workgroup per (sample, group): a = dy·act'(z), dx = r·(aγ − mean(aγ) − x̂·mean(aγ·x̂)).
-const BACKWARD_INPUT_WGSL = `
+// Both backward kernels read dy, x, γ, β and the forward's statistics, and recompute x̂ and a = dy·act'(z) per element.
+const BACKWARD_INPUTS_WGSL = `
 ${UNIFORMS}
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read> stats: array<f32>;
+${REDUCE_WGSL}
+// (x̂, a) at element idx of channel ch, from its group's mean and 1/σ.
+fn normalisedAndSlope(idx: u32, ch: u32, mean: f32, rstd: f32) -> vec2<f32> {
+  let xh = (x[idx] - mean) * rstd;
+  return vec2<f32>(xh, dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act));
+}`;
+
+// dx, one workgroup per (sample, group): dx = r·(aγ − mean(aγ) − x̂·mean(aγ·x̂)).
+const BACKWARD_INPUT_WGSL = `
+${BACKWARD_INPUTS_WGSL}
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(6) var<uniform> u: U;
-${REDUCE_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wg.x / u.groups;
@@ -77,36 +87,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var s1 = 0.0;
   var s2 = 0.0;
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
-    let idx = groupElement(base, i);
-    let ch = g * u.k + i % u.k;
-    let xh = (x[idx] - mean) * rstd;
-    let ag = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act) * gamma[ch];
+    let ch = groupChannel(g, i);
+    let xa = normalisedAndSlope(groupElement(base, i), ch, mean, rstd);
+    let ag = xa.y * gamma[ch];
     s1 += ag;
-    s2 += ag * xh;
+    s2 += ag * xa.x;
   }
   let mean1 = workgroupSum(s1, lid) / f32(m);
   let mean2 = workgroupSum(s2, lid) / f32(m);
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let idx = groupElement(base, i);
-    let ch = g * u.k + i % u.k;
-    let xh = (x[idx] - mean) * rstd;
-    let ag = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act) * gamma[ch];
-    dx[idx] = rstd * (ag - mean1 - xh * mean2);
+    let ch = groupChannel(g, i);
+    let xa = normalisedAndSlope(idx, ch, mean, rstd);
+    dx[idx] = rstd * (xa.y * gamma[ch] - mean1 - xa.x * mean2);
   }
 }`;
 
 // dγ and dβ, one workgroup per channel: sums over samples and positions of a·x̂ and a.
 const BACKWARD_AFFINE_WGSL = `
-${UNIFORMS}
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
-@group(0) @binding(4) var<storage, read> stats: array<f32>;
+${BACKWARD_INPUTS_WGSL}
 @group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(7) var<uniform> u: U;
-${REDUCE_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ch = wg.x;
@@ -115,13 +117,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var sx = 0.0;
   var sa = 0.0;
   for (var j = lid; j < n; j += ${WORKGROUP}u) {
-    let b = j / u.hw;
-    let idx = j * u.c + ch;
-    let w = b * u.groups + g;
-    let xh = (x[idx] - stats[2u * w]) * stats[2u * w + 1u];
-    let a = dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act);
-    sx += a * xh;
-    sa += a;
+    let w = (j / u.hw) * u.groups + g;
+    let xa = normalisedAndSlope(j * u.c + ch, ch, stats[2u * w], stats[2u * w + 1u]);
+    sx += xa.y * xa.x;
+    sa += xa.y;
   }
   let totalX = workgroupSum(sx, lid);
   let totalA = workgroupSum(sa, lid);
