@@ -1,33 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createPool, type Pool } from '@dgm-ood/db';
-import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
-import { closeQueues, createQueues, createRedis, enqueueJobs, type Queues, type Redis } from '@dgm-ood/queue';
+import { expect, test } from 'vitest';
+import { enqueueJobs } from '@dgm-ood/queue';
 import { startAttempt } from './lifecycle.js';
 import { reconcileQueues } from './reconcile.js';
+import { useReconcileHarness } from './reconcile.test-support.js';
 import { createSweep } from './sweeps.js';
 
-let db: TestDatabase;
-let pool: Pool;
-let redis: Redis;
-let queues: Queues;
-const prefix = `t${randomBytes(5).toString('hex')}`;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = createPool(db.url);
-  redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  queues = createQueues(redis, prefix);
-});
-afterAll(async () => {
-  await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-  await closeQueues(queues);
-  redis.disconnect();
-  await pool.end();
-  await db.drop();
-});
+const h = useReconcileHarness();
 
 async function sweepOf(name: string, count: number) {
-  return createSweep(pool, {
+  return createSweep(h.pool, {
     name, kind: 'train', sourceText: '', sourceFormat: 'yaml', options: {}, maxAttempts: 3,
     jobs: Array.from({ length: count }, (_, i) => ({ gridIndex: i, name: `${name}${i}`, point: {}, configJson: '{}', configHash: `${name}${i}` })),
   });
@@ -38,24 +19,24 @@ async function sweepOf(name: string, count: number) {
 test('a running job that no worker holds and no queue knows is requeued, its attempt ended as lost', async () => {
   const { sweepId, jobs } = await sweepOf('lost', 2);
   const [lost, held] = jobs.map((j) => j.id) as [string, string];
-  for (const id of [lost, held]) await startAttempt(pool, id, { workerId: 'dead:1', provenance: {} });
+  for (const id of [lost, held]) await startAttempt(h.pool, id, { workerId: 'dead:1', provenance: {} });
   // The second is still in a queue (waiting: BullMQ moved a stalled job back): a worker will take it.
-  await enqueueJobs(queues, [{ jobId: held, sweepId, kind: 'train' }]);
-  await pool.query(`UPDATE jobs SET updated_at = now() - interval '10 minutes' WHERE sweep_id = $1`, [sweepId]);
+  await enqueueJobs(h.queues, [{ jobId: held, sweepId, kind: 'train' }]);
+  await h.pool.query(`UPDATE jobs SET updated_at = now() - interval '10 minutes' WHERE sweep_id = $1`, [sweepId]);
 
-  expect(await reconcileQueues(pool, queues, { graceMs: 0, lostAfterMs: 60_000 })).toEqual({ enqueued: 1, recovered: 1 });
-  const { rows } = await pool.query(`SELECT id, state FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [sweepId]);
+  expect(await reconcileQueues(h.pool, h.queues, { graceMs: 0, lostAfterMs: 60_000 })).toEqual({ enqueued: 1, recovered: 1 });
+  const { rows } = await h.pool.query(`SELECT id, state FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [sweepId]);
   expect(rows.map((r) => r.state)).toEqual(['queued', 'running']);
-  expect((await queues.train.getWaiting()).map((j) => j.id).sort()).toEqual([lost, held].sort());
-  const attempt = await pool.query(`SELECT outcome, error FROM job_attempts WHERE job_id = $1`, [lost]);
+  expect((await h.queues.train.getWaiting()).map((j) => j.id).sort()).toEqual([lost, held].sort());
+  const attempt = await h.pool.query(`SELECT outcome, error FROM job_attempts WHERE job_id = $1`, [lost]);
   expect(attempt.rows[0]).toMatchObject({ outcome: 'interrupted', error: expect.stringContaining('lost: no worker held it') });
 });
 
 test('a running job touched recently is left alone (its worker may be between reports)', async () => {
   const { jobs } = await sweepOf('fresh', 1);
-  await startAttempt(pool, jobs[0]!.id, { workerId: 'w:1', provenance: {} });
-  expect(await reconcileQueues(pool, queues, { graceMs: 0, lostAfterMs: 60_000 })).toMatchObject({ recovered: 0 });
-  expect((await pool.query(`SELECT state FROM jobs WHERE id = $1`, [jobs[0]!.id])).rows[0].state).toBe('running');
+  await startAttempt(h.pool, jobs[0]!.id, { workerId: 'w:1', provenance: {} });
+  expect(await reconcileQueues(h.pool, h.queues, { graceMs: 0, lostAfterMs: 60_000 })).toMatchObject({ recovered: 0 });
+  expect((await h.pool.query(`SELECT state FROM jobs WHERE id = $1`, [jobs[0]!.id])).rows[0].state).toBe('running');
 });
 
 // Named failure fixture: the job's Redis hash survived but its entry in the wait list did not. Adding the same id
@@ -63,19 +44,19 @@ test('a running job touched recently is left alone (its worker may be between re
 test('a queued job whose hash outlived its list entry is really enqueued again', async () => {
   const { sweepId, jobs } = await sweepOf('hash', 1);
   const id = jobs[0]!.id;
-  await enqueueJobs(queues, [{ jobId: id, sweepId, kind: 'train' }]);
-  await redis.lrem(`${prefix}:train:wait`, 0, id);
-  expect(await queues.train.getJobState(id)).toBe('unknown');
-  await pool.query(`UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
-  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toMatchObject({ enqueued: 1 });
-  expect(await queues.train.getJobState(id)).toBe('waiting');
-  expect(await reconcileQueues(pool, queues, { graceMs: 0 })).toMatchObject({ enqueued: 0 });
+  await enqueueJobs(h.queues, [{ jobId: id, sweepId, kind: 'train' }]);
+  await h.redis.lrem(`${h.prefix}:train:wait`, 0, id);
+  expect(await h.queues.train.getJobState(id)).toBe('unknown');
+  await h.pool.query(`UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+  expect(await reconcileQueues(h.pool, h.queues, { graceMs: 0 })).toMatchObject({ enqueued: 1 });
+  expect(await h.queues.train.getJobState(id)).toBe('waiting');
+  expect(await reconcileQueues(h.pool, h.queues, { graceMs: 0 })).toMatchObject({ enqueued: 0 });
 });
 
 test('passes never overlap: a second call while one runs gets that pass, not a second enqueue', async () => {
   const { jobs } = await sweepOf('overlap', 3);
-  await pool.query(`UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [jobs.map((j) => j.id)]);
-  const [a, b] = await Promise.all([reconcileQueues(pool, queues, { graceMs: 0 }), reconcileQueues(pool, queues, { graceMs: 0 })]);
+  await h.pool.query(`UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [jobs.map((j) => j.id)]);
+  const [a, b] = await Promise.all([reconcileQueues(h.pool, h.queues, { graceMs: 0 }), reconcileQueues(h.pool, h.queues, { graceMs: 0 })]);
   expect(a).toBe(b);
   expect(a.enqueued).toBe(3);
 });
