@@ -73,4 +73,4 @@ export type { GroupNormOptions, NormActivation } from './ops/group-norm.js';
 export { affineCouplingForward } from './ops/affine-coupling.js';
 export { conv2dBias, matMulBias } from './ops/linear-bias.js';
 export type { LinearActivation } from './ops/linear-bias.js';
-export { relu, standardNormalLogProb } from './ops/elementwise.js';
+export { relu, standardNormalLogProb, sumExceptBatch } from './ops/elementwise.js';

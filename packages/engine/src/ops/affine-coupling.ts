@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { AFFINE_COUPLING, AFFINE_COUPLING_GRAD } from '../kernels/webgpu/affine-coupling.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
-import { outerTapeRecording } from './elementwise.js';
+import { outerTapeRecording, sumExceptBatch } from './elementwise.js';
 import { sigmoid } from './sigmoid.js';
 
 /** scale = σ(raw + 2) + 1e-3 in tfjs ops (σ differentiable twice). */
 const scaleOf = (raw: tf.Tensor) => tf.add(sigmoid(tf.add(raw, 2)), 1e-3);
 
-/** Σ over all axes but the first. */
-function perSampleSum(t: tf.Tensor): tf.Tensor1D {
-  const axes = Array.from({ length: t.rank - 1 }, (_, i) => i + 1);
-  return (axes.length === 0 ? t : tf.sum(t, axes)) as tf.Tensor1D;
-}
 
 // Backend-independent, so registered once with the module; the kernels themselves are webgpu's (activateWebGpu).
 if (tf.getGradient(AFFINE_COUPLING) === undefined) {
@@ -52,6 +47,6 @@ export function affineCouplingForward(x: tf.Tensor, shift: tf.Tensor, raw: tf.Te
   }
   return tf.tidy(() => {
     const scale = scaleOf(raw);
-    return { y: tf.add(tf.mul(x, scale), shift), logabsdet: perSampleSum(tf.log(scale)) };
+    return { y: tf.add(tf.mul(x, scale), shift), logabsdet: sumExceptBatch(tf.log(scale)) };
   });
 }

@@ -22,6 +22,12 @@ export function relu<T extends tf.Tensor>(x: T): T {
   return (ownWebGpuKernelsActive() && x.dtype === 'float32' ? fusedRelu(x) : tf.relu(x)) as T;
 }
 
+/** Σ over all axes but the first (per sample); a rank-1 tensor as it is. */
+export function sumExceptBatch(t: tf.Tensor): tf.Tensor1D {
+  const axes = Array.from({ length: t.rank - 1 }, (_, i) => i + 1);
+  return (axes.length === 0 ? t : tf.sum(t, axes)) as tf.Tensor1D;
+}
+
 const LOG_2PI = Math.log(2 * Math.PI);
 
 const fusedNormalLogProb = tf.customGrad(((z: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -44,6 +50,5 @@ export function standardNormalLogProb(z: tf.Tensor): tf.Tensor1D {
   if (z.rank < 2) throw new RangeError(`standardNormalLogProb: expected [B, …] with at least one value axis, got [${z.shape.join(', ')}]`);
   if (ownWebGpuKernelsActive() && z.dtype === 'float32') return fusedNormalLogProb(z);
   const d = z.size / z.shape[0]!;
-  const axes = Array.from({ length: z.rank - 1 }, (_, i) => i + 1);
-  return tf.tidy(() => tf.sub(tf.mul(-0.5, tf.sum(tf.square(z), axes)), 0.5 * d * LOG_2PI)) as tf.Tensor1D;
+  return tf.tidy(() => tf.sub(tf.mul(-0.5, sumExceptBatch(tf.square(z))), 0.5 * d * LOG_2PI)) as tf.Tensor1D;
 }

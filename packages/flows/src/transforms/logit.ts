@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sumExceptBatch } from '@dgm-ood/engine';
 import { Module } from '../module.js';
 import { assertSinglePoint, elementwiseLinearization } from '../linearization.js';
 import type { ChwShape, ForwardResult, InverseResult, Linearization, Transform } from '../types.js';
@@ -77,8 +78,4 @@ export class LogitTransform extends Module implements Transform {
   }
 }
 
-export function sumExceptBatch(t: tf.Tensor): tf.Tensor1D {
-  const axes = [];
-  for (let i = 1; i < t.rank; i++) axes.push(i);
-  return (axes.length === 0 ? t : tf.sum(t, axes)) as tf.Tensor1D;
-}
+export { sumExceptBatch };
