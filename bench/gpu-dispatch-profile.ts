@@ -1,12 +1,12 @@
 /**
  * Dispatches, queue submits, buffer copies and creations and host reads per training step on the webgpu backend,
- * for the two training steps issue 18 targets, each as packages/training's trainer takes it (loss, gradients,
- * global-norm clipping 1.0, AdamW): the flow's affine-coupling step (network of bench/engine-workloads.ts) and
- * the diffusion U-Net step — under stock tfjs-webgpu, tfjs's own knobs, and the engine's own kernels (`ours`,
+ * for the training steps issue 18 targets, each as packages/training's trainer takes it (loss, gradients,
+ * global-norm clipping 1.0, AdamW): the flow's affine-coupling step (network of bench/engine-workloads.ts), the
+ * RQ-NSF coupling step and the diffusion U-Net step — under stock tfjs-webgpu, tfjs's own knobs, and the engine's own kernels (`ours`,
  * what the trainer runs). Used by bench/gpu-dispatches.bench.ts and bench/gpu/check.ts; the counts do not
  * depend on the adapter, so a software one measures them exactly.
  */
-import { diffCounts, formatCounts, installWebGpuCounters, OWN_WEBGPU_KERNELS_FLAG, tf as tfjs, topPrograms, type WebGpuCounts } from '@dgm-ood/engine';
+import { diffCounts, formatCounts, installWebGpuCounters, OWN_WEBGPU_KERNELS_FLAG, standardNormalLogProb, tf as tfjs, topPrograms, type WebGpuCounts } from '@dgm-ood/engine';
 import { deriveSeed } from '@dgm-ood/engine/rng';
 import { denoisingLoss } from '../packages/diffusion/src/losses.js';
 import { DiffusionModel } from '../packages/diffusion/src/model.js';
@@ -14,6 +14,7 @@ import type { DiffusionModelSpec } from '../packages/diffusion/src/spec.js';
 import { resolveDiffusionModelSpec } from '../packages/diffusion/src/presets.js';
 // The optimizer modules directly: the package index also carries the job handlers (database, queue).
 import { AdamW } from '../packages/training/src/optim/adamw.js';
+import { RqSplineCoupling } from '../packages/flows/src/transforms/rq-spline-coupling.js';
 import { couplingStep, createCouplingNetwork } from './engine-workloads.js';
 
 type Tf = typeof tfjs;
@@ -25,7 +26,7 @@ export interface ProfiledStep {
 }
 
 export interface TrainingStepWorkload {
-  name: 'coupling_step' | 'unet_step';
+  name: 'coupling_step' | 'rq_coupling_step' | 'unet_step';
   description: string;
   create(tf: Tf): ProfiledStep;
 }
@@ -54,6 +55,38 @@ export function couplingTrainingStep(batch = 64): TrainingStepWorkload {
         dispose() {
           optimizer.dispose();
           net.dispose();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The RQ-NSF coupling training step (the reference's flows): one RqSplineCoupling of packages/flows on x
+ * [batch,14,14,4] (2 channels condition, 2 are transformed; ConvResidualNet 2→64, 2 blocks; K = 8 bins, B = 3), loss
+ * the mean NLL under N(0, I), trainer-style. On webgpu with the engine's own kernels the spline is one fused
+ * dispatch each way; stock, it is ~100 tfjs ops (softmax, cumsums, one-hot bin selection, the rational map).
+ */
+export function rqCouplingTrainingStep(batch = 64): TrainingStepWorkload {
+  return {
+    name: 'rq_coupling_step',
+    description: `RQ-spline coupling on [${batch},14,14,4], ConvResidualNet(2→64, 2 blocks, →2·23), K=8, B=3: loss, gradients, clipping 1.0, AdamW`,
+    create(tf) {
+      const coupling = new RqSplineCoupling({ channels: 4, flip: false, net: { hiddenChannels: 64, numBlocks: 2 }, numBins: 8, tailBound: 3, seed: 1 });
+      const params = coupling.namedParameters();
+      const optimizer = new AdamW(params, { lr: 1e-3, weightDecay: 0 });
+      const x = tf.tidy(() => tf.mul(tf.randomNormal([batch, 14, 14, 4], 0, 1, 'float32', 7), 1.5)) as tfjs.Tensor4D;
+      const loss = () =>
+        tf.tidy(() => {
+          const { y, logabsdet } = coupling.forward(x);
+          return tf.neg(tf.mean(tf.add(standardNormalLogProb(y), logabsdet))) as tfjs.Scalar;
+        });
+      return {
+        enqueue: () => trainerStep(tf, loss, params, optimizer, 1e-3),
+        dispose() {
+          x.dispose();
+          optimizer.dispose();
+          coupling.dispose();
         },
       };
     },

@@ -3,10 +3,10 @@
 // tfjs's own knobs (bench/gpu-dispatch-profile.ts). The counts do not depend on the adapter: without a GPU it
 // runs on the software one (Mesa llvmpipe through Dawn's OpenGL ES backend), whose timings mean nothing.
 // Run: pnpm bench:gpu-dispatches [--steps 3] [--warmup 2] [--coupling-batch 2] [--unet-batch 2] [--preset vp-unet-cpu] [--hardware]
-//      [--only coupling_step|unet_step] [--top 12] [--ours-only: only the stock and ours rows]
+//      [--only coupling_step|rq_coupling_step|unet_step] [--top 12] [--ours-only: only the stock and ours rows]
 import { parseArgs } from 'node:util';
 import { activateBackend, tf } from '@dgm-ood/engine';
-import { couplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from './gpu-dispatch-profile.js';
+import { couplingTrainingStep, rqCouplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from './gpu-dispatch-profile.js';
 
 const { values: o } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ await activateBackend('cpu');
 const selection = await activateBackend('webgpu', { source: 'gpu dispatches bench', webgpu });
 console.log(`gpu dispatches: ${selection.reason}; ${o.steps} measured step(s) after ${o.warmup} warm-up step(s), per-step figures`);
 
-const workloads = [couplingTrainingStep(Number(o['coupling-batch'])), unetTrainingStep(o.preset, Number(o['unet-batch']))].filter((w) => o.only === undefined || w.name === o.only);
+const workloads = [couplingTrainingStep(Number(o['coupling-batch'])), rqCouplingTrainingStep(Number(o['coupling-batch'])), unetTrainingStep(o.preset, Number(o['unet-batch']))].filter((w) => o.only === undefined || w.name === o.only);
 for (const w of workloads) {
   console.log(`\n${w.name}: ${w.description}`);
   let stock: StepProfile | undefined;

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateBackend, formatGradCheckReport, probeWebGpu, runGradCheck, tf } from '@dgm-ood/engine';
 import { WORKLOADS } from '../engine-workloads.js';
-import { couplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
+import { couplingTrainingStep, rqCouplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
 import { runGpuComparisons } from './gpu-comparisons.js';
 
@@ -159,7 +159,7 @@ async function gradCheckAndBench(args: Args, result: Record<string, unknown>, sa
 async function countDispatches(args: Args, result: Record<string, unknown>, save: () => void): Promise<void> {
   await tf.setBackend('webgpu');
   const profiles: StepProfile[] = [];
-  for (const w of [couplingTrainingStep(args.software ? 2 : 64), unetTrainingStep('vp-unet-cpu', args.software ? 2 : 8)]) {
+  for (const w of [couplingTrainingStep(args.software ? 2 : 64), rqCouplingTrainingStep(args.software ? 2 : 64), unetTrainingStep('vp-unet-cpu', args.software ? 2 : 8)]) {
     console.log(`\ndispatches per training step — ${w.name}: ${w.description}`);
     let stock: StepProfile | undefined;
     let ours: StepProfile | undefined;

@@ -7,6 +7,8 @@ import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum
 import { registerTiledConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-tiled.js';
 import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
 import { registerAffineCouplingKernels } from '../kernels/webgpu/affine-coupling.js';
+import { registerRqSplineKernels } from '../kernels/webgpu/rq-spline.js';
+import { registerWebGpuCumulativeReverseFix } from '../kernels/webgpu/cumulative-reverse.js';
 import { importOptional, setTfBackend } from './activate.js';
 import type { WebGpuOptions } from './loader-options.js';
 
@@ -107,6 +109,8 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   registerTiledConv2dBackpropFilter();
   registerTiledConv2dBackpropInput();
   registerAffineCouplingKernels();
+  registerRqSplineKernels();
+  registerWebGpuCumulativeReverseFix();
   // tfjs submits the command buffer every 15 dispatches by default; a training step is hundreds to thousands
   // (bench:gpu-dispatches). Fewer, larger submits give the same results; 64 still hands the device work while
   // the host encodes the rest of the step.

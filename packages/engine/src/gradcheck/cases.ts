@@ -3,6 +3,7 @@ import { Rng } from '../autodiff/rng.js';
 import { affineCouplingForward } from '../ops/affine-coupling.js';
 import { relu, standardNormalLogProb } from '../ops/elementwise.js';
 import { groupNorm } from '../ops/group-norm.js';
+import { rationalQuadraticSplinePacked, type PackedSplineSettings } from '../ops/rq-spline-packed.js';
 
 type Tf = typeof tfjs;
 
@@ -50,6 +51,14 @@ export function caseInputValues(c: GradCheckCase, seed: number): Array<Float32Ar
 const f = (shape: number[], range?: [number, number]): GradCheckInput => ({ shape, ...(range ? { range } : {}) });
 const positive: [number, number] = [0.2, 2];
 
+/** The packed spline's outputs and per-sample log|det| side by side ([B, perSample + 1]). */
+function packedSpline(tf: Tf, x: tfjs.Tensor, params: tfjs.Tensor, s: Partial<PackedSplineSettings> & { numBins: number }): tfjs.Tensor {
+  const settings = { inverse: false, tailBound: 1, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1, ...s };
+  const { outputs, logabsdet } = rationalQuadraticSplinePacked(x, params, settings);
+  const b = x.shape[0]!;
+  return tf.concat([tf.reshape(outputs, [b, x.size / b]), tf.reshape(logabsdet, [b, 1])], 1);
+}
+
 /**
  * The ops our models use (ConvResidualNet, couplings, splines, U-Nets, losses), on tiny shapes. Later
  * issues append their ops here. Known traps (docs/tfjs-notes.md §1) are encoded as the workarounds.
@@ -89,6 +98,9 @@ export const STANDARD_CASES: GradCheckCase[] = [
   // scans and normalisers
   { name: 'cumsum', inputs: [f([3, 6])], fn: (tf, x) => tf.cumsum(x, 1) },
   { name: 'cumsum exclusive reverse', inputs: [f([3, 6])], fn: (tf, x) => tf.cumsum(x, 1, true, true) },
+  // The scanned axis changing length within a process: tfjs-webgpu's reverse scans kept the first length's shader.
+  { name: 'cumsum reverse, another length', inputs: [f([4, 5])], fn: (tf, x) => tf.cumsum(x, 1, false, true), note: 'tfjs-webgpu caches reverse scans by rank only; the engine reverses around a forward scan' },
+  { name: 'cumsum exclusive, a third length (its gradient is a reverse scan)', inputs: [f([2, 3, 9])], fn: (tf, x) => tf.cumsum(x, 2, true) },
   { name: 'softmax', inputs: [f([4, 6], [-3, 3])], fn: (tf, x) => tf.softmax(x) },
   { name: 'logSoftmax', inputs: [f([4, 6], [-3, 3])], fn: (tf, x) => tf.logSoftmax(x) },
   // selection
@@ -183,6 +195,42 @@ export const STANDARD_CASES: GradCheckCase[] = [
       return tf.add(tf.add(tf.mul(gx!, 0.5), graw!), tf.square(shift!)); // shift drops out of the second derivatives
     },
     note: 'second order: the fused backward is replaced by tfjs ops when a tape records it',
+  },
+  // The rational-quadratic spline from packed parameters (fused kernels on webgpu): inputs across [−1.5B, 1.5B]
+  // (both tails and every bin), forward and inverse, one bin (no interior derivatives), several workgroup strides.
+  {
+    name: 'rq spline (packed), K=4, B=2, both tails',
+    inputs: [f([2, 3, 3, 2], [-3, 3]), f([2, 3, 3, 2 * 11], [-1.5, 1.5])],
+    fn: (tf, x, p) => packedSpline(tf, x!, p!, { numBins: 4, tailBound: 2, binScale: 0.7 }),
+  },
+  {
+    name: 'rq spline (packed) inverse, K=5, B=1.5',
+    inputs: [f([3, 2, 4], [-2, 2]), f([3, 2, 4 * 14], [-1.5, 1.5])],
+    fn: (tf, x, p) => packedSpline(tf, x!, p!, { numBins: 5, tailBound: 1.5, inverse: true }),
+  },
+  {
+    name: 'rq spline (packed), one bin',
+    inputs: [f([2, 5], [-1.2, 1.2]), f([2, 10])],
+    fn: (tf, x, p) => packedSpline(tf, x!, p!, { numBins: 1, minDerivative: 0.01 }),
+  },
+  {
+    name: 'rq spline (packed), K=8, 300 values per sample (several strides of a workgroup)',
+    inputs: [f([2, 300], [-3.5, 3.5]), f([2, 300 * 23], [-1, 1])],
+    fn: (tf, x, p) => packedSpline(tf, x!, p!, { numBins: 8, tailBound: 3, binScale: 0.5 }),
+  },
+  {
+    name: 'gradient of the rq spline (packed), differentiated again',
+    inputs: [f([2, 3, 2], [-1.2, 1.2]), f([2, 3, 2 * 8], [-1, 1])],
+    fn: (tf, x, p) => {
+      const r = tf.sin(tf.range(0, x!.size).reshape(x!.shape));
+      const loss = (xx: tfjs.Tensor, pp: tfjs.Tensor) => {
+        const { outputs, logabsdet } = rationalQuadraticSplinePacked(xx, pp, { numBins: 3, inverse: false, tailBound: 1, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 });
+        return tf.add(tf.sum(tf.mul(outputs, r)), tf.sum(tf.mul(logabsdet, tf.tensor1d([0.7, -1.3]))));
+      };
+      const [gx, gp] = tf.grads(loss)([x!, p!]);
+      return tf.concat([tf.reshape(gx!, [2, 6]), tf.reshape(gp!, [2, 48])], 1);
+    },
+    note: 'second order: the fused backward gives way to the tfjs-op spline\'s gradient when a tape records it',
   },
   // The engine's relu (one-dispatch gradient on webgpu) and standard normal log-density (fused on webgpu).
   { name: 'relu (engine op)', inputs: [f([3, 5, 7], [-2, 2])], fn: (_tf, x) => relu(x!) },

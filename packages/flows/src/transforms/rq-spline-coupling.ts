@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ownWebGpuKernelsActive, rationalQuadraticSplinePacked } from '@dgm-ood/engine';
 import {
   DEFAULT_MIN_BIN_HEIGHT,
   DEFAULT_MIN_BIN_WIDTH,
@@ -6,6 +7,7 @@ import {
   rationalQuadraticSpline,
 } from '../splines/rational-quadratic.js';
 import { ChannelCoupling, type CouplingOptions } from './coupling.js';
+import type { FlowContext } from '../types.js';
 
 export interface RqSplineCouplingOptions extends CouplingOptions {
   /** K. nflows default 10; the reference sweeps use 8. */
@@ -56,6 +58,25 @@ export class RqSplineCoupling extends ChannelCoupling {
     ];
     if (k > 1) slots.push({ offset: 2 * k, size: k - 1 });
     return { period: 3 * k - 1, slots };
+  }
+
+  /**
+   * On webgpu with the engine's own kernels: the net's whole output (P parameters per element, contiguous) goes to
+   * the fused spline — one matMul for the net's last layer instead of three, one dispatch for the spline forward
+   * and one backward. Elsewhere the parameter tensors are split off the net's last layer (ChannelCoupling).
+   */
+  protected override transformChannels(inputs: tf.Tensor4D, conditioner: tf.Tensor4D, ctx: FlowContext | undefined, inverse: boolean) {
+    if (!ownWebGpuKernelsActive()) return super.transformChannels(inputs, conditioner, ctx, inverse);
+    const { outputs, logabsdet } = rationalQuadraticSplinePacked(inputs, this.net.apply(conditioner, ctx), {
+      numBins: this.numBins,
+      inverse,
+      tailBound: this.tailBound,
+      minBinWidth: this.minBinWidth,
+      minBinHeight: this.minBinHeight,
+      minDerivative: this.minDerivative,
+      binScale: 1 / this.hiddenSqrt,
+    });
+    return { outputs: outputs as tf.Tensor4D, logabsdet };
   }
 
   protected elementwise(inputs: tf.Tensor4D, params: tf.Tensor4D[], inverse: boolean) {
