@@ -6,6 +6,7 @@ import { activateSoftwareWebGpu } from '../testing/software-webgpu.js';
 import { affineCouplingForward } from './affine-coupling.js';
 import { relu, standardNormalLogProb } from './elementwise.js';
 import { groupNorm } from './group-norm.js';
+import { rationalQuadraticSplinePacked } from './rq-spline-packed.js';
 
 // The gradient-check suite proves these ops right on webgpu; this proves it was our kernels that ran there (and
 // that switching them off gives stock tfjs-webgpu).
@@ -90,4 +91,44 @@ it('standard normal log-density and relu: one dispatch each way; bias gradients:
   expect(await ownDispatches((a) => standardNormalLogProb(relu(a)), [z])).toEqual({});
   expect(await ownDispatches((a, b) => tf.add(a, b), [x, bias])).toEqual({});
   tf.dispose([z, x, bias]);
+});
+
+it('per-sample kernels take more samples than a dispatch dimension holds workgroups (65,535): batch 70,000', async () => {
+  const batch = 70_000;
+  const max = (tf.backend() as unknown as { device: GPUDevice }).device.limits.maxComputeWorkgroupsPerDimension;
+  expect(batch).toBeGreaterThan(max);
+  const z = tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.range(0, 2 * batch)), 2), [batch, 2]));
+  const params = tf.tidy(() => tf.reshape(tf.cos(tf.range(0, 10 * batch)), [batch, 10])); // K = 2: 5 per value
+  const results = tf.tidy(() => {
+    const fused = {
+      normal: standardNormalLogProb(z),
+      affine: affineCouplingForward(z, tf.mul(z, 0.5), tf.neg(z)).logabsdet,
+      spline: rationalQuadraticSplinePacked(z, params, { numBins: 2, inverse: false, tailBound: 1.5, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 }).logabsdet,
+      // 32 groups of one channel: 2,200 samples × 32 = 70,400 workgroups.
+      groupNorm: groupNorm(tf.reshape(tf.slice(tf.reshape(params, [-1]), 0, 2200 * 2 * 32), [2200, 1, 2, 32]) as tf.Tensor4D, tf.ones([32]), tf.zeros([32]), { groups: 32, eps: 1e-5, activation: 'silu' }),
+    };
+    tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+    const stock = {
+      normal: standardNormalLogProb(z),
+      affine: affineCouplingForward(z, tf.mul(z, 0.5), tf.neg(z)).logabsdet,
+      spline: rationalQuadraticSplinePacked(z, params, { numBins: 2, inverse: false, tailBound: 1.5, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 }).logabsdet,
+      groupNorm: groupNorm(tf.reshape(tf.slice(tf.reshape(params, [-1]), 0, 2200 * 2 * 32), [2200, 1, 2, 32]) as tf.Tensor4D, tf.ones([32]), tf.zeros([32]), { groups: 32, eps: 1e-5, activation: 'silu' }),
+    };
+    tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true);
+    return { fused, stock };
+  });
+  // An over-limit dispatch is a validation error that drops its whole command buffer: stock ops batched with it
+  // came back NaN before the grids were split, so both sides are checked to be finite.
+  for (const key of ['normal', 'affine', 'spline', 'groupNorm'] as const) {
+    const [a, b] = [await results.fused[key].data(), await results.stock[key].data()];
+    let worst = 0;
+    let largest = 0;
+    for (let i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+      largest = Math.max(largest, Math.abs(b[i]!));
+    }
+    expect(worst, key).toBeLessThan(1e-4); // NaN fails too
+    expect(largest, key).toBeGreaterThan(0.1);
+  }
+  tf.dispose([z, params, ...Object.values(results.fused), ...Object.values(results.stock)]);
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
-import { FLAT_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, workgroupGrid, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { FLAT_INDEX_WGSL, WORKGROUP_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
 /** Kernel names: forward [x, shift, raw] → [y, logabsdet]; its gradient's kernel [dy, dlogabsdet, x, raw] → [dx, draw]. */
 export const AFFINE_COUPLING = 'DgmAffineCoupling';
@@ -8,7 +8,7 @@ export const AFFINE_COUPLING_GRAD = 'DgmAffineCouplingGrad';
 
 // scale = σ(raw + 2) + 1e-3, y = x·scale + shift, log|det| per sample = Σ ln scale: one workgroup per sample.
 const FORWARD_WGSL = `
-struct U { perSample: u32 }
+struct U { perSample: u32, batch: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> shift: array<f32>;
 @group(0) @binding(2) var<storage, read> raw: array<f32>;
@@ -16,9 +16,12 @@ struct U { perSample: u32 }
 @group(0) @binding(4) var<storage, read_write> logdet: array<f32>;
 @group(0) @binding(5) var<uniform> u: U;
 ${WORKGROUP_SUM_WGSL}
+${WORKGROUP_INDEX_WGSL}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let base = wg.x * u.perSample;
+fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let sample = workgroupIndex(wgId, nwg);
+  if (sample >= u.batch) { return; }
+  let base = sample * u.perSample;
   var s = 0.0;
   for (var i = lid; i < u.perSample; i += ${WORKGROUP}u) {
     let scale = 1.0 / (1.0 + exp(-(raw[base + i] + 2.0))) + 1e-3;
@@ -26,7 +29,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     s += log(scale);
   }
   let total = workgroupSum(s, lid);
-  if (lid == 0u) { logdet[wg.x] = total; }
+  if (lid == 0u) { logdet[sample] = total; }
 }`;
 
 // dx = dy·scale, d raw = (dy·x + dlogdet/scale)·σ'(raw + 2); d shift is dy itself.
@@ -70,8 +73,8 @@ export function registerAffineCouplingKernels(): void {
       recordDispatch(backend, {
         name: `${AFFINE_COUPLING}/forward`,
         pipeline: pipelineFor(backend, 'dgm-affine-coupling-forward', () => FORWARD_WGSL),
-        bindings: [x, shift, raw].map((t) => ({ buffer: bufferOf(backend, t) })).concat([{ buffer: y.buffer }, { buffer: logdet.buffer }, backend.makeUniforms([{ type: 'uint32', data: [perSample] }])]),
-        workgroups: [batch],
+        bindings: [x, shift, raw].map((t) => ({ buffer: bufferOf(backend, t) })).concat([{ buffer: y.buffer }, { buffer: logdet.buffer }, backend.makeUniforms([{ type: 'uint32', data: [perSample] }, { type: 'uint32', data: [batch] }])]),
+        workgroups: workgroupGrid(backend, batch),
       });
       return [y.info, logdet.info];
     },

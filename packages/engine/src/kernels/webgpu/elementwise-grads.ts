@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, elementwiseGrid, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP } from './raw-dispatch.js';
-import { FLAT_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+import { bufferOf, elementwiseGrid, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP, workgroupGrid } from './raw-dispatch.js';
+import { FLAT_INDEX_WGSL, WORKGROUP_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
 const RELU_GRAD_WGSL = `
 struct U { total: u32 }
@@ -31,18 +31,21 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 
 // log N(z; 0, I) per sample: −½ Σ z² − ½ d ln 2π, one workgroup per sample.
 const NORMAL_LOG_PROB_WGSL = `
-struct U { perSample: u32, constant: f32 }
+struct U { perSample: u32, batch: u32, constant: f32 }
 @group(0) @binding(0) var<storage, read> z: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> u: U;
 ${WORKGROUP_SUM_WGSL}
+${WORKGROUP_INDEX_WGSL}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let base = wg.x * u.perSample;
+fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let sample = workgroupIndex(wgId, nwg);
+  if (sample >= u.batch) { return; }
+  let base = sample * u.perSample;
   var s = 0.0;
   for (var i = lid; i < u.perSample; i += ${WORKGROUP}u) { let v = z[base + i]; s += v * v; }
   let total = workgroupSum(s, lid);
-  if (lid == 0u) { out[wg.x] = -0.5 * total - u.constant; }
+  if (lid == 0u) { out[sample] = -0.5 * total - u.constant; }
 }`;
 
 /** Per-sample standard normal log-density of z [B, …] in one dispatch. */
@@ -54,8 +57,8 @@ export function standardNormalLogProbKernel(z: tf.Tensor): tf.Tensor1D {
   recordDispatch(backend, {
     name: 'DgmNormalLogProb/forward',
     pipeline: pipelineFor(backend, 'dgm-normal-log-prob', () => NORMAL_LOG_PROB_WGSL),
-    bindings: [{ buffer: bufferOf(backend, z) }, { buffer: out.buffer }, backend.makeUniforms([{ type: 'uint32', data: [perSample] }, { type: 'float32', data: [0.5 * perSample * Math.log(2 * Math.PI)] }])],
-    workgroups: [batch],
+    bindings: [{ buffer: bufferOf(backend, z) }, { buffer: out.buffer }, backend.makeUniforms([{ type: 'uint32', data: [perSample] }, { type: 'uint32', data: [batch] }, { type: 'float32', data: [0.5 * perSample * Math.log(2 * Math.PI)] }])],
+    workgroups: workgroupGrid(backend, batch),
   });
   return out.tensor as tf.Tensor1D;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP } from './raw-dispatch.js';
-import { WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+import { bufferOf, newDeviceTensor, pipelineFor, recordDispatch, webGpuBackend, WORKGROUP, workgroupGrid } from './raw-dispatch.js';
+import { WORKGROUP_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
 /** Activation applied after the affine GroupNorm output, fused into the same kernels. */
 export type NormActivation = 'none' | 'silu';
@@ -12,6 +12,7 @@ export interface GroupNormActShape {
 }
 
 const REDUCE_WGSL = `${WORKGROUP_SUM_WGSL}
+${WORKGROUP_INDEX_WGSL}
 fn activate(z: f32, act: u32) -> f32 {
   if (act == 1u) { return z / (1.0 + exp(-z)); }
   return z;
@@ -37,9 +38,11 @@ ${UNIFORMS}
 @group(0) @binding(5) var<uniform> u: U;
 ${REDUCE_WGSL}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wg.x / u.groups;
-  let g = wg.x % u.groups;
+fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let pair = workgroupIndex(wgId, nwg);
+  if (pair >= u.batch * u.groups) { return; }
+  let b = pair / u.groups;
+  let g = pair % u.groups;
   let m = u.hw * u.k;
   let base = b * u.hw * u.c + g * u.k;
   var s = 0.0;
@@ -53,7 +56,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let ch = groupChannel(g, i);
     y[idx] = activate((x[idx] - mean) * rstd * gamma[ch] + beta[ch], u.act);
   }
-  if (lid == 0u) { stats[2u * wg.x] = mean; stats[2u * wg.x + 1u] = rstd; }
+  if (lid == 0u) { stats[2u * pair] = mean; stats[2u * pair + 1u] = rstd; }
 }`;
 
 // Both backward kernels read dy, x, γ, β and the forward's statistics, and recompute x̂ and a = dy·act'(z) per element.
@@ -77,13 +80,15 @@ ${BACKWARD_INPUTS_WGSL}
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(6) var<uniform> u: U;
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wg.x / u.groups;
-  let g = wg.x % u.groups;
+fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let pair = workgroupIndex(wgId, nwg);
+  if (pair >= u.batch * u.groups) { return; }
+  let b = pair / u.groups;
+  let g = pair % u.groups;
   let m = u.hw * u.k;
   let base = b * u.hw * u.c + g * u.k;
-  let mean = stats[2u * wg.x];
-  let rstd = stats[2u * wg.x + 1u];
+  let mean = stats[2u * pair];
+  let rstd = stats[2u * pair + 1u];
   var s1 = 0.0;
   var s2 = 0.0;
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
@@ -159,7 +164,7 @@ export function groupNormActForward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf
     name: 'DgmGroupNorm/forward',
     pipeline: pipelineFor(backend, 'dgm-group-norm-forward', () => FORWARD_WGSL),
     bindings: [{ buffer: bufferOf(backend, x) }, { buffer: bufferOf(backend, gamma) }, { buffer: bufferOf(backend, beta) }, { buffer: y.buffer }, { buffer: stats.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
-    workgroups: [b * s.groups],
+    workgroups: workgroupGrid(backend, b * s.groups),
   });
   return { y: y.tensor as tf.Tensor4D, stats: stats.tensor as tf.Tensor1D };
 }
@@ -184,7 +189,7 @@ export function groupNormActBackward(
     name: 'DgmGroupNorm/backwardInput',
     pipeline: pipelineFor(backend, 'dgm-group-norm-backward-input', () => BACKWARD_INPUT_WGSL),
     bindings: [...inputs, { buffer: dx.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
-    workgroups: [b * s.groups],
+    workgroups: workgroupGrid(backend, b * s.groups),
   });
   recordDispatch(backend, {
     name: 'DgmGroupNorm/backwardAffine',

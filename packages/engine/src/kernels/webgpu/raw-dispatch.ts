@@ -115,9 +115,18 @@ export function newDeviceTensor(backend: WebGpuBackendInternals, shape: number[]
 /** Workgroup size of our kernels: the compatibility feature level allows at most 128 invocations. */
 export const WORKGROUP = 128;
 
+/**
+ * `groups` workgroups as an (x, y) grid within the per-dimension limit (65,535 on most adapters: a larger count is a
+ * validation error, and Dawn drops the command buffer). Shaders number the workgroups with WORKGROUP_INDEX_WGSL and
+ * skip those past `groups` (the grid may round up).
+ */
+export function workgroupGrid(backend: WebGpuBackendInternals, groups: number): [number, number] {
+  const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  const n = Math.max(1, groups);
+  return n <= max ? [n, 1] : [max, Math.ceil(n / max)];
+}
+
 /** Elementwise dispatch grid: (x, y) workgroups within the per-dimension limit; the shader flattens it (FLAT_INDEX_WGSL). */
 export function elementwiseGrid(backend: WebGpuBackendInternals, invocations: number): [number, number] {
-  const groups = Math.max(1, Math.ceil(invocations / WORKGROUP));
-  const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
+  return workgroupGrid(backend, Math.ceil(invocations / WORKGROUP));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
-import { FLAT_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
+import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, workgroupGrid, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { FLAT_INDEX_WGSL, WORKGROUP_INDEX_WGSL, WORKGROUP_SUM_WGSL } from './wgsl-snippets.js';
 
 /**
  * Kernel names: forward [x, params] → [outputs, logabsdet per sample]; its gradient's kernel [dy, dlogabsdet, x,
@@ -135,17 +135,20 @@ const UNIFORMS = `bound: f32, minW: f32, minH: f32, minD: f32, binScale: f32`;
 
 function forwardWgsl(k: number, inverse: boolean): string {
   return `
-struct U { perSample: u32, ${UNIFORMS} }
+struct U { perSample: u32, batch: u32, ${UNIFORMS} }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> logdet: array<f32>;
 @group(0) @binding(4) var<uniform> u: U;
 ${WORKGROUP_SUM_WGSL}
+${WORKGROUP_INDEX_WGSL}
 ${elementWgsl(k)}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let first = wg.x * u.perSample;
+fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let sample = workgroupIndex(wgId, nwg);
+  if (sample >= u.batch) { return; }
+  let first = sample * u.perSample;
   var s = 0.0;
   for (var e = lid; e < u.perSample; e += ${WORKGROUP}u) {
     let i = first + e;
@@ -164,7 +167,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
   let total = workgroupSum(s, lid);
-  if (lid == 0u) { logdet[wg.x] = total; }
+  if (lid == 0u) { logdet[sample] = total; }
 }`;
 }
 
@@ -273,9 +276,9 @@ export function registerRqSplineKernels(): void {
           { buffer: bufferOf(backend, params) },
           { buffer: y.buffer },
           { buffer: logdet.buffer },
-          backend.makeUniforms([{ type: 'uint32', data: [perSample] }, ...settingUniforms(a)]),
+          backend.makeUniforms([{ type: 'uint32', data: [perSample] }, { type: 'uint32', data: [batch] }, ...settingUniforms(a)]),
         ],
-        workgroups: [batch],
+        workgroups: workgroupGrid(backend, batch),
       });
       return [y.info, logdet.info];
     },

@@ -21,3 +21,7 @@ fn workgroupSum(v: f32, lid: u32) -> f32 {
 /** `flatIndex(gid, nwg)`: the element of an elementwise dispatch laid out as an (x, y) grid (elementwiseGrid). */
 export const FLAT_INDEX_WGSL = `
 fn flatIndex(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * ${WORKGROUP}u; }`;
+
+/** `workgroupIndex(wg, nwg)`: the workgroup's number in a grid from workgroupGrid (workgroup_id, num_workgroups). */
+export const WORKGROUP_INDEX_WGSL = `
+fn workgroupIndex(wg: vec3<u32>, nwg: vec3<u32>) -> u32 { return wg.x + wg.y * nwg.x; }`;
