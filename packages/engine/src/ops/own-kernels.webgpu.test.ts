@@ -99,24 +99,20 @@ it('per-sample kernels take more samples than a dispatch dimension holds workgro
   expect(batch).toBeGreaterThan(max);
   const z = tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.range(0, 2 * batch)), 2), [batch, 2]));
   const params = tf.tidy(() => tf.reshape(tf.cos(tf.range(0, 10 * batch)), [batch, 10])); // K = 2: 5 per value
-  const results = tf.tidy(() => {
-    const fused = {
+  const spline = { numBins: 2, inverse: false, tailBound: 1.5, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 };
+  const evaluate = () =>
+    tf.tidy(() => ({
       normal: standardNormalLogProb(z),
       affine: affineCouplingForward(z, tf.mul(z, 0.5), tf.neg(z)).logabsdet,
-      spline: rationalQuadraticSplinePacked(z, params, { numBins: 2, inverse: false, tailBound: 1.5, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 }).logabsdet,
+      spline: rationalQuadraticSplinePacked(z, params, spline).logabsdet,
       // 32 groups of one channel: 2,200 samples × 32 = 70,400 workgroups.
       groupNorm: groupNorm(tf.reshape(tf.slice(tf.reshape(params, [-1]), 0, 2200 * 2 * 32), [2200, 1, 2, 32]) as tf.Tensor4D, tf.ones([32]), tf.zeros([32]), { groups: 32, eps: 1e-5, activation: 'silu' }),
-    };
-    tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
-    const stock = {
-      normal: standardNormalLogProb(z),
-      affine: affineCouplingForward(z, tf.mul(z, 0.5), tf.neg(z)).logabsdet,
-      spline: rationalQuadraticSplinePacked(z, params, { numBins: 2, inverse: false, tailBound: 1.5, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 }).logabsdet,
-      groupNorm: groupNorm(tf.reshape(tf.slice(tf.reshape(params, [-1]), 0, 2200 * 2 * 32), [2200, 1, 2, 32]) as tf.Tensor4D, tf.ones([32]), tf.zeros([32]), { groups: 32, eps: 1e-5, activation: 'silu' }),
-    };
-    tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true);
-    return { fused, stock };
-  });
+    }));
+  const fused = evaluate();
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  const stock = evaluate();
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true);
+  const results = { fused, stock };
   // An over-limit dispatch is a validation error that drops its whole command buffer: stock ops batched with it
   // came back NaN before the grids were split, so both sides are checked to be finite.
   for (const key of ['normal', 'affine', 'spline', 'groupNorm'] as const) {
