@@ -30,10 +30,10 @@ async function workdir(): Promise<string> {
   return d;
 }
 
-const spec = () =>
+const spec = (coupling: 'affine' | 'rq-spline') =>
   multiscaleFlowSpec({
     dataShape: [1, 8, 8],
-    coupling: 'affine',
+    coupling,
     levels: [{ squeeze: 2, blocks: 1, hiddenChannels: 4, conv1x1InBlocks: true }],
     seed: 5,
   });
@@ -60,11 +60,13 @@ interface Run {
   params: Float32Array[];
   events: string[];
   readsBetweenSteps: number[];
+  /** Dispatches of the engine's fused spline (webgpu). */
+  splineDispatches: number;
 }
 
-async function run(backend: 'cpu' | 'webgpu', poisonCall?: number): Promise<Run & { error?: unknown }> {
+async function run(backend: 'cpu' | 'webgpu', poisonCall?: number, coupling: 'affine' | 'rq-spline' = 'affine'): Promise<Run & { error?: unknown }> {
   await tf.setBackend(backend);
-  const model = buildFlowModel(spec());
+  const model = buildFlowModel(spec(coupling));
   const events: string[] = [];
   const losses: number[] = [];
   const reads: number[] = [];
@@ -95,7 +97,8 @@ async function run(backend: 'cpu' | 'webgpu', poisonCall?: number): Promise<Run 
   }
   const params = await Promise.all(model.parameters().map(async (v) => (await v.data()) as Float32Array));
   model.dispose();
-  return { losses, params, events, readsBetweenSteps: reads.slice(1).map((r, i) => r - reads[i]!), error };
+  const splineDispatches = counter ? Object.entries(counter.snapshot().byProgram).filter(([k]) => k.startsWith('DgmRqSpline')).reduce((a, [, n]) => a + n, 0) : 0;
+  return { losses, params, events, readsBetweenSteps: reads.slice(1).map((r, i) => r - reads[i]!), error, splineDispatches };
 }
 
 it('follows the cpu run step for step, reading each step once, after the next one is enqueued', async () => {
@@ -121,4 +124,15 @@ it('a non-finite step found a step late leaves the weights as the cpu run, which
   }
   expect(gpu.events).toEqual(['launch 0', 'launch 1', 'read 0', 'launch 2', 'read 1', 'launch 3']);
   gpu.params.forEach((p, i) => p.forEach((x, j) => expect(Math.abs(x - cpu.params[i]![j]!)).toBeLessThan(1e-4)));
+});
+
+it('an RQ-NSF flow (the fused spline on webgpu) follows the cpu run step for step too', async () => {
+  const cpu = await run('cpu', undefined, 'rq-spline');
+  const gpu = await run('webgpu', undefined, 'rq-spline');
+  expect(cpu.error).toBeUndefined();
+  expect(gpu.error).toBeUndefined();
+  expect(gpu.splineDispatches).toBeGreaterThan(0);
+  gpu.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i]!)).toBeLessThan(1e-4 * Math.abs(cpu.losses[i]!)));
+  gpu.params.forEach((p, i) => p.forEach((x, j) => expect(Math.abs(x - cpu.params[i]![j]!)).toBeLessThan(1e-4)));
+  expect(gpu.readsBetweenSteps).toEqual([1, 1, 1, 1]);
 });
