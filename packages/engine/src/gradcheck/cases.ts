@@ -74,6 +74,9 @@ export const STANDARD_CASES: GradCheckCase[] = [
   { name: 'conv2d 3x3 same, 8→40 channels', inputs: [f([2, 6, 5, 8]), f([3, 3, 8, 40], [-0.3, 0.3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
   { name: 'conv2d 3x3 same s2, 36→5 channels', inputs: [f([1, 7, 8, 36], [-0.5, 0.5]), f([3, 3, 36, 5], [-0.3, 0.3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'same') },
   { name: 'conv2d 3x3 explicit pad', inputs: [f([2, 5, 5, 3]), f([3, 3, 3, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, [[0, 0], [2, 0], [1, 1], [0, 0]]) },
+  // Long k = batch·OH·OW with a small filter: the webgpu filter gradient splits k into slices (2 even, 3 uneven).
+  { name: 'conv2d filter gradient split over k (2 slices)', inputs: [f([2, 16, 16, 2]), f([3, 3, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
+  { name: 'conv2d filter gradient split over k (3 uneven slices), stride 2', inputs: [f([4, 30, 30, 2]), f([3, 3, 2, 3])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 2, 'same') },
   { name: 'conv2d 3x3 on 1x1 map', inputs: [f([3, 1, 1, 4]), f([3, 3, 4, 2])], fn: (tf, x, w) => tf.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, 'same') },
   {
     name: 'fused conv2d + bias + relu',

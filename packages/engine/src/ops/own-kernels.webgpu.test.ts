@@ -77,6 +77,13 @@ it("conv2d's filter gradient is our tiled kernel (its input gradient tfjs's tile
   tf.dispose([x, w]);
 });
 
+it('a small filter over a long k: the filter gradient split into slices, summed by one more dispatch', async () => {
+  const [x, w] = [draw([2, 16, 16, 2], 1), draw([3, 3, 2, 3], 2)];
+  const op = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
+  expect(await ownDispatches(op, [x, w])).toEqual({ 'Conv2DBackpropFilter/dgmTiled': 1, 'Conv2DBackpropFilter/dgmSumSlices': 1 });
+  tf.dispose([x, w]);
+});
+
 it('standard normal log-density and relu: one dispatch each way; bias gradients: one column sum', async () => {
   const z = draw([3, 40], 1);
   expect(await ownDispatches((a) => standardNormalLogProb(relu(a)), [z])).toEqual({

@@ -20,6 +20,8 @@ export interface WebGpuBackendInternals {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  /** Releases a tensor's buffer (after the pending submit, when the queue owns it). */
+  disposeData(dataId: object): boolean;
 }
 
 /** The active backend's internals; throws unless webgpu is active. */
