@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { queueFor } from '@dgm-ood/queue';
 import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
 
 let h: CoordinatorHarness;
@@ -7,7 +6,6 @@ beforeAll(async () => {
   h = await createCoordinatorHarness();
 });
 afterAll(async () => {
-  await queueFor(h.queues, 'ood', 'any-32gib').obliterate({ force: true }).catch(() => {});
   await h?.close();
 });
 

@@ -7,7 +7,6 @@ beforeAll(async () => {
   h = await createCoordinatorHarness();
 });
 afterAll(async () => {
-  await queueFor(h.queues, 'train', 'cpu-4gib').obliterate({ force: true }).catch(() => {});
   await h?.close();
 });
 

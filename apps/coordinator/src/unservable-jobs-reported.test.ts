@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { queueFor } from '@dgm-ood/queue';
 import { createCoordinatorHarness, startFixtureWorker, waitForSweep, type CoordinatorHarness } from './testing/harness.js';
 
 let h: CoordinatorHarness;
@@ -9,7 +8,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const worker of workers) await worker.close();
-  await queueFor(h.queues, 'train', 'gpu-16gib').obliterate({ force: true }).catch(() => {});
   await h?.close();
 });
 

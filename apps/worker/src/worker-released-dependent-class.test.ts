@@ -7,7 +7,6 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  await queueFor(h.queues, 'ood', 'gpu').obliterate({ force: true }).catch(() => {});
   await h?.close();
 });
 

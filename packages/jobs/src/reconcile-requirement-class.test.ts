@@ -4,7 +4,7 @@ import { reconcileQueues } from './reconcile.js';
 import { useReconcileHarness } from './reconcile.test-support.js';
 import { createSweep } from './sweeps.js';
 
-const h = useReconcileHarness([['train', 'gpu-24gib']]);
+const h = useReconcileHarness();
 
 test('a lost job with resources is enqueued again into its requirement class queue, and one held there is left alone', async () => {
   const config = JSON.stringify({ fixture: 'succeed', resources: { device: 'gpu', memory_gib: 24 } });

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { createPool, type Pool } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
-import { closeQueues, createQueues, createRedis, queueFor, type Queues, type Redis } from '@dgm-ood/queue';
-import type { JobKind } from './contract.js';
+import { createQueues, createRedis, obliterateQueues, type Queues, type Redis } from '@dgm-ood/queue';
 
 export interface ReconcileHarness {
   pool: Pool;
@@ -15,10 +14,10 @@ export interface ReconcileHarness {
 
 /**
  * For the reconcile tests: a fresh test database and queues under a random Redis prefix, made before the file's
- * tests and removed after them (the kinds' queues and the requirement-class queues named in `classQueues`).
+ * tests and removed after them (every queue under the prefix, requirement-class queues included).
  * Read the fields inside tests (they are set in beforeAll).
  */
-export function useReconcileHarness(classQueues: Array<[JobKind, string]> = []): ReconcileHarness {
+export function useReconcileHarness(): ReconcileHarness {
   const harness = { prefix: `t${randomBytes(5).toString('hex')}` } as ReconcileHarness;
   let db: TestDatabase;
   beforeAll(async () => {
@@ -28,10 +27,7 @@ export function useReconcileHarness(classQueues: Array<[JobKind, string]> = []):
     harness.queues = createQueues(harness.redis, harness.prefix);
   });
   afterAll(async () => {
-    const { queues } = harness;
-    const all = [...Object.values(queues), ...classQueues.map(([kind, requirementClass]) => queueFor(queues, kind, requirementClass))];
-    await Promise.all(all.map((q) => q.obliterate({ force: true }).catch(() => {})));
-    await closeQueues(queues);
+    await obliterateQueues(harness.queues);
     harness.redis.disconnect();
     await harness.pool.end();
     await db.drop();

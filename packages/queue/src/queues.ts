@@ -78,6 +78,24 @@ function registryClient(queues: Queues): Redis {
   return connection as Redis;
 }
 
+/**
+ * Empties and removes every queue under these queues' prefix — both kinds' default queues, every requirement-class
+ * queue Redis registered (opened here or by another process) — closes them, then deletes every key left under the
+ * prefix. For tearing down a throw-away prefix (tests); never for a prefix in use.
+ */
+export async function obliterateQueues(queues: Queues, redis: Redis = registryClient(queues)): Promise<void> {
+  const classes = await Promise.all(QUEUE_NAMES.map(async (kind) => (await classesWithQueues(queues, kind, redis)).map((c) => queueFor(queues, kind, c))));
+  const all = new Set([...Object.values(queues), ...contextOf(queues).byClass.values(), ...classes.flat()]);
+  await Promise.all([...all].map((q) => q.obliterate({ force: true }).catch(() => {})));
+  await closeQueues(queues);
+  // What no queue object knows of: keys other processes' queues and workers left (a worker's class queues that never
+  // got a job write their meta), and the registry.
+  const prefix = contextOf(queues).prefix;
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+    if (keys.length > 0) await redis.del(...keys);
+  }
+}
+
 export async function closeQueues(queues: Queues): Promise<void> {
   const byClass = contexts.get(queues)?.byClass.values() ?? [];
   await Promise.all([...Object.values(queues), ...byClass].map((q) => q.close()));

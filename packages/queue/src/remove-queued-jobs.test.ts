@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { closeQueues, createQueues, enqueueJobs, removeQueuedJobs, type Queues } from './queues.js';
+import { createQueues, enqueueJobs, obliterateQueues, removeQueuedJobs, type Queues } from './queues.js';
 import { createRedis, type Redis } from './redis.js';
 
 let redis: Redis;
@@ -10,8 +10,7 @@ beforeAll(() => {
   queues = createQueues(redis, `t${randomBytes(5).toString('hex')}`);
 });
 afterAll(async () => {
-  await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-  await closeQueues(queues);
+  await obliterateQueues(queues);
   redis.disconnect();
 });
 

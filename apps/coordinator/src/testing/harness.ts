@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type AppConfig, type Logger } from '@dgm-ood/config';
 import { createPool, createPrismaClient, type Pool, type PrismaClient } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
-import { closeQueues, createQueues, createRedis, type Queues, type Redis } from '@dgm-ood/queue';
+import { createQueues, createRedis, obliterateQueues, type Queues, type Redis } from '@dgm-ood/queue';
 import { upstreamFixture } from '../../../../test/fixtures/upstream-fixtures.js';
 import { buildApp, type CoordinatorApp } from '../app.js';
 import { fixtureOrCatalogJobChecker } from './fixture-job-checker.js';
@@ -43,8 +43,7 @@ export async function createCoordinatorHarness(configOverrides: Partial<AppConfi
     app, db, pool, prisma, redis, queues, config,
     async close() {
       await app.close();
-      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-      await closeQueues(queues);
+      await obliterateQueues(queues);
       redis.disconnect();
       await prisma.$disconnect();
       await pool.end();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { queueFor } from '../../../../packages/queue/src/index.js';
 import { startFixtureWorker, waitForSweep } from '../../../coordinator/src/testing/harness.js';
 import { buildDashboard } from '../build-dashboard.js';
 import { startBrowserHarness, type BrowserHarness } from './browser-harness.js';
@@ -12,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gpuWorker?.close();
-  await queueFor(b.h.queues, 'train', 'gpu-16gib').obliterate({ force: true }).catch(() => {});
   await b?.close();
 });
 

@@ -9,7 +9,7 @@ import { createLogger, loadConfig, type AppConfig } from '@dgm-ood/config';
 import { createPool, type Pool } from '@dgm-ood/db';
 import { createTestDatabase, type TestDatabase } from '@dgm-ood/db/testing';
 import { createSweep, recordRequirementClasses, withRequirementClasses, type JobKind, type JsonValue } from '@dgm-ood/jobs';
-import { closeQueues, createQueues, createRedis, enqueueJobs, readResources, type Queues, type Redis } from '@dgm-ood/queue';
+import { createQueues, createRedis, enqueueJobs, obliterateQueues, readResources, type Queues, type Redis } from '@dgm-ood/queue';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../worker.js';
 
 export const FIXTURE_HANDLERS = fileURLToPath(new URL('./fixture-handlers.ts', import.meta.url));
@@ -141,8 +141,7 @@ export async function createHarness(): Promise<Harness> {
     async close() {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-      await closeQueues(queues);
+      await obliterateQueues(queues);
       redis.disconnect();
       await pool.end();
       await db.drop();

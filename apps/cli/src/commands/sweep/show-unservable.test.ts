@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { queueFor } from '@dgm-ood/queue';
 import { runCli } from '../../cli.js';
 import { startLiveCoordinator, type LiveCoordinator } from '../../testing/live-coordinator.js';
 import { memoryIo } from '../../test-io.js';
@@ -9,7 +8,6 @@ beforeAll(async () => {
   live = await startLiveCoordinator();
 });
 afterAll(async () => {
-  await queueFor(live.harness.queues, 'train', 'gpu').obliterate({ force: true }).catch(() => {});
   await live?.close();
 });
 
