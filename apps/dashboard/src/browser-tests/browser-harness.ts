@@ -3,13 +3,14 @@
  * the built dashboard, and Debian's Chromium driven by playwright-core (no browser download). Screenshots
  * go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AppConfig } from '@dgm-ood/config';
 import { createCoordinatorHarness, startFixtureWorker, type CoordinatorHarness } from '../../../coordinator/src/testing/harness.js';
 import { buildDashboard } from '../build-dashboard.js';
-import { dashboardBuilt } from '../index.js';
+import { dashboardBuilt, dashboardDistDir } from '../index.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../../../test-results/screenshots/', import.meta.url));
@@ -31,7 +32,8 @@ export async function startBrowserHarness(options: { worker?: boolean; config?: 
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/setup.sh does, as root) or set CHROMIUM_PATH`);
   }
-  if (!dashboardBuilt()) await buildDashboard();
+  // Rebuilt when any source is newer than the bundle: a stale bundle would test yesterday's pages.
+  if (!dashboardBuilt() || dashboardStale()) await buildDashboard();
   const h = await createCoordinatorHarness(options.config);
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const address = h.app.server.address();
@@ -76,4 +78,13 @@ export async function downloaded(download: { createReadStream(): Promise<AsyncIt
   const chunks: Buffer[] = [];
   for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Whether a file under src/web is newer than the built index.html. */
+function dashboardStale(): boolean {
+  const built = statSync(`${dashboardDistDir}index.html`).mtimeMs;
+  const web = fileURLToPath(new URL('../web/', import.meta.url));
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > built));
+  return newer(web);
 }

@@ -34,7 +34,7 @@ export class ApiError extends Error {
 /** Fired when the coordinator answers 401: the app shows its sign-in form. */
 export const UNAUTHORIZED_EVENT = 'dgm-ood:unauthorized';
 
-async function request<T>(method: 'GET' | 'POST', path: string, accept = 'application/json'): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, accept = 'application/json'): Promise<T> {
   const response = await fetch(path, { method, headers: { accept } });
   if (response.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   if (!response.ok) {
@@ -51,7 +51,19 @@ async function request<T>(method: 'GET' | 'POST', path: string, accept = 'applic
 
 export const get = <T>(path: string) => request<T>('GET', path);
 export const post = <T>(path: string) => request<T>('POST', path);
+export const del = <T>(path: string) => request<T>('DELETE', path);
 export const getText = (path: string, accept: string) => request<string>('GET', path, accept);
+
+/** DELETE /sweeps/:id (also its dry run): what was (or would be) deleted. */
+export interface SweepDeletion {
+  deleted: boolean;
+  sweeps: { id: string; name: string; kind: string }[];
+  jobs: number;
+  results: number;
+  evaluations: number;
+  artifacts: { count: number; bytes: number };
+  cancelled: number;
+}
 
 /** GET /auth/session: whether the coordinator requires a token, and whether this browser is signed in. */
 export interface SessionState {

@@ -1,11 +1,11 @@
 /**
  * One sweep: its counts, progress and ETA, and the grid as a table of jobs (run name, grid point, state,
- * attempts, progress, ETA), updated live from the coordinator's events; retry-failed and cancel.
+ * attempts, progress, ETA), updated live from the coordinator's events; retry-failed, cancel and delete.
  */
 import { useState } from 'preact/hooks';
-import { get, JOB_STATES, post, progressOf, type JobState, type JobSummary, type Page, type Progress, type SweepDetail } from '../api.js';
+import { del, get, JOB_STATES, post, progressOf, type JobState, type JobSummary, type Page, type Progress, type SweepDeletion, type SweepDetail } from '../api.js';
 import { ErrorBox, LiveIndicator, ProgressBar, Section, StateBadge, StateCounts } from '../components/common.js';
-import { duration, flatPoint, jobEta, shortKey, time } from '../format.js';
+import { bytes, duration, flatPoint, jobEta, shortKey, time } from '../format.js';
 import { useEventSource, useResource, useTick } from '../hooks.js';
 
 const PAGE_SIZE = 100;
@@ -65,11 +65,37 @@ export function SweepPage({ id }: { id: string }) {
     }
   };
 
+  /**
+   * Delete after a dry run says what goes: the sweep's jobs, results, evaluations and artifacts, its unfinished jobs
+   * cancelled first, and — only after a separate confirmation naming them — the sweeps whose jobs depend on it.
+   */
+  const remove = async (name: string) => {
+    setActionError(undefined);
+    try {
+      const query = 'cancel=true&withDependents=true';
+      const plan = await del<SweepDeletion>(`/sweeps/${id}?${query}&dryRun=true`);
+      const others = plan.sweeps.filter((x) => x.id !== id).map((x) => `${x.name} (${x.id})`);
+      if (others.length && !window.confirm(`${name} is needed by ${others.join(', ')}: their jobs depend on its jobs. Delete those sweeps too?`)) return;
+      const what = [
+        `${plan.jobs} job(s), ${plan.results} result row(s), ${plan.evaluations} evaluation(s), ${plan.artifacts.count} artifact(s) (${bytes(plan.artifacts.bytes)})`,
+        others.length ? `with the ${others.length} sweep(s) that depend on it` : '',
+        plan.cancelled ? `${plan.cancelled} unfinished job(s) are cancelled first` : '',
+      ].filter(Boolean);
+      if (!window.confirm(`Delete ${name}: ${what.join('; ')}? This cannot be undone.`)) return;
+      await del<SweepDeletion>(`/sweeps/${id}?${query}`);
+      setDeleted(true);
+    } catch (error) {
+      setActionError(error as Error);
+    }
+  };
+
   const s = sweep.data;
   if (deleted) {
     return (
       <Section title={s?.name ?? id}>
-        <p class="notice" role="status" data-notice="deleted">This sweep was deleted, with its jobs, results and artifacts.</p>
+        <p class="notice" role="status" data-notice="deleted">
+          This sweep was deleted, with its jobs, results and artifacts. <a href="#/">All sweeps</a>
+        </p>
       </Section>
     );
   }
@@ -97,6 +123,9 @@ export function SweepPage({ id }: { id: string }) {
               onClick={() => act('Cancelled', `/sweeps/${id}/cancel`, `Cancel every unfinished job of ${s.name}?`)}
             >
               Cancel
+            </button>
+            <button type="button" class="danger" data-action="delete" onClick={() => void remove(s.name)}>
+              Delete
             </button>
           </>
         }
