@@ -118,6 +118,30 @@ def make_coupling(batch, size, channels, hidden, device, trainer=False):
     return step
 
 
+def make_rq_coupling(batch, device):
+    # bench/gpu-dispatch-profile.ts rqCouplingTrainingStep: one RQ-spline coupling (flows_torch.py's, the reference's
+    # spline) on x [batch, 4, 14, 14], ConvResidualNet 2 → 64 (2 blocks), K = 8, B = 3; mean NLL under N(0, I); clipping
+    # at 1.0, Adam, [loss, gradient norm] read back every step.
+    from flows_torch import RqSplineCoupling  # same directory; imported only for these workloads
+
+    coupling = RqSplineCoupling(4, False, 64, 2, 0.0, 8, 3.0, False).to(device)
+    opt = torch.optim.Adam(coupling.parameters(), lr=1e-3)
+    x = torch.randn(batch, 4, 14, 14, device=device) * 1.5
+    d = 4 * 14 * 14
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        y, logdet = coupling(x)
+        nll = 0.5 * y.flatten(1).pow(2).sum(1) + 0.5 * d * math.log(2 * math.pi) - logdet
+        loss = nll.mean()
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(coupling.parameters(), 1.0)
+        opt.step()
+        torch.stack([loss.detach(), norm]).cpu()
+
+    return step
+
+
 WORKLOADS = {
     "matmul": lambda device: make_matmul(1024, device),
     "conv_block": lambda device: make_conv_block(64, 14, 64, device),
@@ -130,6 +154,9 @@ WORKLOADS = {
     "matmul_small": lambda device: make_matmul(128, device),
     "conv_block_small": lambda device: make_conv_block(2, 14, 64, device),
     "coupling_train_small": lambda device: make_coupling(2, 14, 4, 64, device, trainer=True),
+    "rq_coupling_train_b64": lambda device: make_rq_coupling(64, device),
+    "rq_coupling_train_b256": lambda device: make_rq_coupling(256, device),
+    "rq_coupling_train_small": lambda device: make_rq_coupling(2, device),
 }
 
 

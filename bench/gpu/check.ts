@@ -5,7 +5,7 @@
 //      step with PyTorch on the same card (bench/engine_torch.py --device cuda), and prints the speed
 //      relative to PyTorch (t_torch / t_ours);
 //      then the issue's sizes as our trainer runs them against PyTorch's own loop (bench/gpu/gpu-comparisons.ts):
-//      matmul 4096³, conv block b128, coupling step b64 and b256, U-Net step; t_ours / t_PyTorch;
+//      matmul 4096³, conv block b128, affine and RQ-spline coupling steps b64 and b256, U-Net step; t_ours / t_PyTorch;
 //   4. counts dispatches, queue submits, copies, buffer creations and host reads per training step (the coupling
 //      step and the diffusion U-Net step: stock tfjs-webgpu, tfjs's knobs, ours: bench/gpu-dispatch-profile.ts).
 // Results also go to <--out>/gpu-check.json. See README.md beside this file for preparing the bundle
@@ -142,7 +142,7 @@ async function gradCheckAndBench(args: Args, result: Record<string, unknown>, sa
   save();
 
   // 3b. The issue's sizes, each as our trainer runs it, against PyTorch on the same card.
-  console.log(`\nours against PyTorch on the same card (${args.small ? 'small sizes: checking the script only' : 'matmul 4096³, conv block b128, coupling b64/b256, U-Net'}):`);
+  console.log(`\nours against PyTorch on the same card (${args.small ? 'small sizes: checking the script only' : 'matmul 4096³, conv block b128, affine and RQ coupling b64/b256, U-Net'}):`);
   result.comparisons = await runGpuComparisons(tf, {
     reps: args.reps,
     python: args.python,

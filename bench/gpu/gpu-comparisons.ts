@@ -1,13 +1,13 @@
 /**
  * bench/gpu/check.ts's measurements against PyTorch on the same card (issue 18, acceptance 2): matmul 4096³, the
- * conv block forward+backward at batch 128, the coupling training step at batch 64 and 256 and the U-Net training
- * step, each as our trainer runs it (gradients, clipping 1.0, AdamW, the loss and gradient norm read a step late)
+ * conv block forward+backward at batch 128, the affine and the RQ-spline coupling training steps at batch 64 and 256
+ * and the U-Net training step, each as our trainer runs it (gradients, clipping 1.0, AdamW, the loss and gradient norm read a step late)
  * against PyTorch's own loop (clip_grad_norm_, Adam, the loss and norm read back every step). `small` sizes only
  * check the script (software adapter, PyTorch on the CPU).
  */
 import { tf as tfjs } from '@dgm-ood/engine';
 import { convBlockWorkload, matmulWorkload, type Workload } from '../engine-workloads.js';
-import { couplingTrainingStep, unetTrainingStep, type TrainingStepWorkload } from '../gpu-dispatch-profile.js';
+import { couplingTrainingStep, rqCouplingTrainingStep, unetTrainingStep, type TrainingStepWorkload } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
 import { resolveDiffusionModelSpec } from '../../packages/diffusion/src/presets.js';
 import type { DiffusionModelSpec } from '../../packages/diffusion/src/spec.js';
@@ -78,7 +78,11 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
     { w: matmulWorkload(o.small ? 128 : 4096, 'matmul'), torchName: sized('matmul_4096', 'matmul_small') },
     { w: convBlockWorkload(o.small ? 2 : 128, 'conv_block'), torchName: sized('conv_block_b128', 'conv_block_small') },
   ];
-  const couplings = (o.small ? [2] : [64, 256]).map((b) => ({ w: couplingTrainingStep(b), batch: b, torchName: o.small ? 'coupling_train_small' : `coupling_train_b${b}` }));
+  const batches = o.small ? [2] : [64, 256];
+  const couplings = batches.map((b) => ({ w: couplingTrainingStep(b), label: `coupling_step b${b}`, torchName: o.small ? 'coupling_train_small' : `coupling_train_b${b}` }));
+  // The RQ-spline coupling (the reference's flows): its PyTorch side imports bench/flows_torch.py, so it has its own
+  // server — were that import to fail on the GPU machine, the other comparisons still run.
+  const rqCouplings = batches.map((b) => ({ w: rqCouplingTrainingStep(b), label: `rq_coupling_step b${b}`, torchName: o.small ? 'rq_coupling_train_small' : `rq_coupling_train_b${b}` }));
   const rows: ComparisonRow[] = [];
   let torch: TorchServer | null = null;
   if (o.torch) {
@@ -107,14 +111,27 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
         instance.dispose();
       }
     }
-    for (const { w, batch, torchName } of couplings) {
-      const p = pipelined(tf, w);
+    const trainingSteps = async (list: typeof couplings, server: TorchServer | null) => {
+      for (const { w, label, torchName } of list) {
+        const p = pipelined(tf, w);
+        try {
+          rows.push(row(label, w.description, await timeInterleaved(() => p.step(), server ? () => server.step(torchName) : null, o.reps), null));
+        } finally {
+          await p.dispose();
+        }
+      }
+    };
+    await trainingSteps(couplings, torch);
+    torch?.stop();
+    torch = null;
+    if (o.torch) {
       try {
-        rows.push(row(`coupling_step b${batch}`, w.description, await timeInterleaved(() => p.step(), torch ? () => torch!.step(torchName) : null, o.reps), null));
-      } finally {
-        await p.dispose();
+        torch = await TorchServer.start(o.python, 'bench/engine_torch.py', { threads: 2, device: o.device, only: rqCouplings.map((c) => c.torchName) });
+      } catch (error) {
+        o.log(`PyTorch RQ-spline coupling reference unavailable: ${(error as Error).message}`);
       }
     }
+    await trainingSteps(rqCouplings, torch);
   } finally {
     torch?.stop();
   }
