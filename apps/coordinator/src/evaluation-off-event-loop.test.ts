@@ -8,6 +8,15 @@ vi.mock('@dgm-ood/jobs', async (original) => ({
   evaluateSweep: () => {
     throw new Error('evaluateSweep ran on the event loop');
   },
+  loadScoredJobs: () => {
+    throw new Error('loadScoredJobs ran on the event loop');
+  },
+}));
+vi.mock('@dgm-ood/evaluation', async (original) => ({
+  ...(await original<typeof import('@dgm-ood/evaluation')>()),
+  evaluationPlots: () => {
+    throw new Error('evaluationPlots ran on the event loop');
+  },
 }));
 import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
 
@@ -61,4 +70,18 @@ test('concurrent requests for one sweep share one computation', async () => {
   const first = h.app.sweepEvaluator.evaluate(sweepId);
   expect(h.app.sweepEvaluator.evaluate(sweepId)).toBe(first);
   expect((await first).rows).toHaveLength(1);
+});
+
+test("an evaluation row's plots (every scored row loaded, ROC curves, the dual frontier) are drawn in the thread too", async () => {
+  const sweepId = await largeScoredSweep();
+  const { rows } = await h.pool.query(`SELECT id FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [sweepId]);
+  const [positive, negative] = rows.map((r: { id: string }) => r.id);
+  const plots = h.app.inject({ url: `/sweeps/${sweepId}/evaluation/plots?positive=${positive}&negative=${negative}` });
+  await new Promise((r) => setTimeout(r, 100));
+  expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  const response = await plots;
+  expect(response.statusCode).toBe(200);
+  expect(response.json().sets.length).toBeGreaterThan(0);
+  const missing = await h.app.inject({ url: `/sweeps/${sweepId}/evaluation/plots?positive=${negative}&negative=${negative}x` });
+  expect(missing.statusCode).toBe(404);
 });

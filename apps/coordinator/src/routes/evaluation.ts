@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { evaluationPlots, PLOT_POINTS_PER_SET, PROTOCOL_NAMES, protocolNamed } from '@dgm-ood/evaluation';
-import { loadScoredJobs, storedEvaluation } from '@dgm-ood/jobs';
+import { PLOT_POINTS_PER_SET, PROTOCOL_NAMES, protocolNamed } from '@dgm-ood/evaluation';
+import { storedEvaluation } from '@dgm-ood/jobs';
 import { EvaluationRowNotFoundError, SweepNotFoundError } from '../errors.js';
 import { ErrorSchema, EvaluationPlotsSchema, EvaluationSchema, IdParams } from '../schemas.js';
 
@@ -55,7 +55,8 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id } = request.params;
       if (!(await prisma.sweep.count({ where: { id } }))) throw new SweepNotFoundError(id);
       const { positive, negative } = request.query;
-      const plots = evaluationPlots(await loadScoredJobs(pool, id), positive, negative);
+      // Every scored row of the sweep, ROC curves and the dual frontier: in the evaluation thread, as the table.
+      const plots = await app.sweepEvaluator.plots(id, positive, negative);
       if (!plots) throw new EvaluationRowNotFoundError(id, positive, negative);
       return plots;
     },
