@@ -1,10 +1,14 @@
 /**
- * Per-token rate limits (DGM_OOD_RATE_LIMIT_*; @fastify/rate-limit, counted in this process): requests are counted
- * by the name of the API token they came with (auth.ts), or by client IP without one (auth off, or signing in). POST /sweeps has its own,
+ * Per-token rate limits (DGM_OOD_RATE_LIMIT_*; @fastify/rate-limit): requests are counted by the name of the API
+ * token they came with (auth.ts), or by client IP without one (auth off, or signing in). POST /sweeps has its own,
  * stricter count (each may expand and store 100,000 jobs); /healthz and /metrics are never limited, so probes and
  * scrapers keep working whatever a client does. Over the limit: 429 DGM_RATE_LIMITED with Retry-After.
+ * The counts live in Redis under the queue prefix, so every coordinator of a deployment (and a restarted one) shares
+ * them. Their connection never queues or retries a command: while Redis is unreachable, requests are not limited
+ * rather than kept waiting (logged once per outage).
  */
 import rateLimit from '@fastify/rate-limit';
+import { createRedis } from '@dgm-ood/queue';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../errors.js';
@@ -18,6 +22,28 @@ export const rateLimitsPlugin = fp(
     const settings = app.services.config.rateLimit;
     if (settings === undefined) return;
     const seconds = settings.windowMs / 1000;
+    const { redisUrl, queuePrefix } = app.services.config;
+    const counts = createRedis(redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectionName: 'dgm-ood-rate-limits' });
+    let unreachable = false;
+    counts.on('error', (error: Error) => {
+      if (!unreachable) app.log.warn({ err: error.message }, 'rate limits: Redis unreachable; requests are not limited until it is back');
+      unreachable = true;
+    });
+    counts.on('ready', () => {
+      if (unreachable) app.log.info('rate limits: Redis reachable again; counting');
+      unreachable = false;
+    });
+    app.addHook('onClose', async () => {
+      counts.disconnect();
+    });
+    // Counting from the first request where Redis answers soon; a coordinator does not wait long for it at start.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      counts.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     // Before the plugin's own onRoute hook, which reads each route's config.rateLimit.
     app.addHook('onRoute', (route) => {
       const methods = [route.method].flat();
@@ -30,6 +56,9 @@ export const rateLimitsPlugin = fp(
       global: true,
       max: settings.max,
       timeWindow: settings.windowMs,
+      redis: counts,
+      nameSpace: `${queuePrefix}:rate-limit:`,
+      skipOnError: true,
       // A route's hooks run after the app's, so auth's onRequest hook has named the token by now.
       keyGenerator: (request) => (request.tokenName !== null ? `token:${request.tokenName}` : `ip:${request.ip}`),
       errorResponseBuilder: (request, context) =>
