@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
-import { readEvents } from './testing/server-sent-events.js';
+import { expect, test } from 'vitest';
+import { readEvents, useListeningCoordinator } from './testing/server-sent-events.js';
 
-let h: CoordinatorHarness;
-let base: string;
-beforeAll(async () => {
-  h = await createCoordinatorHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
-});
-afterAll(async () => {
-  await h?.close();
-});
+const live = useListeningCoordinator();
 
 const META = `
 project: events
@@ -21,12 +11,12 @@ sweep_configuration:
 `;
 
 test("a sweep's stream sends its detail at once, then the jobs another process changed (database notifications)", async () => {
-  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
-  const [job] = (await h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
-  const seen = readEvents(`${base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs');
+  const sweep = (await live.h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const [job] = (await live.h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
+  const seen = readEvents(`${live.base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs');
   // As a worker elsewhere would: straight to PostgreSQL, no call into this coordinator.
   setTimeout(() => {
-    void h.pool.query(
+    void live.h.pool.query(
       `UPDATE jobs SET state = 'running', attempts = 1, started_at = now(), progress = '{"fraction": 0.25, "message": "a quarter"}', updated_at = now() WHERE id = $1`,
       [job.id],
     );
@@ -42,31 +32,31 @@ test("a sweep's stream sends its detail at once, then the jobs another process c
 });
 
 test('the all-sweeps stream names a sweep when it is created', async () => {
-  const seen = readEvents(`${base}/events`, (e) => e.event === 'sweeps');
+  const seen = readEvents(`${live.base}/events`, (e) => e.event === 'sweeps');
   await new Promise((r) => setTimeout(r, 300));
-  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const sweep = (await live.h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
   const events = await seen;
   expect(events[0]).toEqual({ event: 'hello', data: { listening: true } });
   expect(events.at(-1)!.data.ids).toContain(sweep.id);
 });
 
 test('when the LISTEN connection is killed, changes still arrive (polled, then listened again)', async () => {
-  const sweep = (await h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
-  const [, job] = (await h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
-  const seen = readEvents(`${base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs' && e.data.items.some((j: { id: string }) => j.id === job.id), 15_000);
+  const sweep = (await live.h.app.inject({ method: 'POST', url: '/sweeps?kind=train', headers: { 'content-type': 'application/yaml' }, payload: META })).json();
+  const [, job] = (await live.h.app.inject({ url: `/sweeps/${sweep.id}/jobs` })).json().items;
+  const seen = readEvents(`${live.base}/sweeps/${sweep.id}/events`, (e) => e.event === 'jobs' && e.data.items.some((j: { id: string }) => j.id === job.id), 15_000);
   await new Promise((r) => setTimeout(r, 300));
-  const { rowCount } = await h.pool.query(
+  const { rowCount } = await live.h.pool.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
   );
   expect(rowCount).toBe(1);
-  await h.pool.query(`UPDATE jobs SET state = 'running', attempts = 1, started_at = now(), updated_at = now() WHERE id = $1`, [job.id]);
+  await live.h.pool.query(`UPDATE jobs SET state = 'running', attempts = 1, started_at = now(), updated_at = now() WHERE id = $1`, [job.id]);
   const events = await seen;
   expect(events.at(-1)!.data.items).toContainEqual(expect.objectContaining({ id: job.id, state: 'running' }));
-  await expect.poll(() => h.app.liveUpdates.listening, { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => live.h.app.liveUpdates.listening, { timeout: 10_000 }).toBe(true);
 });
 
 test('a stream of an unknown sweep is a coded 404', async () => {
-  const response = await fetch(`${base}/sweeps/00000000-0000-0000-0000-000000000000/events`);
+  const response = await fetch(`${live.base}/sweeps/00000000-0000-0000-0000-000000000000/events`);
   expect(response.status).toBe(404);
   expect(((await response.json()) as { code: string }).code).toBe('DGM_SWEEP_NOT_FOUND');
 });

@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createCoordinatorHarness, type CoordinatorHarness } from './harness.js';
 
 /** Reads server-sent events from a stream until `until` returns true for one; returns every event read. */
 export async function readEvents(url: string, until: (event: { event: string; data: any }) => boolean, timeoutMs = 10_000) {
@@ -29,4 +30,20 @@ export async function readEvents(url: string, until: (event: { event: string; da
     controller.abort();
   }
   throw new Error(`stream ended before the expected event; got ${JSON.stringify(events)}`);
+}
+
+/**
+ * For tests that read a coordinator's event streams over HTTP: `start` (default: a fresh harness) made and listening
+ * on a free port before the file's tests, closed after them. Read the fields inside tests (set in beforeAll).
+ */
+export function useListeningCoordinator(start: () => Promise<CoordinatorHarness> = () => createCoordinatorHarness()): { h: CoordinatorHarness; base: string } {
+  const listening = {} as { h: CoordinatorHarness; base: string };
+  beforeAll(async () => {
+    listening.h = await start();
+    listening.base = await listening.h.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await listening.h?.close();
+  });
+  return listening;
 }
