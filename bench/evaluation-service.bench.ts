@@ -4,8 +4,8 @@
 // evaluation time and the longest /healthz latency (goal: never above 200 ms), then the stored table's cached read.
 // Run: pnpm bench:evaluation-service [pointsPerSide]   (default 100000)
 import { performance } from 'node:perf_hooks';
-import { ingestPointResults } from '@dgm-ood/db';
 import { createCoordinatorHarness } from '../apps/coordinator/src/testing/harness.js';
+import { insertScoredOodSweep } from '../apps/coordinator/src/testing/scored-sweep.js';
 
 const points = Number(process.argv[2] ?? 100_000);
 const harness = await createCoordinatorHarness();
@@ -15,25 +15,12 @@ const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
 const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 try {
   const t0 = performance.now();
-  const { rows: [sweep] } = await pool.query(`INSERT INTO sweeps (name, kind, source_text, status) VALUES ('bench-evaluation', 'ood', '', 'running') RETURNING id`);
   // FMNIST-like test split (lower likelihood, higher LID) against two OOD sets that are more likely but lower-dimensional.
-  const datasets = [['fashion-mnist', 0, 250], ['mnist', 0.8, 150], ['omniglot', 1.2, 120]] as const;
-  for (const [index, [dataset, shift, lid]] of datasets.entries()) {
-    const config = {
-      base_model: { checkpoint_dir: 'fmnist.pt', config_dir: 'fmnist.json' },
-      data: { in_distribution: { dataloader_args: { dataset: 'fashion-mnist' } }, out_of_distribution: { dataloader_args: { dataset } } },
-      ood: { method: 'ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection' },
-    };
-    const { rows: [job] } = await pool.query(
-      `INSERT INTO jobs (sweep_id, grid_index, name, point, config, config_hash, workdir_key, state)
-       VALUES ($1, $2, $3, '{}', $4, $5, $5, 'succeeded') RETURNING id`,
-      [sweep.id, index, `fashion-mnist_vs_${dataset}`, JSON.stringify(config), `bench${index}`],
-    );
-    await ingestPointResults(pool, Array.from({ length: points }, (_, i) => ({
-      jobId: job.id, dataset, split: 'test', pointIndex: i,
-      scores: { log_likelihood: gauss() + shift, lid: lid + 30 * gauss() },
-    })));
-  }
+  const sets = ([['fashion-mnist', 0, 250], ['mnist', 0.8, 150], ['omniglot', 1.2, 120]] as const).map(([dataset, shift, lid]) => ({
+    dataset,
+    scores: () => ({ log_likelihood: gauss() + shift, lid: lid + 30 * gauss() }),
+  }));
+  const { sweepId } = await insertScoredOodSweep(pool, 'bench-evaluation', sets, points);
   console.log(`seeded 3 jobs × ${points.toLocaleString('en-US')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   await app.inject({ url: '/healthz' });
@@ -51,7 +38,7 @@ try {
     }
   })();
   const t1 = performance.now();
-  const evaluation = await app.inject({ url: `/sweeps/${sweep.id}/evaluation?refresh=true` });
+  const evaluation = await app.inject({ url: `/sweeps/${sweepId}/evaluation?refresh=true` });
   const evaluationS = (performance.now() - t1) / 1000;
   probing = false;
   await probe;

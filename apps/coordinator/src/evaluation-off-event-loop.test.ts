@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { ingestPointResults } from '@dgm-ood/db';
 
 // In this process the evaluation must never run: the coordinator hands it to its evaluation thread (which loads
 // the real module in a thread of its own). Computing it here, on the event loop, is what froze /healthz.
@@ -19,6 +18,7 @@ vi.mock('@dgm-ood/evaluation', async (original) => ({
   },
 }));
 import { createCoordinatorHarness, type CoordinatorHarness } from './testing/harness.js';
+import { insertScoredOodSweep } from './testing/scored-sweep.js';
 
 let h: CoordinatorHarness;
 beforeAll(async () => {
@@ -30,32 +30,16 @@ afterAll(async () => {
 
 const POINTS = 1200; // per side: the exact dual-threshold frontier and its bootstrap take seconds
 
-/** A finished OOD sweep of two scored jobs (FMNIST test vs MNIST), written straight to the database. */
-async function largeScoredSweep(): Promise<string> {
-  const { rows: [sweep] } = await h.pool.query(`INSERT INTO sweeps (name, kind, source_text, status) VALUES ('big', 'ood', '', 'running') RETURNING id`);
+/** A finished OOD sweep of two scored jobs (FMNIST test vs MNIST). */
+async function largeScoredSweep(): Promise<{ sweepId: string; jobIds: string[] }> {
   let seed = 7;
   const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  for (const [index, dataset] of ['fashion-mnist', 'mnist'].entries()) {
-    const config = {
-      base_model: { checkpoint_dir: 'fmnist.pt', config_dir: 'fmnist.json' },
-      data: { in_distribution: { dataloader_args: { dataset: 'fashion-mnist' } }, out_of_distribution: { dataloader_args: { dataset } } },
-      ood: { method: 'ood.methods.intrinsic_dimension.FlowIntrinsicDimensionOODDetection' },
-    };
-    const { rows: [job] } = await h.pool.query(
-      `INSERT INTO jobs (sweep_id, grid_index, name, point, config, config_hash, workdir_key, state)
-       VALUES ($1, $2, $3, '{}', $4, $5, $5, 'succeeded') RETURNING id`,
-      [sweep.id, index, `fashion-mnist_vs_${dataset}`, JSON.stringify(config), `h${index}`],
-    );
-    await ingestPointResults(h.pool, Array.from({ length: POINTS }, (_, i) => ({
-      jobId: job.id, dataset, split: 'test', pointIndex: i,
-      scores: { log_likelihood: random() * 100 + index * 20, lid: random() * 300 - index * 50 },
-    })));
-  }
-  return sweep.id as string;
+  const set = (dataset: string, index: number) => ({ dataset, scores: () => ({ log_likelihood: random() * 100 + index * 20, lid: random() * 300 - index * 50 }) });
+  return insertScoredOodSweep(h.pool, 'big', [set('fashion-mnist', 0), set('mnist', 1)], POINTS);
 }
 
 test('an O(n²) evaluation runs in the evaluation thread, and /healthz answers while it is computed', async () => {
-  const sweepId = await largeScoredSweep();
+  const { sweepId } = await largeScoredSweep();
   const evaluation = h.app.inject({ url: `/sweeps/${sweepId}/evaluation?refresh=true` });
   await new Promise((r) => setTimeout(r, 300));
   expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
@@ -66,16 +50,14 @@ test('an O(n²) evaluation runs in the evaluation thread, and /healthz answers w
 });
 
 test('concurrent requests for one sweep share one computation', async () => {
-  const sweepId = await largeScoredSweep();
+  const { sweepId } = await largeScoredSweep();
   const first = h.app.sweepEvaluator.evaluate(sweepId);
   expect(h.app.sweepEvaluator.evaluate(sweepId)).toBe(first);
   expect((await first).rows).toHaveLength(1);
 });
 
 test("an evaluation row's plots (every scored row loaded, ROC curves, the dual frontier) are drawn in the thread too", async () => {
-  const sweepId = await largeScoredSweep();
-  const { rows } = await h.pool.query(`SELECT id FROM jobs WHERE sweep_id = $1 ORDER BY grid_index`, [sweepId]);
-  const [positive, negative] = rows.map((r: { id: string }) => r.id);
+  const { sweepId, jobIds: [positive, negative] } = await largeScoredSweep();
   const plots = h.app.inject({ url: `/sweeps/${sweepId}/evaluation/plots?positive=${positive}&negative=${negative}` });
   await new Promise((r) => setTimeout(r, 100));
   expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
