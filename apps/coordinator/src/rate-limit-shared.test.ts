@@ -31,3 +31,21 @@ test('two coordinators of one deployment share a token’s count; a restarted on
   const other = await coordinator(`t${randomBytes(5).toString('hex')}`);
   expect((await get(other)).statusCode).toBe(200);
 });
+
+test('while its Redis connection is down, requests pass unlimited instead of waiting; counting resumes when it is back', async () => {
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  const h = await coordinator(prefix);
+  // Only this coordinator's connection (other test files' coordinators share the Redis server).
+  const list = (await h.redis.client('LIST')) as string;
+  const ids = list.split('\n').filter((line) => line.includes(` name=dgm-ood-rate-limits:${prefix} `)).map((line) => /\bid=(\d+)/.exec(line)![1]!);
+  expect(ids).toHaveLength(1);
+  // Killed by the server: the connection retries in a second; requests meanwhile are not counted.
+  for (const id of ids) await h.redis.client('KILL', 'ID', id);
+  const started = Date.now();
+  const during = [];
+  for (let i = 0; i < 8; i++) during.push((await get(h)).statusCode);
+  expect(Date.now() - started).toBeLessThan(900); // none waited for Redis
+  expect(during).toEqual(Array(8).fill(200));
+  // Back: counted again, so the limit (4) trips.
+  await expect.poll(async () => (await get(h)).statusCode, { timeout: 5000, interval: 100 }).toBe(429);
+});

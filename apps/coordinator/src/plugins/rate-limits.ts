@@ -23,7 +23,12 @@ export const rateLimitsPlugin = fp(
     if (settings === undefined) return;
     const seconds = settings.windowMs / 1000;
     const { redisUrl, queuePrefix } = app.services.config;
-    const counts = createRedis(redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectionName: 'dgm-ood-rate-limits' });
+    const counts = createRedis(redisUrl, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 1000, // reconnect once a second, whatever the outage's length
+      connectionName: `dgm-ood-rate-limits:${queuePrefix}`, // CLIENT LIST tells a deployment's apart
+    });
     let unreachable = false;
     counts.on('error', (error: Error) => {
       if (!unreachable) app.log.warn({ err: error.message }, 'rate limits: Redis unreachable; requests are not limited until it is back');
