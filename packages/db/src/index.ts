@@ -6,4 +6,4 @@ export type { MigrateOptions, MigrationFile, MigrationResult } from './migration
 export { copyPointResults, ingestPointResults, ResultInvalidError } from './ingest.js';
 export type { IngestOptions, IngestResult, PointResultRow } from './ingest.js';
 export { migrationsDir } from './paths.js';
-export { withTransaction } from './transaction.js';
+export { withRetriedTransaction, withTransaction } from './transaction.js';

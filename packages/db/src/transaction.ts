@@ -24,3 +24,24 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     client.release(lost);
   }
 }
+
+/** PostgreSQL's codes for a transaction aborted only because of concurrent ones: retrying it may succeed. */
+const RETRYABLE = new Set(['40P01' /* deadlock_detected */, '40001' /* serialization_failure */]);
+
+/**
+ * withTransaction, run again (up to `attempts` times in all, after a short randomised pause) when PostgreSQL aborts
+ * it as a deadlock victim or for a serialization failure — the work is rolled back each time, so it must only touch
+ * the database. For transactions whose lock order cannot match every concurrent writer's (a deletion that cascades
+ * into rows a worker is updating).
+ */
+export async function withRetriedTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(pool, work);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= attempts || code === undefined || !RETRYABLE.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+    }
+  }
+}

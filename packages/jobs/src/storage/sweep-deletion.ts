@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createError } from '@dgm-ood/config';
-import { withTransaction } from '@dgm-ood/db';
+import { withRetriedTransaction, withTransaction } from '@dgm-ood/db';
 import { removeQueuedJobs, type Queues, type Redis } from '@dgm-ood/queue';
 import type { JobKind } from '../contract.js';
 import { largeObjectOid, unlinkUnreferencedLargeObjects } from './large-objects.js';
@@ -175,7 +175,9 @@ export async function planSweepDeletion(
  * caller runs `cleanUpAfterDeletion` with the result once this has returned (committed).
  */
 export async function deleteSweeps(pool: pg.Pool, ids: readonly string[], options: SweepDeletionOptions = {}): Promise<SweepDeletion | undefined> {
-  return withTransaction(pool, async (client) => {
+  // Retried as a deadlock victim: the cascade into job_attempts takes its locks after the jobs', while a worker
+  // recording a just-cancelled attempt takes them the other way round.
+  return withRetriedTransaction(pool, async (client) => {
     const requested = await requestedSweeps(client, ids);
     if (!requested) return undefined;
     const scope = await closure(client, requested, options, true);
