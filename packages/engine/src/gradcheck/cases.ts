@@ -51,10 +51,14 @@ export function caseInputValues(c: GradCheckCase, seed: number): Array<Float32Ar
 const f = (shape: number[], range?: [number, number]): GradCheckInput => ({ shape, ...(range ? { range } : {}) });
 const positive: [number, number] = [0.2, 2];
 
+/** Packed-spline settings for the cases: nflows' minima, B = 1, unscaled, forward, unless given. */
+const splineSettings = (s: Partial<PackedSplineSettings> & { numBins: number }): PackedSplineSettings => ({
+  inverse: false, tailBound: 1, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1, ...s,
+});
+
 /** The packed spline's outputs and per-sample log|det| side by side ([B, perSample + 1]). */
 function packedSpline(tf: Tf, x: tfjs.Tensor, params: tfjs.Tensor, s: Partial<PackedSplineSettings> & { numBins: number }): tfjs.Tensor {
-  const settings = { inverse: false, tailBound: 1, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1, ...s };
-  const { outputs, logabsdet } = rationalQuadraticSplinePacked(x, params, settings);
+  const { outputs, logabsdet } = rationalQuadraticSplinePacked(x, params, splineSettings(s));
   const b = x.shape[0]!;
   return tf.concat([tf.reshape(outputs, [b, x.size / b]), tf.reshape(logabsdet, [b, 1])], 1);
 }
@@ -227,7 +231,7 @@ export const STANDARD_CASES: GradCheckCase[] = [
     fn: (tf, x, p) => {
       const r = tf.sin(tf.range(0, x!.size).reshape(x!.shape));
       const loss = (xx: tfjs.Tensor, pp: tfjs.Tensor) => {
-        const { outputs, logabsdet } = rationalQuadraticSplinePacked(xx, pp, { numBins: 3, inverse: false, tailBound: 1, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, binScale: 1 });
+        const { outputs, logabsdet } = rationalQuadraticSplinePacked(xx, pp, splineSettings({ numBins: 3 }));
         return tf.add(tf.sum(tf.mul(outputs, r)), tf.sum(tf.mul(logabsdet, tf.tensor1d([0.7, -1.3]))));
       };
       const [gx, gp] = tf.grads(loss)([x!, p!]);

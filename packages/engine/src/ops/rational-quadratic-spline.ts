@@ -46,9 +46,7 @@ export function rationalQuadraticSpline(
   checkShape(unnormalizedWidths, [n, k], 'unnormalizedWidths');
   checkShape(unnormalizedHeights, [n, k], 'unnormalizedHeights');
   checkShape(unnormalizedDerivatives, [n, k - 1], 'unnormalizedDerivatives');
-  if (minW * k > 1) throw new RangeError('rationalQuadraticSpline: minimal bin width too large for the number of bins');
-  if (minH * k > 1) throw new RangeError('rationalQuadraticSpline: minimal bin height too large for the number of bins');
-  if (!(bound > 0)) throw new RangeError(`rationalQuadraticSpline: tailBound must be > 0, got ${bound}`);
+  checkSplineSettings('rationalQuadraticSpline', k, settings);
 
   return tf.tidy(() => {
     const left = -bound;
@@ -190,6 +188,13 @@ const rowMaxWithoutGradient = tf.customGrad(((u: tf.Tensor) => {
   const shape = u.shape;
   return { value: tf.max(u, 1), gradFunc: () => tf.zeros(shape) };
 }) as unknown as CustomGradFunc) as unknown as (u: tf.Tensor) => tf.Tensor;
+
+/** The settings' bounds for K bins (what every form of the spline needs), thrown as RangeErrors naming `op`. */
+export function checkSplineSettings(op: string, k: number, settings: RationalQuadraticSplineSettings): void {
+  if (settings.minBinWidth * k > 1) throw new RangeError(`${op}: minimal bin width too large for the number of bins`);
+  if (settings.minBinHeight * k > 1) throw new RangeError(`${op}: minimal bin height too large for the number of bins`);
+  if (!(settings.tailBound > 0)) throw new RangeError(`${op}: tailBound must be > 0, got ${settings.tailBound}`);
+}
 
 function checkShape(t: tf.Tensor, expected: number[], name: string): void {
   if (t.rank !== expected.length || t.shape.some((d, i) => d !== expected[i])) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RQ_SPLINE, RQ_SPLINE_GRAD, type RqSplineAttrs } from '../kernels/webgpu/rq-spline.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 import { outerTapeRecording, sumExceptBatch } from './elementwise.js';
-import { rationalQuadraticSpline, type RationalQuadraticSplineSettings } from './rational-quadratic-spline.js';
+import { checkSplineSettings, rationalQuadraticSpline, type RationalQuadraticSplineSettings } from './rational-quadratic-spline.js';
 
 export interface PackedSplineSettings extends RationalQuadraticSplineSettings {
   /** K, the number of bins: each element of x has P = 3K − 1 raw parameters. */
@@ -76,8 +76,7 @@ export function rationalQuadraticSplinePacked(x: tf.Tensor, params: tf.Tensor, s
       `rationalQuadraticSplinePacked: params [${params.shape.join(', ')}] must have batch ${x.shape[0]} and ${3 * k - 1} values (3K − 1, K = ${k}) per element of x [${x.shape.join(', ')}]`,
     );
   }
-  if (settings.minBinWidth * k > 1 || settings.minBinHeight * k > 1) throw new RangeError('rationalQuadraticSplinePacked: minimal bin width or height too large for the number of bins');
-  if (!(settings.tailBound > 0)) throw new RangeError(`rationalQuadraticSplinePacked: tailBound must be > 0, got ${settings.tailBound}`);
+  checkSplineSettings('rationalQuadraticSplinePacked', k, settings);
   if (ownWebGpuKernelsActive() && x.dtype === 'float32' && params.dtype === 'float32') {
     const [outputs, logabsdet] = tf.engine().runKernel(RQ_SPLINE, { x, params } as unknown as tf.NamedTensorMap, attrsOf(settings) as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return { outputs: outputs!, logabsdet: logabsdet as tf.Tensor1D };
