@@ -5,7 +5,7 @@
  * against PyTorch's own loop (clip_grad_norm_, Adam, the loss and norm read back every step). `small` sizes only
  * check the script (software adapter, PyTorch on the CPU).
  */
-import { tf as tfjs } from '@dgm-ood/engine';
+import { GEMM_TILINGS, tf as tfjs, WEBGPU_GEMM_FLAG } from '@dgm-ood/engine';
 import { convBlockWorkload, matmulWorkload, type Workload } from '../engine-workloads.js';
 import { couplingTrainingStep, rqCouplingTrainingStep, unetTrainingStep, type TrainingStepWorkload } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
@@ -103,12 +103,21 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
     return r;
   };
   try {
+    // The GEMM behind matMul and conv2d: as chosen (auto), then tfjs's own programs (stock) and each tiling forced
+    // that the device's workgroup limit allows, so that one run on a card says which wins where (gemm-tiling.ts).
+    const limit = (tf.backend() as unknown as { device?: GPUDevice }).device?.limits.maxComputeInvocationsPerWorkgroup ?? 0;
+    const modes = ['auto', 'stock', ...GEMM_TILINGS.filter((t) => t.wgX * t.wgY <= limit).map((t) => t.name)];
     for (const { w, torchName } of kernels) {
-      const instance = w.create(tf);
-      try {
-        rows.push(row(w.name, w.description, await timeInterleaved(() => instance.step(), torch ? () => torch!.step(torchName) : null, o.reps), w.flops));
-      } finally {
-        instance.dispose();
+      for (const mode of modes) {
+        tf.env().set(WEBGPU_GEMM_FLAG, mode);
+        const instance = w.create(tf);
+        try {
+          const label = mode === 'auto' ? w.name : `${w.name} [${mode}]`;
+          rows.push(row(label, `${w.description}, GEMM ${mode}`, await timeInterleaved(() => instance.step(), torch ? () => torch!.step(torchName) : null, o.reps), w.flops));
+        } finally {
+          instance.dispose();
+          tf.env().set(WEBGPU_GEMM_FLAG, 'auto');
+        }
       }
     }
     const trainingSteps = async (list: typeof couplings, server: TorchServer | null) => {

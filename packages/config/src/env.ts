@@ -85,6 +85,8 @@ export const envSchema = z.object({
   DGM_OOD_WORKER_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
   /** Engine: the engine's own WebGPU kernels on the webgpu backend (`off`: stock tfjs-webgpu, e.g. to compare). */
   DGM_OOD_OWN_WEBGPU_KERNELS: z.enum(['on', 'off']).default('on'),
+  /** Engine: the GEMM behind matMul and conv2d on webgpu: auto, stock (tfjs's programs) or one of the engine's tilings. */
+  DGM_OOD_WEBGPU_GEMM: z.enum(['auto', 'stock', 'large', 'wide', 'tall', 'small']).default('auto'),
   /** Worker: the device class it advertises, overriding the one its backend gives (gpu, cpu). */
   DGM_OOD_WORKER_DEVICE: z.enum(['gpu', 'cpu']).optional(),
   /** Worker: the memory it advertises in GiB (device memory for gpu, host memory for cpu), overriding what it detects. */

@@ -43,6 +43,17 @@ describe('initEngine', () => {
     expect(await engine.currentEngine()).toBeUndefined();
   });
 
+  it('sets the webgpu GEMM flag from DGM_OOD_WEBGPU_GEMM; an unknown webGpuGemm is a coded error naming the values, and chooses no engine', async () => {
+    await expect(engine.initEngine({ backend: 'wasm', webGpuGemm: 'huge', logger: silentLogger })).rejects.toMatchObject({
+      code: 'DGM_ENGINE_INVALID_ARGUMENT',
+      message: expect.stringContaining('unknown value "huge" (expected auto, stock, large, wide, tall, small)'),
+    });
+    expect(await engine.currentEngine()).toBeUndefined();
+    await withEnv('DGM_OOD_WEBGPU_GEMM', 'stock', () => engine.initEngine({ backend: 'wasm', logger: silentLogger }));
+    expect(tf.env().get('DGM_WEBGPU_GEMM')).toBe('stock');
+    tf.env().set('DGM_WEBGPU_GEMM', 'auto');
+  });
+
   it('initialises once; later calls with auto or the same backend return the same engine', async () => {
     const lines: unknown[] = [];
     const logger = { info: (o: object) => lines.push(o), warn: (o: object) => lines.push(o) };

@@ -5,6 +5,7 @@ import { loadSetting } from '@dgm-ood/config/env';
 import { parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { BackendLoaderOptions } from './backends/loader-options.js';
 import { EngineError } from './errors.js';
+import { GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
 import { OWN_WEBGPU_KERNELS_FLAG } from './kernels/webgpu/own-kernels-flag.js';
 import { stderrLogger, type EngineLogger } from './logger.js';
 import { activateBackend, type BackendSelection, type SkippedBackend } from './select-backend.js';
@@ -19,6 +20,8 @@ export interface InitEngineOptions extends BackendLoaderOptions {
   logger?: EngineLogger;
   /** The engine's own WebGPU kernels on webgpu (default: DGM_OOD_OWN_WEBGPU_KERNELS, else on). */
   ownWebGpuKernels?: boolean;
+  /** The GEMM behind matMul and conv2d on webgpu: auto, stock or a tiling's name (default: DGM_OOD_WEBGPU_GEMM, else auto). */
+  webGpuGemm?: string;
 }
 
 export interface Engine {
@@ -61,6 +64,12 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
   }
   tf.enableProdMode();
   tf.env().set(OWN_WEBGPU_KERNELS_FLAG, options.ownWebGpuKernels ?? loadSetting('DGM_OOD_OWN_WEBGPU_KERNELS') === 'on');
+  const gemm = options.webGpuGemm ?? loadSetting('DGM_OOD_WEBGPU_GEMM');
+  const gemmModes = ['auto', 'stock', ...GEMM_TILINGS.map((t) => t.name)];
+  if (!gemmModes.includes(gemm)) {
+    throw new EngineError('DGM_ENGINE_INVALID_ARGUMENT', `initEngine({ webGpuGemm }): unknown value "${gemm}" (expected ${gemmModes.join(', ')})`, { source: 'initEngine({ webGpuGemm })' });
+  }
+  tf.env().set(WEBGPU_GEMM_FLAG, gemm);
   // Services get the multi-threaded wasm kernels by default (PyTorch, the reference, uses the cores
   // too); DGM_OOD_WASM_THREADS=1 turns them off where several workers share a machine.
   const threads = options.wasm?.threads ?? loadSetting('DGM_OOD_WASM_THREADS') ?? Math.min(2, availableParallelism());

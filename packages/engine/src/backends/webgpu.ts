@@ -3,9 +3,12 @@ import { firstLine } from '../errors.js';
 import { describeAdapter, type AdapterVerdict } from './adapter-kind.js';
 import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
 import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
+import { WEBGPU_GEMM_FLAG } from '../kernels/webgpu/gemm-tiling.js';
 import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
 import { registerTiledConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-tiled.js';
 import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
+import { registerGemmConv2d } from '../kernels/webgpu/conv2d-gemm.js';
+import { registerGemmMatMul } from '../kernels/webgpu/matmul-gemm.js';
 import { registerAffineCouplingKernels } from '../kernels/webgpu/affine-coupling.js';
 import { registerRqSplineKernels } from '../kernels/webgpu/rq-spline.js';
 import { registerWebGpuCumulativeReverseFix } from '../kernels/webgpu/cumulative-reverse.js';
@@ -108,6 +111,8 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   registerWebGpuLeadingAxesSum();
   registerTiledConv2dBackpropFilter();
   registerTiledConv2dBackpropInput();
+  registerGemmMatMul();
+  registerGemmConv2d();
   registerAffineCouplingKernels();
   registerRqSplineKernels();
   registerWebGpuCumulativeReverseFix();
@@ -117,6 +122,9 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH_SIZE);
   await setTfBackend('webgpu');
   // The worker's `tfjs backend selected` line carries this reason: it says which kernels a GPU worker runs.
-  const kernels = tf.env().getBool(OWN_WEBGPU_KERNELS_FLAG) ? "the engine's own WebGPU kernels on" : "the engine's own WebGPU kernels off (stock tfjs-webgpu)";
+  const gemm = String(tf.env().get(WEBGPU_GEMM_FLAG));
+  const kernels = tf.env().getBool(OWN_WEBGPU_KERNELS_FLAG)
+    ? `the engine's own WebGPU kernels on${gemm === 'auto' ? '' : ` (GEMM: ${gemm})`}`
+    : "the engine's own WebGPU kernels off (stock tfjs-webgpu)";
   return `WebGPU adapter ${verdict.label}${verdict.software ? ' (software renderer, allowed by option)' : ''}; ${kernels}`;
 }

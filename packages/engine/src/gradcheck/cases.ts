@@ -94,6 +94,18 @@ export const STANDARD_CASES: GradCheckCase[] = [
   { name: 'matMul transposeA/B', inputs: [f([7, 5]), f([4, 7])], fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D, true, true) },
   { name: 'batched matMul', inputs: [f([3, 4, 5]), f([3, 5, 2])], fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor3D, b as tfjs.Tensor3D) },
   { name: 'fused matMul + bias + relu', inputs: [f([6, 5]), f([5, 4]), f([4])], fn: (tf, a, b, c) => tf.fused.matMul({ a: a as tfjs.Tensor2D, b: b as tfjs.Tensor2D, bias: c, activation: 'relu' }) },
+  // Large enough for the register-blocked GEMM (webgpu, `auto`: ≥ 32 workgroups of its smallest tile); forced tilings
+  // on every shape are in kernels/webgpu/gemm.webgpu.test.ts.
+  {
+    name: 'matMul 256×16 · 16×256 (register-blocked GEMM on webgpu)',
+    inputs: [f([256, 16]), f([16, 256])],
+    fn: (tf, a, b) => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D),
+  },
+  {
+    name: 'fused conv2d + bias + relu, 4×16×16×8 → 32 (implicit-GEMM conv on webgpu)',
+    inputs: [f([4, 16, 16, 8]), f([3, 3, 8, 32], [-0.3, 0.3]), f([32])],
+    fn: (tf, x, w, c) => tf.fused.conv2d({ x: x as tfjs.Tensor4D, filter: w as tfjs.Tensor4D, bias: c as tfjs.Tensor1D, strides: 1, pad: 'same', activation: 'relu' }),
+  },
   // elementwise nonlinearities
   { name: 'softplus', inputs: [f([3, 7], [-4, 4])], fn: (tf, x) => tf.softplus(x) },
   { name: 'sigmoid', inputs: [f([3, 7], [-4, 4])], fn: (tf, x) => tf.sigmoid(x) },

@@ -1,16 +1,89 @@
 import * as tf from '@tensorflow/tfjs';
+import { gemmTilingNow, recordGemm } from './gemm-dispatch.js';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
+import type { WebGpuBackendInternals } from './raw-dispatch.js';
 import { replaceWebGpuKernel } from './replace-kernel.js';
 
+// dx as an implicit GEMM: dx[m, n] = Σ_k A[m, k]·B[k, n] with m = (batch, iy, ix) (NHWC rows of dx), n = ci,
+// k = (kh, kw, co); A[m, k] = dy[b, oy, ox, co] for the output position whose tap (kh, kw) read (iy, ix):
+// oy = (iy + padT − kh) / sh when that divides exactly and lies in [0, OH) (else 0: strides skip it), likewise ox;
+// B[k, n] = W[kh, kw, ci, co], read in place (no flipped copy of the filter, no zero-inserted copy of dy).
+const OPERANDS = (uniforms: number) => `
+struct U { m: u32, n: u32, k: u32, h: u32, w: u32, co: u32, oh: u32, ow: u32, kw: u32, sh: i32, sw: i32, padT: i32, padL: i32 }
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(${uniforms}) var<uniform> u: U;
+fn loadA(batch: u32, m: u32, k: u32) -> f32 {
+  if (m >= u.m || k >= u.k) { return 0.0; }
+  let b = m / (u.h * u.w);
+  let r = m % (u.h * u.w);
+  let kh = i32(k / (u.kw * u.co));
+  let rem = k % (u.kw * u.co);
+  let ty = i32(r / u.w) + u.padT - kh;
+  let tx = i32(r % u.w) + u.padL - i32(rem / u.co);
+  if (ty < 0 || tx < 0 || ty % u.sh != 0 || tx % u.sw != 0) { return 0.0; }
+  let oy = u32(ty / u.sh);
+  let ox = u32(tx / u.sw);
+  if (oy >= u.oh || ox >= u.ow) { return 0.0; }
+  return dy[((b * u.oh + oy) * u.ow + ox) * u.co + rem % u.co];
+}
+fn loadB(batch: u32, k: u32, n: u32) -> f32 {
+  if (k >= u.k || n >= u.n) { return 0.0; }
+  // k = (kh·KW + kw)·CO + co, so W's flat index is (kh·KW + kw)·CI·CO + n·CO + co.
+  return weights[(k / u.co) * u.n * u.co + n * u.co + k % u.co];
+}`;
+
+/** Conv2DBackpropInput (NHWC, float32) through the register-blocked GEMM, or null where a tfjs program runs instead. */
+function backpropInputGemm(backend: WebGpuBackendInternals, dy: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DBackpropInputAttrs): tf.TensorInfo | null {
+  if (attrs.dataFormat !== 'NHWC' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    [...attrs.inputShape] as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const m = info.batchSize * info.inHeight * info.inWidth;
+  const n = info.inChannels;
+  const k = info.filterHeight * info.filterWidth * info.outChannels;
+  const tiling = gemmTilingNow(backend, 1, m, n);
+  if (tiling === null) return null;
+  const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
+  const i32 = (v: number) => ({ type: 'int32' as const, data: [v] });
+  return recordGemm(backend, {
+    name: 'Conv2DBackpropInput/dgmGemm',
+    key: 'conv2d-backprop-input-nhwc',
+    tiling,
+    operands: ({ uniforms }) => ({ wgsl: OPERANDS(uniforms), aContiguous: 'k', bContiguous: 'k' }),
+    inputs: [dy, filter],
+    uniforms: [
+      u32(info.inHeight), u32(info.inWidth), u32(info.outChannels), u32(info.outHeight), u32(info.outWidth), u32(info.filterWidth),
+      i32(info.strideHeight), i32(info.strideWidth), i32(info.padInfo.top), i32(info.padInfo.left),
+    ],
+    batch: 1,
+    m,
+    n,
+    k,
+    outShape: [info.batchSize, info.inHeight, info.inWidth, info.inChannels],
+    epilogue: { bias: null, activation: 'linear' },
+  });
+}
+
 /**
- * tfjs-webgpu computes Conv2DBackpropInput with a naive kernel by default (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE`, on)
- * although it has a tiled implicit-GEMM one (`Conv2DDerInputMMProgram`, the same tiling as its forward conv). With
- * the engine's own kernels on, this takes the tiled one for each call (the flag is set around the stock kernel and
- * restored); the gradient-check suite checks it on every conv shape our models use. Idempotent.
+ * Conv2DBackpropInput with the engine's own kernels on: the register-blocked GEMM above where a tiling is chosen
+ * (gemm-tiling.ts), else tfjs's tiled implicit GEMM (`Conv2DDerInputMMProgram`) — tfjs-webgpu defaults to a naive
+ * kernel (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE`, on), so the flag is turned off around the stock kernel and restored.
+ * The gradient-check suite checks both on every conv shape our models use. Idempotent.
  */
 export function registerTiledConv2dBackpropInput(): void {
   replaceWebGpuKernel(tf.Conv2DBackpropInput, (stock) => (args) => {
     if (!ownWebGpuKernelsActive()) return stock.kernelFunc(args);
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const ours = backpropInputGemm(args.backend as unknown as WebGpuBackendInternals, dy, filter, args.attrs as unknown as tf.Conv2DBackpropInputAttrs);
+    if (ours !== null) return ours;
     const env = tf.env();
     const saved = env.getBool('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE');
     env.set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);

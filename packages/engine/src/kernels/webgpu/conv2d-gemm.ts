@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { fusedEpilogue, gemmTilingNow, recordGemm, type GemmEpilogue } from './gemm-dispatch.js';
+import type { WebGpuBackendInternals } from './raw-dispatch.js';
+import { replaceWebGpuKernel } from './replace-kernel.js';
+
+interface ConvInputs {
+  x: tf.TensorInfo;
+  filter: tf.TensorInfo;
+  bias?: tf.TensorInfo;
+  preluActivationWeights?: tf.TensorInfo;
+}
+
+// The forward conv as an implicit GEMM: out[m, n] = Σ_k A[m, k]·W[k, n] with m = (batch, oy, ox) (NHWC output rows),
+// n = co, k = (kh, kw, ci) (the HWIO filter as [K, CO] rows), A[m, k] = x[b, oy·sh + kh·dh − padT, ox·sw + kw·dw − padL,
+// ci], 0 outside the image: im2col read in place, never written out.
+const CONV_OPERANDS = (uniforms: number) => `
+struct U { m: u32, n: u32, k: u32, h: u32, w: u32, ci: u32, oh: u32, ow: u32, kw: u32, sh: u32, sw: u32, dh: u32, dw: u32, padT: i32, padL: i32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(${uniforms}) var<uniform> u: U;
+fn loadA(batch: u32, m: u32, k: u32) -> f32 {
+  if (m >= u.m || k >= u.k) { return 0.0; }
+  let b = m / (u.oh * u.ow);
+  let r = m % (u.oh * u.ow);
+  let kh = k / (u.kw * u.ci);
+  let rem = k % (u.kw * u.ci);
+  let iy = i32((r / u.ow) * u.sh + kh * u.dh) - u.padT;
+  let ix = i32((r % u.ow) * u.sw + (rem / u.ci) * u.dw) - u.padL;
+  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
+  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.ci + rem % u.ci];
+}
+fn loadB(batch: u32, k: u32, n: u32) -> f32 {
+  if (k >= u.k || n >= u.n) { return 0.0; }
+  return weights[k * u.n + n];
+}`;
+
+type ConvAttrs = tf.Conv2DAttrs & { activation?: string };
+
+/** conv2d (NHWC, HWIO, float32) through the register-blocked GEMM, or null where tfjs's program runs instead. */
+function conv2dGemm(backend: WebGpuBackendInternals, { x, filter }: ConvInputs, attrs: ConvAttrs, epilogue: GemmEpilogue | null): tf.TensorInfo | null {
+  if (epilogue === null || attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const n = info.outChannels;
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const tiling = gemmTilingNow(backend, 1, m, n);
+  if (tiling === null) return null;
+  const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
+  const i32 = (v: number) => ({ type: 'int32' as const, data: [v] });
+  return recordGemm(backend, {
+    name: `${epilogue.bias !== null || epilogue.activation !== 'linear' ? tf.FusedConv2D : tf.Conv2D}/dgmGemm`,
+    key: 'conv2d-nhwc',
+    tiling,
+    operands: ({ uniforms }) => ({ wgsl: CONV_OPERANDS(uniforms), aContiguous: 'k', bContiguous: 'n' }),
+    inputs: [x, filter],
+    uniforms: [
+      u32(info.inHeight), u32(info.inWidth), u32(info.inChannels), u32(info.outHeight), u32(info.outWidth), u32(info.filterWidth),
+      u32(info.strideHeight), u32(info.strideWidth), u32(info.dilationHeight), u32(info.dilationWidth),
+      i32(info.padInfo.top), i32(info.padInfo.left),
+    ],
+    batch: 1,
+    m,
+    n,
+    k,
+    outShape: [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+    epilogue,
+  });
+}
+
+/**
+ * Replaces tfjs-webgpu's Conv2D and FusedConv2D with the implicit-GEMM conv above where it applies (NHWC, float32,
+ * our kernels on, a tiling chosen: gemm-tiling.ts); everything else is tfjs's own program. Idempotent.
+ */
+export function registerGemmConv2d(): void {
+  replaceWebGpuKernel(tf.Conv2D, (stock) => (args) => {
+    const out = conv2dGemm(args.backend as unknown as WebGpuBackendInternals, args.inputs as unknown as ConvInputs, args.attrs as unknown as ConvAttrs, { bias: null, activation: 'linear' });
+    return out ?? stock.kernelFunc(args);
+  });
+  replaceWebGpuKernel(tf.FusedConv2D, (stock) => (args) => {
+    const inputs = args.inputs as unknown as ConvInputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const out = conv2dGemm(args.backend as unknown as WebGpuBackendInternals, inputs, attrs, fusedEpilogue(inputs, attrs.activation, inputs.filter.shape[3]!));
+    return out ?? stock.kernelFunc(args);
+  });
+}

@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A tiling of the engine's register-blocked GEMM (gemm-wgsl.ts): a workgroup of wgX × wgY invocations computes a
+ * tile of (wgY·tm) rows × (wgX·tn) columns of the output, tm × tn values per invocation held in registers, over
+ * tk-deep slices of both operands staged in workgroup memory.
+ */
+export interface GemmTiling {
+  name: string;
+  wgX: number;
+  wgY: number;
+  tm: number;
+  tn: number;
+  tk: number;
+}
+
+/**
+ * Largest tile first. `large` needs 256 invocations per workgroup (core WebGPU's default limit; the compatibility
+ * level's is 128); the others fit the compatibility limits. Every tiling stages ≤ 12 KiB (limit 16 KiB).
+ */
+export const GEMM_TILINGS: readonly GemmTiling[] = [
+  { name: 'large', wgX: 16, wgY: 16, tm: 8, tn: 8, tk: 8 }, // 128 × 128
+  { name: 'wide', wgX: 16, wgY: 8, tm: 8, tn: 8, tk: 16 }, // 64 × 128
+  { name: 'tall', wgX: 8, wgY: 16, tm: 8, tn: 8, tk: 16 }, // 128 × 64 (convs with 64 output channels)
+  { name: 'small', wgX: 16, wgY: 8, tm: 4, tn: 4, tk: 16 }, // 32 × 64
+];
+
+export const tileRows = (t: GemmTiling): number => t.wgY * t.tm;
+export const tileCols = (t: GemmTiling): number => t.wgX * t.tn;
+export const stagedBytes = (t: GemmTiling): number => 4 * t.tk * (tileRows(t) + tileCols(t));
+
+/**
+ * tfjs environment flag choosing the GEMM behind matMul and conv2d on webgpu (with the engine's own kernels on):
+ * `auto` (chooseGemmTiling), `stock` (tfjs-webgpu's own programs), or a tiling's name to force it wherever the
+ * device allows it (tests, bench/gpu).
+ */
+export const WEBGPU_GEMM_FLAG = 'DGM_WEBGPU_GEMM';
+if ((tf.env() as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry[WEBGPU_GEMM_FLAG] === undefined) {
+  tf.env().registerFlag(WEBGPU_GEMM_FLAG, () => 'auto');
+}
+
+export interface GemmDeviceLimits {
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupSizeY: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+/** Workgroups that fill a large card about once (an H100 has 132 multiprocessors); fewer leave most of it idle. */
+export const FULL_CARD_WORKGROUPS = 128;
+/** Below this many workgroups even with the smallest tile, tfjs's split-K and small-output programs serve better. */
+export const MIN_OWN_WORKGROUPS = 32;
+/** Padding a tile may waste: the covered area at most 4/3 of the output. */
+const MAX_COVER = 4 / 3;
+
+export interface GemmShape {
+  batch: number;
+  m: number;
+  n: number;
+}
+
+const fits = (t: GemmTiling, l: GemmDeviceLimits, s: GemmShape): boolean =>
+  t.wgX * t.wgY <= l.maxComputeInvocationsPerWorkgroup &&
+  t.wgX <= l.maxComputeWorkgroupSizeX &&
+  t.wgY <= l.maxComputeWorkgroupSizeY &&
+  stagedBytes(t) <= l.maxComputeWorkgroupStorageSize &&
+  Math.ceil(s.m / tileRows(t)) <= l.maxComputeWorkgroupsPerDimension &&
+  Math.ceil(s.n / tileCols(t)) <= l.maxComputeWorkgroupsPerDimension &&
+  s.batch <= l.maxComputeWorkgroupsPerDimension;
+
+export const gemmWorkgroups = (t: GemmTiling, s: GemmShape): number => s.batch * Math.ceil(s.m / tileRows(t)) * Math.ceil(s.n / tileCols(t));
+
+const cover = (t: GemmTiling, s: GemmShape): number =>
+  (Math.ceil(s.m / tileRows(t)) * tileRows(t) * Math.ceil(s.n / tileCols(t)) * tileCols(t)) / (s.m * s.n);
+
+/**
+ * The tiling for a batch × (m × n) output, or null for tfjs's own program. `auto`: the largest tile that still
+ * gives a large card FULL_CARD_WORKGROUPS workgroups without padding more than a third of the output; else the
+ * smallest tile, when it gives at least MIN_OWN_WORKGROUPS. A guess for large cards that only bench/gpu on one can
+ * tune (it prints every forced tiling beside auto and stock).
+ */
+export function chooseGemmTiling(limits: GemmDeviceLimits, shape: GemmShape, mode: string): GemmTiling | null {
+  if (mode === 'stock') return null;
+  if (mode !== 'auto') {
+    const forced = GEMM_TILINGS.find((t) => t.name === mode);
+    if (forced === undefined) {
+      throw new Error(`${WEBGPU_GEMM_FLAG}: unknown value '${mode}' (expected auto, stock, ${GEMM_TILINGS.map((t) => t.name).join(', ')})`);
+    }
+    return fits(forced, limits, shape) ? forced : null;
+  }
+  const usable = GEMM_TILINGS.filter((t) => fits(t, limits, shape));
+  const full = usable.find((t) => gemmWorkgroups(t, shape) >= FULL_CARD_WORKGROUPS && cover(t, shape) <= MAX_COVER);
+  if (full !== undefined) return full;
+  const smallest = usable.at(-1);
+  return smallest !== undefined && gemmWorkgroups(smallest, shape) >= MIN_OWN_WORKGROUPS ? smallest : null;
+}
+
+/** The flag's current value. */
+export function gemmMode(): string {
+  return String(tf.env().get(WEBGPU_GEMM_FLAG));
+}

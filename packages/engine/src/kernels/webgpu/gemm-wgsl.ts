@@ -1,0 +1,100 @@
+import { tileCols, tileRows, type GemmTiling } from './gemm-tiling.js';
+
+/**
+ * What a GEMM out[batch, m, n] = Σ_k A[batch, m, k]·B[batch, k, n] reads and writes: WGSL that declares the
+ * bindings and a uniform `u` with u32 fields `m`, `n`, `k`, and defines
+ *   fn loadA(batch: u32, m: u32, k: u32) -> f32   (0 where m ≥ u.m or k ≥ u.k: tiles overhang the edges)
+ *   fn loadB(batch: u32, k: u32, n: u32) -> f32   (0 where k ≥ u.k or n ≥ u.n)
+ *   fn store(batch: u32, m: u32, n: u32, v: f32)  (called only inside the output; the epilogue: bias, activation)
+ * and which index of each operand is contiguous in memory, so that neighbouring invocations load neighbours.
+ */
+export interface GemmOperands {
+  wgsl: string;
+  aContiguous: 'm' | 'k';
+  bContiguous: 'k' | 'n';
+}
+
+/**
+ * The register-blocked GEMM: workgroup (x, y, z) computes rows [y·BM, (y+1)·BM) × columns [x·BN, (x+1)·BN) of
+ * batch z. Per tk-deep step the workgroup stages A's BM × tk and B's tk × BN slices in workgroup memory (each value
+ * read from global memory once per tile, serving BN or BM products), then each invocation accumulates its tm × tn
+ * block from tm + tn staged values per k (vec4 reads, so tn/4 + tm/4 loads for tm·tn multiply-adds). The
+ * accumulators are named registers (the block is unrolled here, not left to the shader compiler).
+ */
+export function gemmWgsl(t: GemmTiling, ops: GemmOperands): string {
+  const bm = tileRows(t);
+  const bn = tileCols(t);
+  const threads = t.wgX * t.wgY;
+  if (t.tm % 4 !== 0 || t.tn % 4 !== 0 || (bm * t.tk) % threads !== 0 || (bn * t.tk) % threads !== 0) {
+    throw new Error(`gemm tiling ${t.name}: tm and tn must be multiples of 4 and each staged slice a multiple of the workgroup`);
+  }
+  const n4 = t.tn / 4;
+  const acc = (i: number, j: number) => `acc${i}_${j}`;
+  const lines: string[] = [];
+  for (let i = 0; i < t.tm; i++) for (let j = 0; j < n4; j++) lines.push(`  var ${acc(i, j)} = vec4<f32>(0.0);`);
+  const declareAcc = lines.join('\n');
+  const inner: string[] = [];
+  for (let j = 0; j < n4; j++) inner.push(`      let b${j} = Bs[bBase + ${j}u];`);
+  for (let i4 = 0; i4 < t.tm / 4; i4++) {
+    inner.push(`      let a${i4} = As[aBase + ${i4}u];`);
+    for (let c = 0; c < 4; c++) {
+      const i = i4 * 4 + c;
+      for (let j = 0; j < n4; j++) inner.push(`      ${acc(i, j)} = fma(vec4<f32>(a${i4}[${c}]), b${j}, ${acc(i, j)});`);
+    }
+  }
+  const epilogue: string[] = [];
+  for (let i = 0; i < t.tm; i++) {
+    epilogue.push(`  if (row0 + ${i}u < u.m) {`);
+    for (let j = 0; j < n4; j++) {
+      for (let c = 0; c < 4; c++) {
+        epilogue.push(`    if (col0 + ${j * 4 + c}u < u.n) { store(batch, row0 + ${i}u, col0 + ${j * 4 + c}u, ${acc(i, j)}[${c}]); }`);
+      }
+    }
+    epilogue.push('  }');
+  }
+  // Which staged element invocation l loads: neighbours along the operand's contiguous index.
+  const aIndex = ops.aContiguous === 'k' ? `let mm = l / ${t.tk}u; let kk = l % ${t.tk}u;` : `let kk = l / ${bm}u; let mm = l % ${bm}u;`;
+  const bIndex = ops.bContiguous === 'k' ? `let nn = l / ${t.tk}u; let kk = l % ${t.tk}u;` : `let kk = l / ${bn}u; let nn = l % ${bn}u;`;
+  return `
+${ops.wgsl}
+// Staged slices, k-major: As[k][m], Bs[k][n], as vec4s along m and n.
+var<workgroup> As: array<vec4<f32>, ${(bm * t.tk) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(bn * t.tk) / 4}>;
+
+@compute @workgroup_size(${t.wgX}, ${t.wgY})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let batch = wg.z;
+  let m0 = wg.y * ${bm}u;
+  let n0 = wg.x * ${bn}u;
+  let row0 = m0 + lid3.y * ${t.tm}u;
+  let col0 = n0 + lid3.x * ${t.tn}u;
+${declareAcc}
+  for (var k0 = 0u; k0 < u.k; k0 += ${t.tk}u) {
+    for (var j = 0u; j < ${(bm * t.tk) / threads}u; j += 1u) {
+      let l = lid + j * ${threads}u;
+      ${aIndex}
+      let p = kk * ${bm}u + mm;
+      As[p / 4u][p % 4u] = loadA(batch, m0 + mm, k0 + kk);
+    }
+    for (var j = 0u; j < ${(bn * t.tk) / threads}u; j += 1u) {
+      let l = lid + j * ${threads}u;
+      ${bIndex}
+      let p = kk * ${bn}u + nn;
+      Bs[p / 4u][p % 4u] = loadB(batch, k0 + kk, n0 + nn);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${t.tk}u; kk += 1u) {
+      let aBase = (kk * ${bm}u + lid3.y * ${t.tm}u) / 4u;
+      let bBase = (kk * ${bn}u + lid3.x * ${t.tn}u) / 4u;
+${inner.join('\n')}
+    }
+    workgroupBarrier();
+  }
+${epilogue.join('\n')}
+}`;
+}
+
+/** WGSL for an epilogue's activation `act(v)`: the activations our models fuse into matMul and conv2d. */
+export function activationWgsl(activation: 'linear' | 'relu'): string {
+  return activation === 'relu' ? 'fn act(v: f32) -> f32 { return max(v, 0.0); }' : 'fn act(v: f32) -> f32 { return v; }';
+}
