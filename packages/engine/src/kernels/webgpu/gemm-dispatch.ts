@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseGemmTiling, gemmMode, tileCols, tileRows, type GemmTiling } from './gemm-tiling.js';
 import { activationWgsl, gemmWgsl, type GemmOperands } from './gemm-wgsl.js';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
-import { bufferOf, newDeviceTensorInfo, pipelineFor, recordDispatch, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { FLAT_INDEX_WGSL } from './wgsl-snippets.js';
 
 /** The epilogue our GEMMs fuse: a bias per output column and an activation (tfjs's fused matMul and conv2d). */
 export interface GemmEpilogue {
@@ -47,17 +48,45 @@ export interface GemmCall {
   k: number;
   outShape: number[];
   epilogue: GemmEpilogue;
+  /**
+   * Split-K (batch must be 1, the epilogue linear without bias): k in `slices` slices of `kPerSlice` (splitK), one
+   * dispatch layer each writing a partial product, summed by a second dispatch. The operands' uniform declares
+   * `kPerSlice` and lists it among `uniforms`.
+   */
+  split?: { kPerSlice: number; slices: number };
 }
+
+// Split-K's second pass: out[i] = Σ_s partial[s, i].
+const SUM_SLICES_WGSL = `
+struct U { size: u32, slices: u32 }
+@group(0) @binding(0) var<storage, read> partial: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> u: U;
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.size) { return; }
+  var s = 0.0;
+  for (var j = 0u; j < u.slices; j += 1u) { s += partial[j * u.size + i]; }
+  out[i] = s;
+}`;
 
 /**
  * Records the GEMM in one dispatch into a new output tensor. Bindings: the operands' inputs, then the output, then the
  * bias if any, then the uniforms (m, n, k, the operands' own). The epilogue's `store` writes out[(batch·m + row)·n + col].
  */
 export function recordGemm(backend: WebGpuBackendInternals, c: GemmCall): tf.TensorInfo {
-  const out = newDeviceTensorInfo(backend, c.outShape);
+  const slices = c.split?.slices ?? 1;
+  if (slices > 1 && (c.batch !== 1 || c.epilogue.bias !== null || c.epilogue.activation !== 'linear')) {
+    throw new Error('recordGemm: split-K needs batch 1 and a linear epilogue without bias');
+  }
+  const result = newDeviceTensorInfo(backend, c.outShape);
+  // Split: the slices' partial products go to a scratch tensor, released once the submit that sums them has run.
+  const out = slices > 1 ? newDeviceTensorInfo(backend, [slices, c.m * c.n]) : result;
   const hasBias = c.epilogue.bias !== null;
   const bindings = { out: c.inputs.length, bias: c.inputs.length + 1, uniforms: c.inputs.length + (hasBias ? 2 : 1) };
-  const key = `dgm-gemm/${c.key}/${c.tiling.name}/${hasBias ? 'bias' : 'nobias'}/${c.epilogue.activation}`;
+  const key = `dgm-gemm/${c.key}/${c.tiling.name}/${hasBias ? 'bias' : 'nobias'}/${c.epilogue.activation}${c.split ? '/split-k' : ''}`;
   const pipeline = pipelineFor(backend, key, () => {
     const ops = c.operands(bindings);
     const epilogue = `
@@ -65,7 +94,7 @@ export function recordGemm(backend: WebGpuBackendInternals, c: GemmCall): tf.Ten
 ${hasBias ? `@group(0) @binding(${bindings.bias}) var<storage, read> bias: array<f32>;` : ''}
 ${activationWgsl(c.epilogue.activation)}
 fn store(batch: u32, m: u32, n: u32, v: f32) { out[(batch * u.m + m) * u.n + n] = act(v${hasBias ? ' + bias[n]' : ''}); }`;
-    return gemmWgsl(c.tiling, { ...ops, wgsl: `${ops.wgsl}\n${epilogue}` });
+    return gemmWgsl(c.tiling, { ...ops, wgsl: `${ops.wgsl}\n${epilogue}` }, { splitK: c.split !== undefined });
   });
   const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
   recordDispatch(backend, {
@@ -77,7 +106,16 @@ fn store(batch: u32, m: u32, n: u32, v: f32) { out[(batch * u.m + m) * u.n + n] 
       ...(hasBias ? [{ buffer: bufferOf(backend, c.epilogue.bias!) }] : []),
       backend.makeUniforms([u32(c.m), u32(c.n), u32(c.k), ...c.uniforms]),
     ],
-    workgroups: [Math.ceil(c.n / tileCols(c.tiling)), Math.ceil(c.m / tileRows(c.tiling)), c.batch],
+    workgroups: [Math.ceil(c.n / tileCols(c.tiling)), Math.ceil(c.m / tileRows(c.tiling)), c.split ? slices : c.batch],
   });
-  return out.info;
+  if (slices > 1) {
+    recordDispatch(backend, {
+      name: `${c.name.split('/')[0]}/dgmSumSlices`,
+      pipeline: pipelineFor(backend, 'dgm-gemm-sum-slices', () => SUM_SLICES_WGSL),
+      bindings: [{ buffer: out.buffer }, { buffer: result.buffer }, backend.makeUniforms([u32(c.m * c.n), u32(slices)])],
+      workgroups: elementwiseGrid(backend, c.m * c.n),
+    });
+    backend.disposeData(out.info.dataId);
+  }
+  return result.info;
 }

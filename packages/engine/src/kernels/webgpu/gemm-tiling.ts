@@ -100,3 +100,32 @@ export function chooseGemmTiling(limits: GemmDeviceLimits, shape: GemmShape, mod
 export function gemmMode(): string {
   return String(tf.env().get(WEBGPU_GEMM_FLAG));
 }
+
+/**
+ * The tiling for a split-K GEMM (the conv filter gradient: a short, wide output over a long k): forced or stock as
+ * the flag says; `auto` the largest tile that pads at most a third of the output, else the one that pads least.
+ * Split-K (splitK) then supplies the workgroups.
+ */
+export function chooseSplitKTiling(limits: GemmDeviceLimits, m: number, n: number, mode: string): GemmTiling | null {
+  if (mode !== 'auto') return chooseGemmTiling(limits, { batch: 1, m, n }, mode);
+  const usable = GEMM_TILINGS.filter((t) => fits(t, limits, { batch: 1, m, n }));
+  if (usable.length === 0) return null;
+  const shape = { batch: 1, m, n };
+  return usable.find((t) => cover(t, shape) <= MAX_COVER) ?? usable.reduce((best, t) => (cover(t, shape) < cover(best, shape) ? t : best));
+}
+
+/** Split-K aims at about this many workgroups in all: a large card's several waves. */
+const SPLIT_TARGET = 512;
+/** Each slice keeps at least this much of k, to amortise its tile loads and the summing pass. */
+const SPLIT_MIN_K = 256;
+
+/**
+ * How to cut k for `tiles` output tiles: slices of kPerSlice (a multiple of the staged depth tk, so no staged step
+ * straddles two slices) such that about SPLIT_TARGET workgroups run, each slice at least SPLIT_MIN_K long; one slice
+ * (no split) when the tiles are enough or k is short.
+ */
+export function splitK(tiles: number, k: number, tk: number): { kPerSlice: number; slices: number } {
+  const wanted = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / tiles), Math.floor(k / SPLIT_MIN_K)));
+  const kPerSlice = Math.max(tk, Math.ceil(Math.ceil(k / wanted) / tk) * tk);
+  return { kPerSlice, slices: Math.max(1, Math.ceil(k / kPerSlice)) };
+}

@@ -20,8 +20,11 @@ export interface GemmOperands {
  * read from global memory once per tile, serving BN or BM products), then each invocation accumulates its tm × tn
  * block from tm + tn staged values per k (vec4 reads, so tn/4 + tm/4 loads for tm·tn multiply-adds). The
  * accumulators are named registers (the block is unrolled here, not left to the shader compiler).
+ * With `splitK`, dispatch z is not a batch but a slice of k, [z·u.kPerSlice, (z+1)·u.kPerSlice) (the operands' uniform
+ * declares `kPerSlice`, a multiple of tk, so slices never share a staged step): loaders get batch 0, and `store` gets z,
+ * so that each slice writes its own partial product, summed by another pass.
  */
-export function gemmWgsl(t: GemmTiling, ops: GemmOperands): string {
+export function gemmWgsl(t: GemmTiling, ops: GemmOperands, options: { splitK?: boolean } = {}): string {
   const bm = tileRows(t);
   const bn = tileCols(t);
   const threads = t.wgX * t.wgY;
@@ -47,7 +50,7 @@ export function gemmWgsl(t: GemmTiling, ops: GemmOperands): string {
     epilogue.push(`  if (row0 + ${i}u < u.m) {`);
     for (let j = 0; j < n4; j++) {
       for (let c = 0; c < 4; c++) {
-        epilogue.push(`    if (col0 + ${j * 4 + c}u < u.n) { store(batch, row0 + ${i}u, col0 + ${j * 4 + c}u, ${acc(i, j)}[${c}]); }`);
+        epilogue.push(`    if (col0 + ${j * 4 + c}u < u.n) { store(${options.splitK ? 'wg.z' : 'batch'}, row0 + ${i}u, col0 + ${j * 4 + c}u, ${acc(i, j)}[${c}]); }`);
       }
     }
     epilogue.push('  }');
@@ -63,13 +66,15 @@ var<workgroup> Bs: array<vec4<f32>, ${(bn * t.tk) / 4}>;
 
 @compute @workgroup_size(${t.wgX}, ${t.wgY})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let batch = wg.z;
+  let batch = ${options.splitK ? '0u' : 'wg.z'};
+  let kBegin = ${options.splitK ? 'wg.z * u.kPerSlice' : '0u'};
+  let kEnd = ${options.splitK ? 'min(u.k, kBegin + u.kPerSlice)' : 'u.k'};
   let m0 = wg.y * ${bm}u;
   let n0 = wg.x * ${bn}u;
   let row0 = m0 + lid3.y * ${t.tm}u;
   let col0 = n0 + lid3.x * ${t.tn}u;
 ${declareAcc}
-  for (var k0 = 0u; k0 < u.k; k0 += ${t.tk}u) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${t.tk}u) {
     for (var j = 0u; j < ${(bm * t.tk) / threads}u; j += 1u) {
       let l = lid + j * ${threads}u;
       ${aIndex}
