@@ -34,15 +34,25 @@ export function useResource<T>(key: string, load: () => Promise<T>): Resource<T>
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
-/** Subscribes to a server-sent event stream while mounted; the browser reconnects on its own. */
-export function useEventSource(url: string | null, handlers: Record<string, (data: unknown) => void>): LiveStatus {
+/**
+ * Subscribes to a server-sent event stream while mounted; the browser reconnects on its own. `onOpen` runs on every
+ * (re)connection: the streams carry changes only, so what changed before the stream was open — after the page's
+ * first fetch, or while it was reconnecting — must be fetched again (a job that started in that gap and then sent
+ * nothing more would otherwise show as queued for good).
+ */
+export function useEventSource(url: string | null, handlers: Record<string, (data: unknown) => void>, onOpen?: () => void): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const latest = useRef(handlers);
   latest.current = handlers;
+  const opened = useRef(onOpen);
+  opened.current = onOpen;
   useEffect(() => {
     if (!url) return;
     const source = new EventSource(url);
-    source.onopen = () => setStatus('live');
+    source.onopen = () => {
+      setStatus('live');
+      opened.current?.();
+    };
     source.onerror = () => setStatus('reconnecting');
     const names = Object.keys(latest.current);
     const listeners = names.map((name) => {

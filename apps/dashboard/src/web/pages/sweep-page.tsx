@@ -49,7 +49,7 @@ export function SweepPage({ id }: { id: string }) {
       if (reload || state) return jobs.reload();
       jobs.set((current) => current && { ...current, items: current.items.map((j) => items.find((c) => c.id === j.id) ?? j) });
     },
-  });
+  }, jobs.reload);
   const now = useTick(1000);
 
   const act = async (label: string, path: string, confirmText?: string) => {

@@ -19,7 +19,7 @@ export function SweepsList() {
         sweeps.reload();
       }, 1000);
     },
-  });
+  }, sweeps.reload);
   const now = useTick(1000);
   const data = sweeps.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
