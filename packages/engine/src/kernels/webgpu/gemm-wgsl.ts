@@ -99,7 +99,12 @@ ${epilogue.join('\n')}
 }`;
 }
 
-/** WGSL for an epilogue's activation `act(v)`: the activations our models fuse into matMul and conv2d. */
+/**
+ * WGSL for an epilogue's activation `act(v)`: the activations our models fuse into matMul and conv2d. ReLU is written
+ * as tfjs writes it, select(v, 0, v < 0), which keeps NaN where the shader compiler honours it (max(NaN, 0) may be 0,
+ * hiding a diverged step from the trainer's non-finite check). Mesa's llvmpipe folds NaN to 0 in both forms, tfjs's
+ * own ReLU included, so the software adapter cannot check this.
+ */
 export function activationWgsl(activation: 'linear' | 'relu'): string {
-  return activation === 'relu' ? 'fn act(v: f32) -> f32 { return max(v, 0.0); }' : 'fn act(v: f32) -> f32 { return v; }';
+  return activation === 'relu' ? 'fn act(v: f32) -> f32 { return select(v, 0.0, v < 0.0); }' : 'fn act(v: f32) -> f32 { return v; }';
 }
