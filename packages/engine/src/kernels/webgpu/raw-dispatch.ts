@@ -43,15 +43,31 @@ export function bufferOf(backend: WebGpuBackendInternals, t: tf.TensorInfo): GPU
 export const rawDispatchListeners = new Set<(name: string) => void>();
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const failedPipelines = new WeakMap<GPUDevice, Map<string, string>>();
 
-/** A compute pipeline for `wgsl` (entry point `main`, bind group 0 laid out by the shader), compiled once per device. */
+/**
+ * A compute pipeline for `wgsl` (entry point `main`, bind group 0 laid out by the shader), compiled once per device.
+ * A shader the device rejects (a WGSL error, a limit it does not have) would otherwise only make every dispatch of it
+ * a no-op — outputs silently zero or stale. The rejection arrives asynchronously; from then on asking for that
+ * pipeline throws, naming the kernel and the device's message, so the job fails with the reason at its next use.
+ */
 export function pipelineFor(backend: WebGpuBackendInternals, key: string, wgsl: () => string): GPUComputePipeline {
+  const failure = failedPipelines.get(backend.device)?.get(key);
+  if (failure !== undefined) throw new Error(`webgpu kernel ${key}: this device rejects its shader: ${failure}`);
   let cache = pipelines.get(backend.device);
   if (cache === undefined) pipelines.set(backend.device, (cache = new Map()));
   let pipeline = cache.get(key);
   if (pipeline === undefined) {
-    const module = backend.device.createShaderModule({ code: wgsl(), label: key });
-    pipeline = backend.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+    const device = backend.device;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code: wgsl(), label: key });
+    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+    void device.popErrorScope().then((error) => {
+      if (error === null) return;
+      let failed = failedPipelines.get(device);
+      if (failed === undefined) failedPipelines.set(device, (failed = new Map()));
+      failed.set(key, error.message.split('\n')[0] ?? error.message);
+    });
     cache.set(key, pipeline);
   }
   return pipeline;
