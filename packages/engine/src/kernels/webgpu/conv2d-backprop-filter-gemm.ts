@@ -14,20 +14,26 @@ struct U { m: u32, n: u32, k: u32, kPerSlice: u32, h: u32, w: u32, ci: u32, oh: 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(${uniforms}) var<uniform> u: U;
-fn loadA(batch: u32, m: u32, k: u32) -> f32 {
-  if (m >= u.m || k >= u.k) { return 0.0; }
-  let kh = m / (u.kw * u.ci);
+// Row m = (kh, kw, ci): the tap's offsets and the channel.
+struct RowA { kh: u32, kw: u32, c: u32, ok: bool }
+fn rowA(batch: u32, m: u32) -> RowA {
   let rem = m % (u.kw * u.ci);
-  let b = k / (u.oh * u.ow);
-  let r = k % (u.oh * u.ow);
-  let iy = i32((r / u.ow) * u.sh + kh) - u.padT;
-  let ix = i32((r % u.ow) * u.sw + rem / u.ci) - u.padL;
-  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
-  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.ci + rem % u.ci];
+  return RowA(m / (u.kw * u.ci), rem / u.ci, rem % u.ci, m < u.m);
 }
-fn loadB(batch: u32, k: u32, n: u32) -> f32 {
-  if (k >= u.k || n >= u.n) { return 0.0; }
-  return dy[k * u.n + n];
+fn loadA(r: RowA, k: u32) -> f32 {
+  if (!r.ok || k >= u.k) { return 0.0; }
+  let b = k / (u.oh * u.ow);
+  let q = k % (u.oh * u.ow);
+  let iy = i32((q / u.ow) * u.sh + r.kh) - u.padT;
+  let ix = i32((q % u.ow) * u.sw + r.kw) - u.padL;
+  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
+  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.ci + r.c];
+}
+struct ColB { n: u32, ok: bool }
+fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+fn loadB(c: ColB, k: u32) -> f32 {
+  if (!c.ok || k >= u.k) { return 0.0; }
+  return dy[k * u.n + c.n];
 }`;
 
 /**

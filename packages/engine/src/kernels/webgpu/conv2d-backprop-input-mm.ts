@@ -13,24 +13,29 @@ struct U { m: u32, n: u32, k: u32, h: u32, w: u32, co: u32, oh: u32, ow: u32, kw
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(${uniforms}) var<uniform> u: U;
-fn loadA(batch: u32, m: u32, k: u32) -> f32 {
-  if (m >= u.m || k >= u.k) { return 0.0; }
-  let b = m / (u.h * u.w);
+// Row m = (b, iy, ix): dy's first row of this batch element and (iy + padT, ix + padL), from which each tap is taken.
+struct RowA { dyb: u32, ty0: i32, tx0: i32, ok: bool }
+fn rowA(batch: u32, m: u32) -> RowA {
   let r = m % (u.h * u.w);
-  let kh = i32(k / (u.kw * u.co));
+  return RowA((m / (u.h * u.w)) * u.oh, i32(r / u.w) + u.padT, i32(r % u.w) + u.padL, m < u.m);
+}
+fn loadA(r: RowA, k: u32) -> f32 {
+  if (!r.ok || k >= u.k) { return 0.0; }
   let rem = k % (u.kw * u.co);
-  let ty = i32(r / u.w) + u.padT - kh;
-  let tx = i32(r % u.w) + u.padL - i32(rem / u.co);
+  let ty = r.ty0 - i32(k / (u.kw * u.co));
+  let tx = r.tx0 - i32(rem / u.co);
   if (ty < 0 || tx < 0 || ty % u.sh != 0 || tx % u.sw != 0) { return 0.0; }
   let oy = u32(ty / u.sh);
   let ox = u32(tx / u.sw);
   if (oy >= u.oh || ox >= u.ow) { return 0.0; }
-  return dy[((b * u.oh + oy) * u.ow + ox) * u.co + rem % u.co];
+  return dy[((r.dyb + oy) * u.ow + ox) * u.co + rem % u.co];
 }
-fn loadB(batch: u32, k: u32, n: u32) -> f32 {
-  if (k >= u.k || n >= u.n) { return 0.0; }
+struct ColB { n: u32, ok: bool }
+fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+fn loadB(c: ColB, k: u32) -> f32 {
+  if (!c.ok || k >= u.k) { return 0.0; }
   // k = (kh·KW + kw)·CO + co, so W's flat index is (kh·KW + kw)·CI·CO + n·CO + co.
-  return weights[(k / u.co) * u.n * u.co + n * u.co + k % u.co];
+  return weights[(k / u.co) * u.n * u.co + c.n * u.co + k % u.co];
 }`;
 
 /** Conv2DBackpropInput (NHWC, float32) through the register-blocked GEMM, or null where a tfjs program runs instead. */

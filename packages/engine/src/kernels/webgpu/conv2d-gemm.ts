@@ -18,20 +18,25 @@ struct U { m: u32, n: u32, k: u32, h: u32, w: u32, ci: u32, oh: u32, ow: u32, kw
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(${uniforms}) var<uniform> u: U;
-fn loadA(batch: u32, m: u32, k: u32) -> f32 {
-  if (m >= u.m || k >= u.k) { return 0.0; }
-  let b = m / (u.oh * u.ow);
+// Row m = (b, oy, ox): the image's first row of this batch element and the window's top-left corner.
+struct RowA { xb: u32, iy0: i32, ix0: i32, ok: bool }
+fn rowA(batch: u32, m: u32) -> RowA {
   let r = m % (u.oh * u.ow);
-  let kh = k / (u.kw * u.ci);
-  let rem = k % (u.kw * u.ci);
-  let iy = i32((r / u.ow) * u.sh + kh * u.dh) - u.padT;
-  let ix = i32((r % u.ow) * u.sw + (rem / u.ci) * u.dw) - u.padL;
-  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
-  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.ci + rem % u.ci];
+  return RowA((m / (u.oh * u.ow)) * u.h, i32((r / u.ow) * u.sh) - u.padT, i32((r % u.ow) * u.sw) - u.padL, m < u.m);
 }
-fn loadB(batch: u32, k: u32, n: u32) -> f32 {
-  if (k >= u.k || n >= u.n) { return 0.0; }
-  return weights[k * u.n + n];
+fn loadA(r: RowA, k: u32) -> f32 {
+  if (!r.ok || k >= u.k) { return 0.0; }
+  let rem = k % (u.kw * u.ci);
+  let iy = r.iy0 + i32((k / (u.kw * u.ci)) * u.dh);
+  let ix = r.ix0 + i32((rem / u.ci) * u.dw);
+  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
+  return x[((r.xb + u32(iy)) * u.w + u32(ix)) * u.ci + rem % u.ci];
+}
+struct ColB { n: u32, ok: bool }
+fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+fn loadB(c: ColB, k: u32) -> f32 {
+  if (!c.ok || k >= u.k) { return 0.0; }
+  return weights[k * u.n + c.n];
 }`;
 
 type ConvAttrs = tf.Conv2DAttrs & { activation?: string };

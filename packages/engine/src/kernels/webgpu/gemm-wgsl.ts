@@ -3,10 +3,13 @@ import { tileCols, tileRows, type GemmTiling } from './gemm-tiling.js';
 /**
  * What a GEMM out[batch, m, n] = Σ_k A[batch, m, k]·B[batch, k, n] reads and writes: WGSL that declares the
  * bindings and a uniform `u` with u32 fields `m`, `n`, `k`, and defines
- *   fn loadA(batch: u32, m: u32, k: u32) -> f32   (0 where m ≥ u.m or k ≥ u.k: tiles overhang the edges)
- *   fn loadB(batch: u32, k: u32, n: u32) -> f32   (0 where k ≥ u.k or n ≥ u.n)
- *   fn store(batch: u32, m: u32, n: u32, v: f32)  (called only inside the output; the epilogue: bias, activation)
+ *   struct RowA, fn rowA(batch: u32, m: u32) -> RowA    (what A's row m needs, index arithmetic done once)
+ *   fn loadA(r: RowA, k: u32) -> f32                     (0 where m ≥ u.m or k ≥ u.k: tiles overhang the edges)
+ *   struct ColB, fn colB(batch: u32, n: u32) -> ColB, fn loadB(c: ColB, k: u32) -> f32   (likewise for B's column n)
+ *   fn store(batch: u32, m: u32, n: u32, v: f32)         (called only inside the output; the epilogue: bias, activation)
  * and which index of each operand is contiguous in memory, so that neighbouring invocations load neighbours.
+ * Each invocation stages the same rows of A and columns of B at every k step, so rowA and colB run once, before the
+ * k loop (an implicit-GEMM conv's row is (batch, y, x): three divisions saved per staged value).
  */
 export interface GemmOperands {
   wgsl: string;
@@ -55,9 +58,24 @@ export function gemmWgsl(t: GemmTiling, ops: GemmOperands, options: { splitK?: b
     }
     epilogue.push('  }');
   }
-  // Which staged element invocation l loads: neighbours along the operand's contiguous index.
-  const aIndex = ops.aContiguous === 'k' ? `let mm = l / ${t.tk}u; let kk = l % ${t.tk}u;` : `let kk = l / ${bm}u; let mm = l % ${bm}u;`;
-  const bIndex = ops.bContiguous === 'k' ? `let nn = l / ${t.tk}u; let kk = l % ${t.tk}u;` : `let kk = l / ${bn}u; let nn = l % ${bn}u;`;
+  // Which staged elements invocation lid loads (the j-th at l = lid + j·threads): neighbours along the operand's
+  // contiguous index. Fixed for the whole k loop, so their rows and columns are prepared before it.
+  const aLoads = (bm * t.tk) / threads;
+  const bLoads = (bn * t.tk) / threads;
+  const prepare: string[] = [];
+  const stage: string[] = [];
+  for (let j = 0; j < aLoads; j++) {
+    const l = `(lid + ${j * threads}u)`;
+    const [mm, kk] = ops.aContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bm}u`, `${l} / ${bm}u`];
+    prepare.push(`  let kA${j} = ${kk};`, `  let pA${j} = kA${j} * ${bm}u + ${mm};`, `  let rA${j} = rowA(batch, m0 + ${mm});`);
+    stage.push(`    As[pA${j} / 4u][pA${j} % 4u] = loadA(rA${j}, k0 + kA${j});`);
+  }
+  for (let j = 0; j < bLoads; j++) {
+    const l = `(lid + ${j * threads}u)`;
+    const [nn, kk] = ops.bContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bn}u`, `${l} / ${bn}u`];
+    prepare.push(`  let kB${j} = ${kk};`, `  let pB${j} = kB${j} * ${bn}u + ${nn};`, `  let cB${j} = colB(batch, n0 + ${nn});`);
+    stage.push(`    Bs[pB${j} / 4u][pB${j} % 4u] = loadB(cB${j}, k0 + kB${j});`);
+  }
   return `
 ${ops.wgsl}
 // Staged slices, k-major: As[k][m], Bs[k][n], as vec4s along m and n.
@@ -74,19 +92,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3
   let row0 = m0 + lid3.y * ${t.tm}u;
   let col0 = n0 + lid3.x * ${t.tn}u;
 ${declareAcc}
+${prepare.join('\n')}
   for (var k0 = kBegin; k0 < kEnd; k0 += ${t.tk}u) {
-    for (var j = 0u; j < ${(bm * t.tk) / threads}u; j += 1u) {
-      let l = lid + j * ${threads}u;
-      ${aIndex}
-      let p = kk * ${bm}u + mm;
-      As[p / 4u][p % 4u] = loadA(batch, m0 + mm, k0 + kk);
-    }
-    for (var j = 0u; j < ${(bn * t.tk) / threads}u; j += 1u) {
-      let l = lid + j * ${threads}u;
-      ${bIndex}
-      let p = kk * ${bn}u + nn;
-      Bs[p / 4u][p % 4u] = loadB(batch, k0 + kk, n0 + nn);
-    }
+${stage.join('\n')}
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.tk}u; kk += 1u) {
       let aBase = (kk * ${bm}u + lid3.y * ${t.tm}u) / 4u;

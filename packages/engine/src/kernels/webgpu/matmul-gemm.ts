@@ -45,13 +45,17 @@ struct U { m: u32, n: u32, k: u32, aStride: u32, bStride: u32 }
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(${uniforms}) var<uniform> u: U;
-fn loadA(batch: u32, m: u32, k: u32) -> f32 {
-  if (m >= u.m || k >= u.k) { return 0.0; }
-  return a[batch * u.aStride + ${transposeA ? 'k * u.m + m' : 'm * u.k + k'}];
+struct RowA { base: u32, ok: bool }
+fn rowA(batch: u32, m: u32) -> RowA { return RowA(batch * u.aStride + ${transposeA ? 'm' : 'm * u.k'}, m < u.m); }
+fn loadA(r: RowA, k: u32) -> f32 {
+  if (!r.ok || k >= u.k) { return 0.0; }
+  return a[r.base + ${transposeA ? 'k * u.m' : 'k'}];
 }
-fn loadB(batch: u32, k: u32, n: u32) -> f32 {
-  if (k >= u.k || n >= u.n) { return 0.0; }
-  return b[batch * u.bStride + ${transposeB ? 'n * u.k + k' : 'k * u.n + n'}];
+struct ColB { base: u32, ok: bool }
+fn colB(batch: u32, n: u32) -> ColB { return ColB(batch * u.bStride + ${transposeB ? 'n * u.k' : 'n'}, n < u.n); }
+fn loadB(c: ColB, k: u32) -> f32 {
+  if (!c.ok || k >= u.k) { return 0.0; }
+  return b[c.base + ${transposeB ? 'k' : 'k * u.n'}];
 }`,
       aContiguous: transposeA ? 'm' : 'k',
       bContiguous: transposeB ? 'k' : 'n',
