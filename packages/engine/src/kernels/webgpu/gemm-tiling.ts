@@ -16,12 +16,14 @@ export interface GemmTiling {
 
 /**
  * Largest tile first. `large` needs 256 invocations per workgroup (core WebGPU's default limit; the compatibility
- * level's is 128); the others fit the compatibility limits. Every tiling stages ≤ 12 KiB (limit 16 KiB).
+ * level's is 128); the others fit the compatibility limits. Every tiling stages ≤ 8 KiB (limit 16 KiB). The 8 × 8
+ * blocks stage 8 deep, so that each invocation loads (and keeps the row or column of) at most 8 values per operand
+ * per step beside its 64 accumulators; the 4 × 4 block stages 16 deep to keep enough work between barriers.
  */
 export const GEMM_TILINGS: readonly GemmTiling[] = [
   { name: 'large', wgX: 16, wgY: 16, tm: 8, tn: 8, tk: 8 }, // 128 × 128
-  { name: 'wide', wgX: 16, wgY: 8, tm: 8, tn: 8, tk: 16 }, // 64 × 128
-  { name: 'tall', wgX: 8, wgY: 16, tm: 8, tn: 8, tk: 16 }, // 128 × 64 (convs with 64 output channels)
+  { name: 'wide', wgX: 16, wgY: 8, tm: 8, tn: 8, tk: 8 }, // 64 × 128
+  { name: 'tall', wgX: 8, wgY: 16, tm: 8, tn: 8, tk: 8 }, // 128 × 64 (convs with 64 output channels)
   { name: 'small', wgX: 16, wgY: 8, tm: 4, tn: 4, tk: 16 }, // 32 × 64
 ];
 

@@ -67,14 +67,15 @@ export function gemmWgsl(t: GemmTiling, ops: GemmOperands, options: { splitK?: b
   for (let j = 0; j < aLoads; j++) {
     const l = `(lid + ${j * threads}u)`;
     const [mm, kk] = ops.aContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bm}u`, `${l} / ${bm}u`];
-    prepare.push(`  let kA${j} = ${kk};`, `  let pA${j} = kA${j} * ${bm}u + ${mm};`, `  let rA${j} = rowA(batch, m0 + ${mm});`);
-    stage.push(`    As[pA${j} / 4u][pA${j} % 4u] = loadA(rA${j}, k0 + kA${j});`);
+    // Only the row is kept in registers across the loop; the staging offsets are shifts of constants, recomputed.
+    prepare.push(`  let rA${j} = rowA(batch, m0 + ${mm});`);
+    stage.push(`    { let p = (${kk}) * ${bm}u + ${mm}; As[p / 4u][p % 4u] = loadA(rA${j}, k0 + ${kk}); }`);
   }
   for (let j = 0; j < bLoads; j++) {
     const l = `(lid + ${j * threads}u)`;
     const [nn, kk] = ops.bContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bn}u`, `${l} / ${bn}u`];
-    prepare.push(`  let kB${j} = ${kk};`, `  let pB${j} = kB${j} * ${bn}u + ${nn};`, `  let cB${j} = colB(batch, n0 + ${nn});`);
-    stage.push(`    Bs[pB${j} / 4u][pB${j} % 4u] = loadB(cB${j}, k0 + kB${j});`);
+    prepare.push(`  let cB${j} = colB(batch, n0 + ${nn});`);
+    stage.push(`    { let p = (${kk}) * ${bn}u + ${nn}; Bs[p / 4u][p % 4u] = loadB(cB${j}, k0 + ${kk}); }`);
   }
   return `
 ${ops.wgsl}
