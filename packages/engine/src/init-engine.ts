@@ -5,7 +5,7 @@ import { loadSetting } from '@dgm-ood/config/env';
 import { parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { BackendLoaderOptions } from './backends/loader-options.js';
 import { EngineError } from './errors.js';
-import { GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
+import { GEMM_MODES, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
 import { OWN_WEBGPU_KERNELS_FLAG } from './kernels/webgpu/own-kernels-flag.js';
 import { stderrLogger, type EngineLogger } from './logger.js';
 import { activateBackend, type BackendSelection, type SkippedBackend } from './select-backend.js';
@@ -65,9 +65,8 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
   tf.enableProdMode();
   tf.env().set(OWN_WEBGPU_KERNELS_FLAG, options.ownWebGpuKernels ?? loadSetting('DGM_OOD_OWN_WEBGPU_KERNELS') === 'on');
   const gemm = options.webGpuGemm ?? loadSetting('DGM_OOD_WEBGPU_GEMM');
-  const gemmModes = ['auto', 'stock', ...GEMM_TILINGS.map((t) => t.name)];
-  if (!gemmModes.includes(gemm)) {
-    throw new EngineError('DGM_ENGINE_INVALID_ARGUMENT', `initEngine({ webGpuGemm }): unknown value "${gemm}" (expected ${gemmModes.join(', ')})`, { source: 'initEngine({ webGpuGemm })' });
+  if (!GEMM_MODES.includes(gemm)) {
+    throw new EngineError('DGM_ENGINE_INVALID_ARGUMENT', `initEngine({ webGpuGemm }): unknown value "${gemm}" (expected ${GEMM_MODES.join(', ')})`, { source: 'initEngine({ webGpuGemm })' });
   }
   tf.env().set(WEBGPU_GEMM_FLAG, gemm);
   // Services get the multi-threaded wasm kernels by default (PyTorch, the reference, uses the cores

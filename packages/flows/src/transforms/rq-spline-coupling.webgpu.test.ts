@@ -60,7 +60,6 @@ async function pass(backend: 'cpu' | 'webgpu', inverse: boolean, numBins = 6): P
   return result;
 }
 
-
 for (const inverse of [false, true]) {
   it(`${inverse ? 'inverse' : 'forward'}: the fused spline on webgpu gives the cpu run's outputs, log|det| and gradients (input and every parameter)`, async () => {
     const reference = await pass('cpu', inverse);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { recordGemm } from './gemm-dispatch.js';
+import { COLUMN_BY_INDEX_WGSL } from './gemm-wgsl.js';
 import { chooseSplitKTiling, gemmMode, splitK, tileCols, tileRows } from './gemm-tiling.js';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
-import type { WebGpuBackendInternals } from './raw-dispatch.js';
+import { uniformI32, uniformU32, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { replaceWebGpuKernel } from './replace-kernel.js';
 
 // dW as an implicit GEMM: dW[m, n] = Σ_k A[m, k]·B[k, n] with m = (kh, kw, ci) (HWIO order), n = co,
@@ -29,8 +30,7 @@ fn loadA(r: RowA, k: u32) -> f32 {
   if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
   return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.ci + r.c];
 }
-struct ColB { n: u32, ok: bool }
-fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+${COLUMN_BY_INDEX_WGSL}
 fn loadB(c: ColB, k: u32) -> f32 {
   if (!c.ok || k >= u.k) { return 0.0; }
   return dy[k * u.n + c.n];
@@ -56,8 +56,6 @@ export function registerGemmConv2dBackpropFilter(): void {
     if (tiling === null) return stock.kernelFunc(args);
     const split = splitK(Math.ceil(m / tileRows(tiling)) * Math.ceil(n / tileCols(tiling)), k, tiling.tk);
     if (split.slices > backend.device.limits.maxComputeWorkgroupsPerDimension) return stock.kernelFunc(args);
-    const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
-    const i32 = (v: number) => ({ type: 'int32' as const, data: [v] });
     return recordGemm(backend, {
       name: 'Conv2DBackpropFilter/dgmGemm',
       key: 'conv2d-backprop-filter-nhwc',
@@ -65,8 +63,8 @@ export function registerGemmConv2dBackpropFilter(): void {
       operands: ({ uniforms }) => ({ wgsl: OPERANDS(uniforms), aContiguous: 'm', bContiguous: 'n' }),
       inputs: [x, dy],
       uniforms: [
-        u32(split.kPerSlice), u32(info.inHeight), u32(info.inWidth), u32(info.inChannels), u32(info.outHeight), u32(info.outWidth),
-        u32(info.filterWidth), u32(info.strideHeight), u32(info.strideWidth), i32(info.padInfo.top), i32(info.padInfo.left),
+        uniformU32(split.kPerSlice), uniformU32(info.inHeight), uniformU32(info.inWidth), uniformU32(info.inChannels), uniformU32(info.outHeight), uniformU32(info.outWidth),
+        uniformU32(info.filterWidth), uniformU32(info.strideHeight), uniformU32(info.strideWidth), uniformI32(info.padInfo.top), uniformI32(info.padInfo.left),
       ],
       batch: 1,
       m,

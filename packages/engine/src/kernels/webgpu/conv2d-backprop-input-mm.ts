@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { gemmTilingNow, recordGemm } from './gemm-dispatch.js';
+import { COLUMN_BY_INDEX_WGSL } from './gemm-wgsl.js';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
-import type { WebGpuBackendInternals } from './raw-dispatch.js';
+import { uniformI32, uniformU32, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { replaceWebGpuKernel } from './replace-kernel.js';
 
 // dx as an implicit GEMM: dx[m, n] = Σ_k A[m, k]·B[k, n] with m = (batch, iy, ix) (NHWC rows of dx), n = ci,
@@ -30,8 +31,7 @@ fn loadA(r: RowA, k: u32) -> f32 {
   if (oy >= u.oh || ox >= u.ow) { return 0.0; }
   return dy[((r.dyb + oy) * u.ow + ox) * u.co + rem % u.co];
 }
-struct ColB { n: u32, ok: bool }
-fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+${COLUMN_BY_INDEX_WGSL}
 fn loadB(c: ColB, k: u32) -> f32 {
   if (!c.ok || k >= u.k) { return 0.0; }
   // k = (kh·KW + kw)·CO + co, so W's flat index is (kh·KW + kw)·CI·CO + n·CO + co.
@@ -56,8 +56,6 @@ function backpropInputGemm(backend: WebGpuBackendInternals, dy: tf.TensorInfo, f
   const k = info.filterHeight * info.filterWidth * info.outChannels;
   const tiling = gemmTilingNow(backend, 1, m, n);
   if (tiling === null) return null;
-  const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
-  const i32 = (v: number) => ({ type: 'int32' as const, data: [v] });
   return recordGemm(backend, {
     name: 'Conv2DBackpropInput/dgmGemm',
     key: 'conv2d-backprop-input-nhwc',
@@ -65,8 +63,8 @@ function backpropInputGemm(backend: WebGpuBackendInternals, dy: tf.TensorInfo, f
     operands: ({ uniforms }) => ({ wgsl: OPERANDS(uniforms), aContiguous: 'k', bContiguous: 'k' }),
     inputs: [dy, filter],
     uniforms: [
-      u32(info.inHeight), u32(info.inWidth), u32(info.outChannels), u32(info.outHeight), u32(info.outWidth), u32(info.filterWidth),
-      i32(info.strideHeight), i32(info.strideWidth), i32(info.padInfo.top), i32(info.padInfo.left),
+      uniformU32(info.inHeight), uniformU32(info.inWidth), uniformU32(info.outChannels), uniformU32(info.outHeight), uniformU32(info.outWidth), uniformU32(info.filterWidth),
+      uniformI32(info.strideHeight), uniformI32(info.strideWidth), uniformI32(info.padInfo.top), uniformI32(info.padInfo.left),
     ],
     batch: 1,
     m,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedEpilogue, gemmTilingNow, recordGemm, type GemmEpilogue } from './gemm-dispatch.js';
-import type { WebGpuBackendInternals } from './raw-dispatch.js';
+import { COLUMN_BY_INDEX_WGSL } from './gemm-wgsl.js';
+import { uniformI32, uniformU32, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { replaceWebGpuKernel } from './replace-kernel.js';
 
 interface ConvInputs {
@@ -32,8 +33,7 @@ fn loadA(r: RowA, k: u32) -> f32 {
   if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
   return x[((r.xb + u32(iy)) * u.w + u32(ix)) * u.ci + rem % u.ci];
 }
-struct ColB { n: u32, ok: bool }
-fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }
+${COLUMN_BY_INDEX_WGSL}
 fn loadB(c: ColB, k: u32) -> f32 {
   if (!c.ok || k >= u.k) { return 0.0; }
   return weights[k * u.n + c.n];
@@ -59,8 +59,6 @@ function conv2dGemm(backend: WebGpuBackendInternals, { x, filter }: ConvInputs, 
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const tiling = gemmTilingNow(backend, 1, m, n);
   if (tiling === null) return null;
-  const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
-  const i32 = (v: number) => ({ type: 'int32' as const, data: [v] });
   return recordGemm(backend, {
     name: `${epilogue.bias !== null || epilogue.activation !== 'linear' ? tf.FusedConv2D : tf.Conv2D}/dgmGemm`,
     key: 'conv2d-nhwc',
@@ -68,9 +66,9 @@ function conv2dGemm(backend: WebGpuBackendInternals, { x, filter }: ConvInputs, 
     operands: ({ uniforms }) => ({ wgsl: CONV_OPERANDS(uniforms), aContiguous: 'k', bContiguous: 'n' }),
     inputs: [x, filter],
     uniforms: [
-      u32(info.inHeight), u32(info.inWidth), u32(info.inChannels), u32(info.outHeight), u32(info.outWidth), u32(info.filterWidth),
-      u32(info.strideHeight), u32(info.strideWidth), u32(info.dilationHeight), u32(info.dilationWidth),
-      i32(info.padInfo.top), i32(info.padInfo.left),
+      uniformU32(info.inHeight), uniformU32(info.inWidth), uniformU32(info.inChannels), uniformU32(info.outHeight), uniformU32(info.outWidth), uniformU32(info.filterWidth),
+      uniformU32(info.strideHeight), uniformU32(info.strideWidth), uniformU32(info.dilationHeight), uniformU32(info.dilationWidth),
+      uniformI32(info.padInfo.top), uniformI32(info.padInfo.left),
     ],
     batch: 1,
     m,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseGemmTiling, gemmMode, tileCols, tileRows, type GemmTiling } from './gemm-tiling.js';
 import { activationWgsl, gemmWgsl, type GemmOperands } from './gemm-wgsl.js';
 import { ownWebGpuKernelsActive } from './own-kernels-flag.js';
-import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
+import { bufferOf, elementwiseGrid, newDeviceTensorInfo, pipelineFor, recordDispatch, uniformU32, WORKGROUP, type WebGpuBackendInternals } from './raw-dispatch.js';
 import { FLAT_INDEX_WGSL } from './wgsl-snippets.js';
 
 /** The epilogue our GEMMs fuse: a bias per output column and an activation (tfjs's fused matMul and conv2d). */
@@ -96,7 +96,6 @@ ${activationWgsl(c.epilogue.activation)}
 fn store(batch: u32, m: u32, n: u32, v: f32) { out[(batch * u.m + m) * u.n + n] = act(v${hasBias ? ' + bias[n]' : ''}); }`;
     return gemmWgsl(c.tiling, { ...ops, wgsl: `${ops.wgsl}\n${epilogue}` }, { splitK: c.split !== undefined });
   });
-  const u32 = (v: number) => ({ type: 'uint32' as const, data: [v] });
   recordDispatch(backend, {
     name: c.name,
     pipeline,
@@ -104,7 +103,7 @@ fn store(batch: u32, m: u32, n: u32, v: f32) { out[(batch * u.m + m) * u.n + n] 
       ...c.inputs.map((t) => ({ buffer: bufferOf(backend, t) })),
       { buffer: out.buffer },
       ...(hasBias ? [{ buffer: bufferOf(backend, c.epilogue.bias!) }] : []),
-      backend.makeUniforms([u32(c.m), u32(c.n), u32(c.k), ...c.uniforms]),
+      backend.makeUniforms([uniformU32(c.m), uniformU32(c.n), uniformU32(c.k), ...c.uniforms]),
     ],
     workgroups: [Math.ceil(c.n / tileCols(c.tiling)), Math.ceil(c.m / tileRows(c.tiling)), c.split ? slices : c.batch],
   });
@@ -112,7 +111,7 @@ fn store(batch: u32, m: u32, n: u32, v: f32) { out[(batch * u.m + m) * u.n + n] 
     recordDispatch(backend, {
       name: `${c.name.split('/')[0]}/dgmSumSlices`,
       pipeline: pipelineFor(backend, 'dgm-gemm-sum-slices', () => SUM_SLICES_WGSL),
-      bindings: [{ buffer: out.buffer }, { buffer: result.buffer }, backend.makeUniforms([u32(c.m * c.n), u32(slices)])],
+      bindings: [{ buffer: out.buffer }, { buffer: result.buffer }, backend.makeUniforms([uniformU32(c.m * c.n), uniformU32(slices)])],
       workgroups: elementwiseGrid(backend, c.m * c.n),
     });
     backend.disposeData(out.info.dataId);

@@ -27,6 +27,9 @@ export const GEMM_TILINGS: readonly GemmTiling[] = [
   { name: 'small', wgX: 16, wgY: 8, tm: 4, tn: 4, tk: 16 }, // 32 × 64
 ];
 
+/** What the flag (and DGM_OOD_WEBGPU_GEMM) takes. */
+export const GEMM_MODES: readonly string[] = ['auto', 'stock', ...GEMM_TILINGS.map((t) => t.name)];
+
 export const tileRows = (t: GemmTiling): number => t.wgY * t.tm;
 export const tileCols = (t: GemmTiling): number => t.wgX * t.tn;
 export const stagedBytes = (t: GemmTiling): number => 4 * t.tk * (tileRows(t) + tileCols(t));
@@ -87,7 +90,7 @@ export function chooseGemmTiling(limits: GemmDeviceLimits, shape: GemmShape, mod
   if (mode !== 'auto') {
     const forced = GEMM_TILINGS.find((t) => t.name === mode);
     if (forced === undefined) {
-      throw new Error(`${WEBGPU_GEMM_FLAG}: unknown value '${mode}' (expected auto, stock, ${GEMM_TILINGS.map((t) => t.name).join(', ')})`);
+      throw new Error(`${WEBGPU_GEMM_FLAG}: unknown value '${mode}' (expected ${GEMM_MODES.join(', ')})`);
     }
     return fits(forced, limits, shape) ? forced : null;
   }

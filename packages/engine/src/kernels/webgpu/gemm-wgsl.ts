@@ -108,6 +108,10 @@ ${epilogue.join('\n')}
 }`;
 }
 
+/** ColB and colB for operands whose B column needs nothing but its index (the uniform's `n` bounds it). */
+export const COLUMN_BY_INDEX_WGSL = `struct ColB { n: u32, ok: bool }
+fn colB(batch: u32, n: u32) -> ColB { return ColB(n, n < u.n); }`;
+
 /**
  * WGSL for an epilogue's activation `act(v)`: the activations our models fuse into matMul and conv2d. ReLU is written
  * as tfjs writes it, select(v, 0, v < 0), which keeps NaN where the shader compiler honours it (max(NaN, 0) may be 0,

@@ -130,6 +130,10 @@ export function newDeviceTensor(backend: WebGpuBackendInternals, shape: number[]
   return { tensor: tf.engine().makeTensorFromTensorInfo(info, tf.backend()), buffer };
 }
 
+/** Entries of `backend.makeUniforms` for WGSL u32 and i32 fields. */
+export const uniformU32 = (value: number) => ({ type: 'uint32' as const, data: [value] });
+export const uniformI32 = (value: number) => ({ type: 'int32' as const, data: [value] });
+
 /** Workgroup size of our kernels: the compatibility feature level allows at most 128 invocations. */
 export const WORKGROUP = 128;
 
