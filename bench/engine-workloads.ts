@@ -15,7 +15,7 @@ type Tf = typeof tfjs;
 
 export interface WorkloadInstance {
   step(): Promise<void>;
-  /** The step without its read-back, for training workloads: returns the loss, left on the device. */
+  /** The step without its read-back: returns what `step` reads (the loss for training workloads), left on the device. */
   enqueue?(): tfjs.Tensor;
   dispose(): void;
 }
@@ -52,14 +52,15 @@ export function matmulWorkload(n: number, name = 'matmul'): Workload {
     create(tf) {
       const a = fill(tf, [n, n], 1, 1);
       const b = fill(tf, [n, n], 2, 1);
+      // Reading one element waits for the result without copying the product back.
+      const enqueue = () => tf.tidy(() => tf.slice(tf.matMul(a, b), [0, 0], [1, 1]));
       return {
         async step() {
-          const c = tf.matMul(a, b);
-          // Reading one element waits for the result without copying the product back.
-          const corner = tf.slice(c, [0, 0], [1, 1]);
+          const corner = enqueue();
           await corner.data();
-          tf.dispose([c, corner]);
+          corner.dispose();
         },
+        enqueue,
         dispose: () => tf.dispose([a, b]),
       };
     },
@@ -92,13 +93,15 @@ export function convBlockWorkload(batch: number, name = 'conv_block'): Workload 
       const grads = tf.grads((...[xx, ww1, bb1, ww2, bb2]: tfjs.Tensor[]) =>
         tf.sum(tf.mul(conv2dBias(conv2dBias(xx as tfjs.Tensor4D, ww1 as tfjs.Tensor4D, bb1 as tfjs.Tensor1D, 'same', 'relu'), ww2 as tfjs.Tensor4D, bb2 as tfjs.Tensor1D, 'same'), g)),
       );
+      // One value that depends on every gradient: reading it waits for the whole step.
+      const enqueue = () => tf.tidy(() => tf.addN(grads([x, w1, b1, w2, b2]).map((t: tfjs.Tensor) => tf.sum(t))));
       return {
         async step() {
-          const gs = grads([x, w1, b1, w2, b2]);
-          const probe = tf.tidy(() => tf.addN(gs.map((t: tfjs.Tensor) => tf.sum(t))));
+          const probe = enqueue();
           await probe.data();
-          tf.dispose([...gs, probe]);
+          probe.dispose();
         },
+        enqueue,
         dispose: () => tf.dispose([x, w1, b1, w2, b2, g]),
       };
     },

@@ -6,7 +6,9 @@
 //      relative to PyTorch (t_torch / t_ours);
 //      then the issue's sizes as our trainer runs them against PyTorch's own loop (bench/gpu/gpu-comparisons.ts):
 //      matmul 4096³, conv block b128, affine and RQ-spline coupling steps b64 and b256, U-Net step; t_ours / t_PyTorch;
-//   4. counts dispatches, queue submits, copies, buffer creations and host reads per training step (the coupling
+//   4. the GPU time profile: for the same workloads, stock and ours, the GPU's busy time per step (each dispatch timed
+//      with timestamp queries, by kernel/program) against the untimed wall time (bench/gpu/gpu-times.ts);
+//   5. counts dispatches, queue submits, copies, buffer creations and host reads per training step (the coupling
 //      step and the diffusion U-Net step: stock tfjs-webgpu, tfjs's knobs, ours: bench/gpu-dispatch-profile.ts).
 // Results also go to <--out>/gpu-check.json. See README.md beside this file for preparing the bundle
 // (prepare.sh) and running it on a machine that has no Node.js.
@@ -17,6 +19,7 @@ import { WORKLOADS } from '../engine-workloads.js';
 import { couplingTrainingStep, rqCouplingTrainingStep, formatProfile, formatReduction, formatTopPrograms, KNOB_SETTINGS, profileSteps, unetTrainingStep, type StepProfile } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
 import { runGpuComparisons } from './gpu-comparisons.js';
+import { runGpuTimeProfiles } from './gpu-times.js';
 
 interface Args {
   reps: number;
@@ -26,14 +29,16 @@ interface Args {
   out: string | undefined;
   /** Accept a CPU renderer (Mesa llvmpipe through Dawn's OpenGL backend): only to test this script where there is no GPU. */
   software: boolean;
-  /** Only step 4 (the dispatch counts): skips the gradient check and the benchmarks. */
+  /** Only step 5 (the dispatch counts): skips the gradient check, the benchmarks and the GPU times. */
   dispatchesOnly: boolean;
+  /** Skips step 4 (the GPU time profile). */
+  gpuTimes: boolean;
   /** Tiny sizes for the GPU comparisons (to check this script on a software adapter). */
   small: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false, dispatchesOnly: false, small: false };
+  const args: Args = { reps: 10, python: 'python3', torchScript: 'bench/engine_torch.py', torch: true, out: process.env.OUT, software: false, dispatchesOnly: false, gpuTimes: true, small: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') args.reps = Number(argv[++i]);
@@ -44,7 +49,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--software') args.software = true;
     else if (a === '--dispatches-only') args.dispatchesOnly = true;
     else if (a === '--small') args.small = true;
-    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software, --dispatches-only, --small`);
+    else if (a === '--no-gpu-times') args.gpuTimes = false;
+    else throw new Error(`gpu check: unknown argument ${a}; expected --reps N, --python PATH, --torch-script PATH, --no-torch, --out DIR, --software, --dispatches-only, --no-gpu-times, --small`);
   }
   if (!Number.isInteger(args.reps) || args.reps < 1) throw new Error('gpu check: --reps must be a positive integer');
   return args;
@@ -63,9 +69,22 @@ async function main(): Promise<number> {
 
   // 1. A hardware adapter, or a clear reason why not.
   if (args.software) process.env.EGL_PLATFORM ??= 'surfaceless';
-  const webgpu = args.software ? { dawnFlags: ['backend=opengl'], featureLevel: 'compatibility' as const, allowSoftwareAdapter: true } : {};
+  // On a card, Dawn's unsafe APIs and unquantized timestamps for step 4's per-dispatch GPU times (Dawn may round
+  // timestamps to 100 µs otherwise); a Dawn that refuses the toggles gets the plain instance.
+  let webgpu: Parameters<typeof probeWebGpu>[0] = args.software
+    ? { dawnFlags: ['backend=opengl'], featureLevel: 'compatibility' as const, allowSoftwareAdapter: true }
+    : { dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] };
   try {
-    const { verdict } = await probeWebGpu(webgpu);
+    let probe;
+    try {
+      probe = await probeWebGpu(webgpu);
+    } catch (error) {
+      if (args.software) throw error;
+      console.log(`WebGPU with timestamp toggles failed (${(error as Error).message}); trying without them`);
+      webgpu = {};
+      probe = await probeWebGpu(webgpu);
+    }
+    const { verdict } = probe;
     console.log(`WebGPU adapter: ${verdict.label}`);
     result.adapter = verdict.label;
   } catch (error) {
@@ -152,10 +171,18 @@ async function gradCheckAndBench(args: Args, result: Record<string, unknown>, sa
     log: (line) => console.log(line),
   });
   save();
+
+  // 4. Where the time goes: GPU busy time per step by kernel/program, against the untimed wall time.
+  if (args.gpuTimes) {
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    console.log(`\nGPU time per step (timestamp-query ${device.features.has('timestamp-query') ? 'on' : 'not available'}; each dispatch timed alone, wall time untimed and pipelined):`);
+    result.gpuTimes = await runGpuTimeProfiles(tf, { small: args.small, reps: Math.max(3, Math.ceil(args.reps / 2)), timedSteps: 2, log: (line) => console.log(line) });
+    save();
+  }
   return report.passed;
 }
 
-/** Step 4: dispatches and host reads per training step (the same on any adapter, so small on a software one). */
+/** Step 5: dispatches and host reads per training step (the same on any adapter, so small on a software one). */
 async function countDispatches(args: Args, result: Record<string, unknown>, save: () => void): Promise<void> {
   await tf.setBackend('webgpu');
   const profiles: StepProfile[] = [];

@@ -60,6 +60,9 @@ export type { LeakCheckOptions, MemorySnapshot, TensorLeak } from './memory/tens
 // WebGPU profiling: dispatches, submits, buffer creations and host reads per region (bench:gpu-dispatches).
 export { installWebGpuCounters, diffCounts, formatCounts, topPrograms, programLabel } from './profiling/webgpu-counters.js';
 export type { WebGpuCounter, WebGpuCounts } from './profiling/webgpu-counters.js';
+// WebGPU GPU time per dispatch (timestamp queries), by the same labels as the counters (bench/gpu).
+export { timeWebGpuDispatches, summarizeGpuTimes, formatGpuTimes } from './profiling/webgpu-gpu-time.js';
+export type { TimedDispatch, TimedRegion, GpuTimeRow, GpuTimeSummary } from './profiling/webgpu-gpu-time.js';
 
 // Our own WebGPU kernels (fused optimizer; see docs/tfjs-notes.md §6).
 export { FusedAdamW } from './kernels/webgpu/fused-adamw.js';

@@ -93,6 +93,8 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
         if (adapter === null) throw new Error('WebGPU adapter disappeared');
         const l = adapter.limits;
         const device = await adapter.requestDevice({
+          // As tfjs's own factory: GPU time profiles (tf.profile, bench/gpu) need it; nothing else uses it.
+          requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
           requiredLimits: {
             maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
             maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { rawDispatchListeners } from '../kernels/webgpu/raw-dispatch.js';
+import { MethodPatches, programLabel, tfjsDispatchLabel, trackKernels } from './method-patches.js';
 
 /**
  * What the WebGPU backend asked of the device between two snapshots. These counts depend on the program and
@@ -35,14 +36,6 @@ export interface WebGpuCounter {
   uninstall(): void;
 }
 
-type Method = (...args: never[]) => unknown;
-interface Patch {
-  target: object;
-  key: string;
-  had: boolean;
-  original: unknown;
-}
-
 interface WebGpuBackendLike {
   recordAndSubmit(program: { shaderKey?: string }, ...rest: unknown[]): unknown;
   read(dataId: object): Promise<unknown>;
@@ -51,11 +44,7 @@ interface WebGpuBackendLike {
 
 let installed: WebGpuCounter | null = null;
 
-/** `binary_0_4` → `binary`, `conv2DMM_4_null}_…` → `conv2DMM`: the program, without its variant. */
-export function programLabel(shaderKey: string | undefined): string {
-  if (shaderKey === undefined || shaderKey === '') return '(unnamed)';
-  return shaderKey.split('_')[0]!;
-}
+export { programLabel };
 
 function emptyCounts(): WebGpuCounts {
   return { dispatches: 0, submits: 0, copies: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
@@ -77,61 +66,34 @@ export function installWebGpuCounters(): WebGpuCounter {
   if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu counters: the active backend is ${tf.getBackend()}, not webgpu`);
   const backend = tf.backend() as unknown as WebGpuBackendLike;
   let counts = emptyCounts();
-  const patches: Patch[] = [];
-  const wrap = (target: object, key: string, before: (self: unknown, args: unknown[]) => void) => {
-    const t = target as Record<string, unknown>;
-    const original = t[key] as Method;
-    if (typeof original !== 'function') throw new Error(`webgpu counters: ${key} is not a method`);
-    patches.push({ target, key, had: Object.prototype.hasOwnProperty.call(target, key), original });
-    t[key] = function (this: unknown, ...args: unknown[]) {
-      before(this, args);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    };
-  };
-
-  wrap(dawnClass('GPUComputePassEncoder').prototype, 'dispatchWorkgroups', () => void counts.dispatches++);
-  wrap(dawnClass('GPUQueue').prototype, 'submit', () => void counts.submits++);
-  wrap(dawnClass('GPUCommandEncoder').prototype, 'copyBufferToBuffer', () => void counts.copies++);
-  wrap(dawnClass('GPUDevice').prototype, 'createBuffer', (_self, [descriptor]) => {
+  const patches = new MethodPatches();
+  patches.before(dawnClass('GPUComputePassEncoder').prototype, 'dispatchWorkgroups', () => void counts.dispatches++);
+  patches.before(dawnClass('GPUQueue').prototype, 'submit', () => void counts.submits++);
+  patches.before(dawnClass('GPUCommandEncoder').prototype, 'copyBufferToBuffer', () => void counts.copies++);
+  patches.before(dawnClass('GPUDevice').prototype, 'createBuffer', (_self, [descriptor]) => {
     counts.bufferCreations++;
     counts.bufferBytes += (descriptor as GPUBufferDescriptor).size;
   });
   const mapRead = (globalThis as { GPUMapMode?: { READ: number } }).GPUMapMode?.READ ?? 1;
-  wrap(dawnClass('GPUBuffer').prototype, 'mapAsync', (_self, [mode]) => {
+  patches.before(dawnClass('GPUBuffer').prototype, 'mapAsync', (_self, [mode]) => {
     if (((mode as number) & mapRead) !== 0) counts.mapReads++;
   });
-  // The kernel being run: tfjs-core's engine runs every kernel (forward and gradient) through runKernelFunc.
-  const kernels: string[] = [];
-  const engine = tf.engine() as unknown as Record<string, unknown>;
-  const runKernelFunc = engine['runKernelFunc'] as (params: { kernelName?: string }) => unknown;
-  patches.push({ target: engine, key: 'runKernelFunc', had: Object.prototype.hasOwnProperty.call(engine, 'runKernelFunc'), original: runKernelFunc });
-  engine['runKernelFunc'] = function (this: unknown, params: { kernelName?: string }) {
-    kernels.push(params.kernelName ?? '?');
-    try {
-      return runKernelFunc.call(this, params);
-    } finally {
-      kernels.pop();
-    }
-  };
-  wrap(backend, 'recordAndSubmit', (_self, [program]) => {
-    const label = `${kernels.at(-1) ?? '-'}/${programLabel((program as { shaderKey?: string }).shaderKey)}`;
+  const kernel = trackKernels(patches);
+  patches.before(backend, 'recordAndSubmit', (_self, [program]) => {
+    const label = tfjsDispatchLabel(kernel(), program as { shaderKey?: string });
     counts.byProgram[label] = (counts.byProgram[label] ?? 0) + 1;
   });
   const onRawDispatch = (name: string) => void (counts.byProgram[name] = (counts.byProgram[name] ?? 0) + 1);
   rawDispatchListeners.add(onRawDispatch);
-  wrap(backend, 'read', () => void counts.tfjsReads++);
-  wrap(backend, 'readSync', () => void counts.tfjsReads++);
+  patches.before(backend, 'read', () => void counts.tfjsReads++);
+  patches.before(backend, 'readSync', () => void counts.tfjsReads++);
 
   const counter: WebGpuCounter = {
     snapshot: () => ({ ...counts, byProgram: { ...counts.byProgram } }),
     reset: () => void (counts = emptyCounts()),
     uninstall: () => {
       rawDispatchListeners.delete(onRawDispatch);
-      for (const p of patches.reverse()) {
-        if (p.had) (p.target as Record<string, unknown>)[p.key] = p.original;
-        else delete (p.target as Record<string, unknown>)[p.key];
-      }
-      patches.length = 0;
+      patches.restore();
       if (installed === counter) installed = null;
     },
   };

@@ -22,6 +22,16 @@ export interface WebGpuBackendInternals {
   submitQueue(): void;
   /** Releases a tensor's buffer (after the pending submit, when the queue owns it). */
   disposeData(dataId: object): boolean;
+  /**
+   * Set while programs are timed (tfjs's `time`/`tf.profile`, the engine's GPU time profile): each dispatch then
+   * gets a compute pass of its own, with timestamps where the device has `timestamp-query`, and its entry here.
+   */
+  activeTimers?: unknown[] | null;
+  supportTimestampQuery: boolean;
+  querySet: GPUQuerySet | null;
+  querySetCount: number;
+  /** Resolves the pass's two timestamps (submitting the queue) into milliseconds; 0 without timestamp-query. */
+  getQueryTime(): Promise<number>;
 }
 
 /** The active backend's internals; throws unless webgpu is active. */
@@ -82,21 +92,35 @@ export interface RawDispatch {
   workgroups: [number, number?, number?];
 }
 
-/** Records one dispatch into tfjs's current compute pass, submitting when tfjs's batch size is reached (as tfjs does). */
+/**
+ * Records one dispatch into tfjs's current compute pass, submitting when tfjs's batch size is reached (as tfjs does).
+ * While programs are timed it does what tfjs does for its own: a pass of its own with timestamps, and an entry named
+ * after the kernel in the active timers, so GPU time profiles cover our kernels too.
+ */
 export function recordDispatch(backend: WebGpuBackendInternals, d: RawDispatch): void {
   const bindGroup = backend.device.createBindGroup({
     layout: d.pipeline.getBindGroupLayout(0),
     entries: d.bindings.map((resource, binding) => ({ binding, resource })),
   });
   backend.ensureCommandEncoderReady();
-  if (backend.computePassEncoder === null) backend.computePassEncoder = backend.commandEncoder!.beginComputePass({});
+  const timers = backend.activeTimers;
+  if (timers != null && backend.supportTimestampQuery) {
+    backend.endComputePassEncoder();
+    backend.querySet ??= backend.device.createQuerySet({ type: 'timestamp', count: backend.querySetCount });
+    backend.computePassEncoder = backend.commandEncoder!.beginComputePass({
+      timestampWrites: { querySet: backend.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+  } else if (backend.computePassEncoder === null) backend.computePassEncoder = backend.commandEncoder!.beginComputePass({});
   const pass = backend.computePassEncoder;
   pass.setPipeline(d.pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
   for (const listener of rawDispatchListeners) listener(d.name);
   backend.dispatchCountInPass++;
-  if ((tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') as number) <= backend.dispatchCountInPass) {
+  if (timers != null) {
+    backend.endComputePassEncoder();
+    timers.push({ name: d.name, query: backend.getQueryTime() });
+  } else if ((tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') as number) <= backend.dispatchCountInPass) {
     backend.endComputePassEncoder();
     backend.submitQueue();
   }
