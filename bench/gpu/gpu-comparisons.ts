@@ -5,7 +5,7 @@
  * against PyTorch's own loop (clip_grad_norm_, Adam, the loss and norm read back every step). `small` sizes only
  * check the script (software adapter, PyTorch on the CPU).
  */
-import { GEMM_TILINGS, tf as tfjs, WEBGPU_GEMM_FLAG } from '@dgm-ood/engine';
+import { FORCEABLE_GEMM_TILINGS, tf as tfjs, WEBGPU_GEMM_FLAG } from '@dgm-ood/engine';
 import { convBlockWorkload, matmulWorkload, type Workload } from '../engine-workloads.js';
 import { couplingTrainingStep, rqCouplingTrainingStep, unetTrainingStep, type TrainingStepWorkload } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
@@ -106,7 +106,7 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
     // The GEMM behind matMul and conv2d: as chosen (auto), then tfjs's own programs (stock) and each tiling forced
     // that the device's workgroup limit allows, so that one run on a card says which wins where (gemm-tiling.ts).
     const limit = (tf.backend() as unknown as { device?: GPUDevice }).device?.limits.maxComputeInvocationsPerWorkgroup ?? 0;
-    const modes = ['auto', 'stock', ...GEMM_TILINGS.filter((t) => t.wgX * t.wgY <= limit).map((t) => t.name)];
+    const modes = ['auto', 'stock', ...FORCEABLE_GEMM_TILINGS.filter((t) => t.wgX * t.wgY <= limit).map((t) => t.name)];
     for (const { w, torchName } of kernels) {
       for (const mode of modes) {
         tf.env().set(WEBGPU_GEMM_FLAG, mode);

@@ -86,7 +86,9 @@ export const envSchema = z.object({
   /** Engine: the engine's own WebGPU kernels on the webgpu backend (`off`: stock tfjs-webgpu, e.g. to compare). */
   DGM_OOD_OWN_WEBGPU_KERNELS: z.enum(['on', 'off']).default('on'),
   /** Engine: the GEMM behind matMul and conv2d on webgpu: auto, stock (tfjs's programs) or one of the engine's tilings. */
-  DGM_OOD_WEBGPU_GEMM: z.enum(['auto', 'stock', 'large', 'wide', 'tall', 'small']).default('auto'),
+  DGM_OOD_WEBGPU_GEMM: z
+    .enum(['auto', 'stock', 'large', 'wide', 'tall', 'small', 'large-prefetch', 'wide-prefetch', 'tall-prefetch', 'small-prefetch'])
+    .default('auto'),
   /** Worker: the device class it advertises, overriding the one its backend gives (gpu, cpu). */
   DGM_OOD_WORKER_DEVICE: z.enum(['gpu', 'cpu']).optional(),
   /** Worker: the memory it advertises in GiB (device memory for gpu, host memory for cpu), overriding what it detects. */

@@ -68,7 +68,7 @@ export type { TimedDispatch, TimedRegion, GpuTimeRow, GpuTimeSummary } from './p
 export { FusedAdamW } from './kernels/webgpu/fused-adamw.js';
 export type { AdamWStepSettings } from './kernels/webgpu/fused-adamw.js';
 export { OWN_WEBGPU_KERNELS_FLAG, ownWebGpuKernelsActive } from './kernels/webgpu/own-kernels-flag.js';
-export { chooseGemmTiling, GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
+export { chooseGemmTiling, FORCEABLE_GEMM_TILINGS, GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
 export type { GemmDeviceLimits, GemmTiling } from './kernels/webgpu/gemm-tiling.js';
 export { groupNorm } from './ops/group-norm.js';
 export { silu } from './ops/silu.js';

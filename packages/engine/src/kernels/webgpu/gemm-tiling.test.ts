@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSetting } from '@dgm-ood/config/env';
-import { chooseGemmTiling, GEMM_TILINGS, stagedBytes, WEBGPU_GEMM_FLAG, type GemmDeviceLimits } from './gemm-tiling.js';
+import { chooseGemmTiling, FORCEABLE_GEMM_TILINGS, GEMM_TILINGS, stagedBytes, WEBGPU_GEMM_FLAG, type GemmDeviceLimits } from './gemm-tiling.js';
 
 // Limits as Dawn reports them: a discrete NVIDIA card through Vulkan, and the compatibility feature level.
 const HARDWARE: GemmDeviceLimits = {
@@ -47,15 +47,21 @@ describe('the flag', () => {
     expect(name(COMPAT, 1, 4096, 4096, 'large')).toBe('stock');
   });
 
+  it('a prefetching variant is forced by its name (the same tile, loads a step ahead); auto never picks one', () => {
+    expect(chooseGemmTiling(HARDWARE, { batch: 1, m: 4096, n: 4096 }, 'large-prefetch')).toEqual({ ...GEMM_TILINGS[0], name: 'large-prefetch', prefetch: true });
+    expect(name(COMPAT, 1, 4096, 4096, 'large-prefetch')).toBe('stock');
+    for (const [m, n] of [[4096, 4096], [128 * 196, 64], [512, 512]] as const) expect(chooseGemmTiling(HARDWARE, { batch: 1, m, n }, 'auto')?.prefetch).toBeUndefined();
+  });
+
   it('an unknown value is an error naming the flag and the values it takes', () => {
-    expect(() => name(HARDWARE, 1, 8, 8, 'huge')).toThrow(`${WEBGPU_GEMM_FLAG}: unknown value 'huge' (expected auto, stock, large, wide, tall, small)`);
+    expect(() => name(HARDWARE, 1, 8, 8, 'huge')).toThrow(`${WEBGPU_GEMM_FLAG}: unknown value 'huge' (expected auto, stock, large, wide, tall, small, large-prefetch, wide-prefetch, tall-prefetch, small-prefetch)`);
   });
 });
 
 it('every tiling stages within the compatibility level’s 16 KiB of workgroup memory', () => {
-  for (const t of GEMM_TILINGS) expect(stagedBytes(t), t.name).toBeLessThanOrEqual(16384);
+  for (const t of FORCEABLE_GEMM_TILINGS) expect(stagedBytes(t), t.name).toBeLessThanOrEqual(16384);
 });
 
 it('DGM_OOD_WEBGPU_GEMM (the worker setting) accepts every tiling by name', () => {
-  for (const t of GEMM_TILINGS) expect(loadSetting('DGM_OOD_WEBGPU_GEMM', { env: { DGM_OOD_WEBGPU_GEMM: t.name }, envFile: false })).toBe(t.name);
+  for (const t of FORCEABLE_GEMM_TILINGS) expect(loadSetting('DGM_OOD_WEBGPU_GEMM', { env: { DGM_OOD_WEBGPU_GEMM: t.name }, envFile: false })).toBe(t.name);
 });

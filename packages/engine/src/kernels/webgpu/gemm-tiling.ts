@@ -12,6 +12,8 @@ export interface GemmTiling {
   tm: number;
   tn: number;
   tk: number;
+  /** Load the next step's slices into registers while multiplying the staged ones (gemm-wgsl.ts). */
+  prefetch?: boolean;
 }
 
 /**
@@ -27,8 +29,18 @@ export const GEMM_TILINGS: readonly GemmTiling[] = [
   { name: 'small', wgX: 16, wgY: 8, tm: 4, tn: 4, tk: 16 }, // 32 × 64
 ];
 
+/**
+ * Each tiling with its global loads prefetched a step ahead (`large-prefetch` …): forced only, for bench/gpu to
+ * compare on a card — whether the overlap is worth the registers it takes is the card's to say, so `auto` does not
+ * choose them yet.
+ */
+export const GEMM_PREFETCH_TILINGS: readonly GemmTiling[] = GEMM_TILINGS.map((t) => ({ ...t, name: `${t.name}-prefetch`, prefetch: true }));
+
+/** Every tiling the flag can force. */
+export const FORCEABLE_GEMM_TILINGS: readonly GemmTiling[] = [...GEMM_TILINGS, ...GEMM_PREFETCH_TILINGS];
+
 /** What the flag (and DGM_OOD_WEBGPU_GEMM) takes. */
-export const GEMM_MODES: readonly string[] = ['auto', 'stock', ...GEMM_TILINGS.map((t) => t.name)];
+export const GEMM_MODES: readonly string[] = ['auto', 'stock', ...FORCEABLE_GEMM_TILINGS.map((t) => t.name)];
 
 export const tileRows = (t: GemmTiling): number => t.wgY * t.tm;
 export const tileCols = (t: GemmTiling): number => t.wgX * t.tn;
@@ -88,7 +100,7 @@ const cover = (t: GemmTiling, s: GemmShape): number =>
 export function chooseGemmTiling(limits: GemmDeviceLimits, shape: GemmShape, mode: string): GemmTiling | null {
   if (mode === 'stock') return null;
   if (mode !== 'auto') {
-    const forced = GEMM_TILINGS.find((t) => t.name === mode);
+    const forced = FORCEABLE_GEMM_TILINGS.find((t) => t.name === mode);
     if (forced === undefined) {
       throw new Error(`${WEBGPU_GEMM_FLAG}: unknown value '${mode}' (expected ${GEMM_MODES.join(', ')})`);
     }

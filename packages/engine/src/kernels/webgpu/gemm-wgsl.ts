@@ -63,20 +63,33 @@ export function gemmWgsl(t: GemmTiling, ops: GemmOperands, options: { splitK?: b
   const aLoads = (bm * t.tk) / threads;
   const bLoads = (bn * t.tk) / threads;
   const prepare: string[] = [];
-  const stage: string[] = [];
+  const loads: Array<{ load: (k: string) => string; store: (v: string) => string }> = [];
   for (let j = 0; j < aLoads; j++) {
     const l = `(lid + ${j * threads}u)`;
     const [mm, kk] = ops.aContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bm}u`, `${l} / ${bm}u`];
     // Only the row is kept in registers across the loop; the staging offsets are shifts of constants, recomputed.
     prepare.push(`  let rA${j} = rowA(batch, m0 + ${mm});`);
-    stage.push(`    { let p = (${kk}) * ${bm}u + ${mm}; As[p / 4u][p % 4u] = loadA(rA${j}, k0 + ${kk}); }`);
+    loads.push({ load: (k) => `loadA(rA${j}, ${k} + ${kk})`, store: (v) => `{ let p = (${kk}) * ${bm}u + ${mm}; As[p / 4u][p % 4u] = ${v}; }` });
   }
   for (let j = 0; j < bLoads; j++) {
     const l = `(lid + ${j * threads}u)`;
     const [nn, kk] = ops.bContiguous === 'k' ? [`${l} / ${t.tk}u`, `${l} % ${t.tk}u`] : [`${l} % ${bn}u`, `${l} / ${bn}u`];
     prepare.push(`  let cB${j} = colB(batch, n0 + ${nn});`);
-    stage.push(`    { let p = (${kk}) * ${bn}u + ${nn}; Bs[p / 4u][p % 4u] = loadB(cB${j}, k0 + ${kk}); }`);
+    loads.push({ load: (k) => `loadB(cB${j}, ${k} + ${kk})`, store: (v) => `{ let p = (${kk}) * ${bn}u + ${nn}; Bs[p / 4u][p % 4u] = ${v}; }` });
   }
+  // Plain: each step loads its slices, stages them, then multiplies. Prefetch: the step's values were loaded into
+  // registers during the previous step's products (the first before the loop), so global memory latency overlaps
+  // arithmetic, at one register per staged value. Loads past k (the loaders give 0) or past a split-K slice (never
+  // staged: the loop ends first) are harmless.
+  const stage: string[] = [];
+  const next: string[] = [];
+  if (t.prefetch === true) {
+    loads.forEach((x, i) => {
+      prepare.push(`  var g${i} = ${x.load('kBegin')};`);
+      stage.push(`    ${x.store(`g${i}`)}`);
+      next.push(`      g${i} = ${x.load(`(k0 + ${t.tk}u)`)};`);
+    });
+  } else loads.forEach((x) => stage.push(`    ${x.store(x.load('k0'))}`));
   return `
 ${ops.wgsl}
 // Staged slices, k-major: As[k][m], Bs[k][n], as vec4s along m and n.
@@ -97,6 +110,7 @@ ${prepare.join('\n')}
   for (var k0 = kBegin; k0 < kEnd; k0 += ${t.tk}u) {
 ${stage.join('\n')}
     workgroupBarrier();
+${next.length > 0 ? `    {\n${next.join('\n')}\n    }` : ''}
     for (var kk = 0u; kk < ${t.tk}u; kk += 1u) {
       let aBase = (kk * ${bm}u + lid3.y * ${t.tm}u) / 4u;
       let bBase = (kk * ${bn}u + lid3.x * ${t.tn}u) / 4u;

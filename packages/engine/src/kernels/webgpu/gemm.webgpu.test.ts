@@ -4,7 +4,7 @@ import { STANDARD_CASES } from '../../gradcheck/cases.js';
 import { relativeError } from '../../gradcheck/compare.js';
 import { installWebGpuCounters } from '../../profiling/webgpu-counters.js';
 import { activateSoftwareWebGpu } from '../../testing/software-webgpu.js';
-import { GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './gemm-tiling.js';
+import { FORCEABLE_GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './gemm-tiling.js';
 import { OWN_WEBGPU_KERNELS_FLAG } from './own-kernels-flag.js';
 
 // The register-blocked GEMM behind matMul and conv2d on webgpu, each tiling forced in turn on shapes whose edges cut
@@ -90,7 +90,7 @@ async function run(backend: 'cpu' | 'webgpu', c: Case, withGrads = true): Promis
 
 const ours = (programs: Record<string, number>) => Object.keys(programs).filter((p) => p.endsWith('/dgmGemm'));
 
-for (const tiling of GEMM_TILINGS) {
+for (const tiling of FORCEABLE_GEMM_TILINGS) {
   describe(`tiling ${tiling.name} (${tiling.wgY * tiling.tm} × ${tiling.wgX * tiling.tn} tiles, ${tiling.wgX * tiling.wgY} invocations)`, () => {
     for (const c of [...CASES, ...FORWARD_ONLY]) {
       it(`${c.name}: values and gradients equal cpu's`, async () => {
