@@ -161,6 +161,12 @@ export interface StepProfile {
   /** The values the last step read, to check a knob changes nothing but the schedule. */
   lastRead: number[];
   msPerStep: number;
+  /**
+   * Host work per step: the time to enqueue it (the trainer's step without its read) minus the time inside queue
+   * submits meanwhile (where the software adapter computes). The floor no kernel can lower: tfjs's bookkeeping, encoding,
+   * bind groups and uniforms, per dispatch. Measured on whatever CPU runs the bench.
+   */
+  hostMsPerStep: number;
 }
 
 /** Runs `warmup` + `steps` steps of a fresh instance under one setting and counts the measured steps. */
@@ -176,9 +182,13 @@ export async function profileSteps(tf: Tf, workload: TrainingStepWorkload, setti
       lastRead = Array.from(await t.data());
       t.dispose();
     };
+    let hostMs = 0;
     const run = async (n: number) => {
       for (let i = 0; i < n; i++) {
+        const submitted = counter.snapshot().submitMs;
+        const begin = performance.now();
         const out = instance.enqueue();
+        hostMs += performance.now() - begin - (counter.snapshot().submitMs - submitted);
         if (setting.read === 'each') await read(out);
         else {
           // `deferred` reads the previous step's now that this one is enqueued; `end` drops it unread.
@@ -194,11 +204,12 @@ export async function profileSteps(tf: Tf, workload: TrainingStepWorkload, setti
     if (pending !== undefined) await read(pending); // the warm-up's own, not counted
     pending = undefined;
     counter.reset();
+    hostMs = 0;
     const start = performance.now();
     await run(steps);
     if (pending !== undefined) await read(pending); // the last step's values, counted: one read per run
     const msPerStep = (performance.now() - start) / steps;
-    return { workload: workload.name, setting: setting.name, steps, counts: counter.snapshot(), lastRead, msPerStep };
+    return { workload: workload.name, setting: setting.name, steps, counts: counter.snapshot(), lastRead, msPerStep, hostMsPerStep: hostMs / steps };
   } finally {
     instance.dispose();
     counter.uninstall();
@@ -217,7 +228,7 @@ export function formatProfile(p: StepProfile, stock?: StepProfile): string {
     const d = maxRelativeDifference(p.lastRead, stock.lastRead);
     same = d === 0 ? '  (same values as stock)' : `  (values differ from stock by ${d.toExponential(1)} relative)`;
   }
-  return `${p.workload.padEnd(14)} ${p.setting.padEnd(22)} per step: ${formatCounts(p.counts, p.steps)}  ${p.msPerStep.toFixed(0)} ms${same}`;
+  return `${p.workload.padEnd(14)} ${p.setting.padEnd(22)} per step: ${formatCounts(p.counts, p.steps)}  ${p.msPerStep.toFixed(0)} ms (host ${p.hostMsPerStep.toFixed(1)} ms)${same}`;
 }
 
 export function formatTopPrograms(p: StepProfile, n = 10): string {

@@ -11,6 +11,11 @@ export interface WebGpuCounts {
   dispatches: number;
   /** `GPUQueue.submit` calls. */
   submits: number;
+  /**
+   * Milliseconds the host spent inside `GPUQueue.submit` (cheap on a card; on the software adapter Dawn's OpenGL ES
+   * backend runs the work there). What a region took minus this is its host work: encoding and tfjs's bookkeeping.
+   */
+  submitMs: number;
   /** `GPUCommandEncoder.copyBufferToBuffer` calls (uploads, staging for reads, our kernels' gathers). */
   copies: number;
   /** `GPUDevice.createBuffer` calls (tfjs pools buffers: after warm-up this should stay at 0). */
@@ -47,7 +52,7 @@ let installed: WebGpuCounter | null = null;
 export { programLabel };
 
 function emptyCounts(): WebGpuCounts {
-  return { dispatches: 0, submits: 0, copies: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
+  return { dispatches: 0, submits: 0, submitMs: 0, copies: 0, bufferCreations: 0, bufferBytes: 0, mapReads: 0, tfjsReads: 0, byProgram: {} };
 }
 
 function dawnClass(name: string): { prototype: Record<string, unknown> } {
@@ -68,7 +73,15 @@ export function installWebGpuCounters(): WebGpuCounter {
   let counts = emptyCounts();
   const patches = new MethodPatches();
   patches.before(dawnClass('GPUComputePassEncoder').prototype, 'dispatchWorkgroups', () => void counts.dispatches++);
-  patches.before(dawnClass('GPUQueue').prototype, 'submit', () => void counts.submits++);
+  patches.around(dawnClass('GPUQueue').prototype, 'submit', (original, self, args) => {
+    counts.submits++;
+    const start = performance.now();
+    try {
+      return original.apply(self, args);
+    } finally {
+      counts.submitMs += performance.now() - start;
+    }
+  });
   patches.before(dawnClass('GPUCommandEncoder').prototype, 'copyBufferToBuffer', () => void counts.copies++);
   patches.before(dawnClass('GPUDevice').prototype, 'createBuffer', (_self, [descriptor]) => {
     counts.bufferCreations++;
@@ -111,6 +124,7 @@ export function diffCounts(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
   return {
     dispatches: a.dispatches - b.dispatches,
     submits: a.submits - b.submits,
+    submitMs: a.submitMs - b.submitMs,
     copies: a.copies - b.copies,
     bufferCreations: a.bufferCreations - b.bufferCreations,
     bufferBytes: a.bufferBytes - b.bufferBytes,

@@ -26,6 +26,9 @@ describe('webgpu counters on the software adapter', () => {
     const after = counter.snapshot();
     // The read submits the pending pass and maps one staging buffer; pooled buffers are reused.
     expect(after).toMatchObject({ dispatches: 1, submits: 1, mapReads: 1, tfjsReads: 1, bufferCreations: 0 });
+    // Time inside the submit: the software adapter runs the product there.
+    expect(before.submitMs).toBe(0);
+    expect(after.submitMs).toBeGreaterThan(0);
     expect(after.byProgram).toEqual({ 'BatchMatMul/matMulSmallOutputSize': 1 });
     // A second read of the same tensor is served from the host copy: a tfjs read, no device read.
     await c.data();
