@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@dgm-ood/engine/rng';
 import { Module } from '@dgm-ood/engine/module';
 import { GroupNorm } from './group-norm.js';
+import { matMulBias } from '@dgm-ood/engine';
 import { Linear } from './layers.js';
 
 /**
@@ -37,7 +38,7 @@ export class SpatialAttention extends Module {
     const d = this.headDim;
     const rows = tf.reshape(this.groupNorm.apply(x), [b * n, c]) as tf.Tensor2D;
     const scale = 1 / Math.sqrt(d);
-    const q = tf.add(tf.matMul(rows, tf.mul(this.toQ.weight, scale)), tf.mul(this.toQ.bias, scale));
+    const q = matMulBias(rows, tf.mul(this.toQ.weight, scale), tf.mul(this.toQ.bias, scale));
     // [B·N, C] → [B·heads, N, d]: channel j·d + i is element i of head j, as in diffusers' head_to_batch_dim.
     const split = (y: tf.Tensor): tf.Tensor3D =>
       heads === 1 ? tf.reshape(y, [b, n, d]) : tf.reshape(tf.transpose(tf.reshape(y, [b, n, heads, d]), [0, 2, 1, 3]), [b * heads, n, d]);

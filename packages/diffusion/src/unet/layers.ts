@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@dgm-ood/engine/rng';
 import { Module } from '@dgm-ood/engine/module';
+import { conv2dBias, matMulBias } from '@dgm-ood/engine';
 
 /** PyTorch's default init for Linear and Conv2d weights and biases: U(±1/√fan_in). */
 export function torchDefaultInit(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
@@ -28,8 +29,9 @@ export class Linear extends Module {
     this.bias = this.addParameter('bias', torchDefaultInit(rng, [outFeatures], inFeatures));
   }
 
+  /** On webgpu with the engine's kernels the bias is added in the product's own dispatch (matMulBias). */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.weight), this.bias);
+    return matMulBias(x, this.weight as unknown as tf.Tensor2D, this.bias as unknown as tf.Tensor1D);
   }
 }
 
@@ -50,18 +52,16 @@ export class Conv2d extends Module {
     this.bias = this.addParameter('bias', torchDefaultInit(rng, [outChannels], fanIn));
   }
 
+  /** The bias is added in the convolution's (or product's) own dispatch on webgpu with the engine's kernels. */
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const [b, h, w] = x.shape;
+    const bias = this.bias as unknown as tf.Tensor1D;
     if (this.kernel === 1) {
-      const rows = tf.reshape(x, [b * h * w, this.inChannels]);
-      const y = tf.add(tf.matMul(rows, tf.reshape(this.weight, [this.inChannels, this.outChannels])), this.bias);
+      const rows = tf.reshape(x, [b * h * w, this.inChannels]) as tf.Tensor2D;
+      const y = matMulBias(rows, tf.reshape(this.weight, [this.inChannels, this.outChannels]), bias);
       return tf.reshape(y, [b, h, w, this.outChannels]);
     }
     const w4 = this.weight as unknown as tf.Tensor4D;
-    const y =
-      this.stride === 1
-        ? tf.conv2d(x, w4, 1, 'same')
-        : tf.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), w4, 2, 'valid');
-    return tf.add(y, this.bias);
+    return this.stride === 1 ? conv2dBias(x, w4, bias, 'same') : conv2dBias(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), w4, bias, 'valid', 'linear', 2);
   }
 }

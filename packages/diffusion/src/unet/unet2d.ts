@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMulBias } from '@dgm-ood/engine';
 import { Module } from '@dgm-ood/engine/module';
 import { deriveSeed, Rng } from '@dgm-ood/engine/rng';
 import { invalidArgument } from '../errors.js';
@@ -73,9 +74,9 @@ export class UNet2D extends Module implements ScoreNetwork {
   /** All resnets' time_emb_proj(SiLU(temb)) as one [B, T]·[T, Σout] product, handed out in forward order. */
   private passContext(temb: tf.Tensor2D, options: { training?: boolean; seed?: number }): PassContext {
     const projections = this.resnetsInOrder.map((r) => r.timeEmbProj);
-    const weight = tf.concat(projections.map((p) => p.weight), 1);
-    const bias = tf.concat(projections.map((p) => p.bias), 0);
-    const all = tf.add(tf.matMul(silu(temb) as tf.Tensor2D, weight), bias);
+    const weight = tf.concat(projections.map((p) => p.weight), 1) as tf.Tensor2D;
+    const bias = tf.concat(projections.map((p) => p.bias), 0) as tf.Tensor1D;
+    const all = matMulBias(silu(temb) as tf.Tensor2D, weight, bias);
     const parts = tf.split(all, projections.map((p) => p.outFeatures), 1) as tf.Tensor2D[];
     let next = 0;
     const rate = options.training ? this.spec.dropout : 0;

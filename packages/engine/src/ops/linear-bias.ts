@@ -4,12 +4,19 @@ import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 export type LinearActivation = 'linear' | 'relu';
 
 /**
- * act(conv2d(x, w) + bias), stride 1. On webgpu with the engine's own kernels on it is tfjs's fused conv (bias and
+ * act(conv2d(x, w, strides) + bias). On webgpu with the engine's own kernels on it is tfjs's fused conv (bias and
  * activation in the convolution's own dispatch); elsewhere separate ops, which is what wasm's conv kernels expect.
  */
-export function conv2dBias(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, pad: 'same' | 'valid', activation: LinearActivation = 'linear'): tf.Tensor4D {
-  if (ownWebGpuKernelsActive()) return tf.fused.conv2d({ x, filter: w, strides: 1, pad, bias, activation });
-  const y = tf.add(tf.conv2d(x, w, 1, pad), bias) as tf.Tensor4D;
+export function conv2dBias(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  pad: 'same' | 'valid',
+  activation: LinearActivation = 'linear',
+  strides: 1 | 2 = 1,
+): tf.Tensor4D {
+  if (ownWebGpuKernelsActive()) return tf.fused.conv2d({ x, filter: w, strides, pad, bias, activation });
+  const y = tf.add(tf.conv2d(x, w, strides, pad), bias) as tf.Tensor4D;
   return activation === 'relu' ? tf.relu(y) : y;
 }
 

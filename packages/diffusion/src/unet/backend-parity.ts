@@ -1,0 +1,52 @@
+// Shared by the U-Net's backend tests (wasm, webgpu): the same network, input and objective on each backend.
+import { relativeError } from '@dgm-ood/engine';
+import { Rng } from '@dgm-ood/engine/rng';
+import * as tf from '@tensorflow/tfjs';
+import { loadTorchStateDict } from './load-torch-state-dict.js';
+import { TINY_SPEC } from './test-specs.js';
+import { readTorchUNetFixture } from './torch-fixture.js';
+import { UNet2D } from './unet2d.js';
+
+/**
+ * Output, input gradient and all parameter gradients (in name order) of Σ r ⊙ UNet(x, t) for TINY_SPEC on `backend`;
+ * `afterForward` runs once the forward pass is enqueued (before anything is read or differentiated).
+ */
+export async function tinyUNetValuesAndGradients(backend: string, afterForward: () => void = () => undefined) {
+  await tf.setBackend(backend);
+  const net = new UNet2D(TINY_SPEC, { seed: 3 });
+  const rng = new Rng(11);
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(128)) as Float32Array, [2, 8, 8, 1]);
+  const r = tf.tensor4d(rng.fillNormal(new Float32Array(128)) as Float32Array, [2, 8, 8, 1]);
+  const t = tf.tensor1d([0.2, 0.7]);
+  try {
+    const objective = (input: tf.Tensor4D): tf.Scalar => tf.sum(tf.mul(net.apply(input, t), r));
+    const out = net.apply(x, t);
+    afterForward();
+    const y = await out.data();
+    out.dispose();
+    const gx = await tf.grad(objective as (v: tf.Tensor) => tf.Tensor)(x).data();
+    const { grads, value } = tf.variableGrads(() => objective(x));
+    const gp: number[] = [];
+    for (const [, p] of net.namedParameters()) gp.push(...(await grads[p.name]!.data()));
+    tf.dispose([value, ...Object.values(grads)]);
+    return { y, gx, gp };
+  } finally {
+    tf.dispose([x, r, t]);
+    net.dispose();
+  }
+}
+
+/** Relative error of the active backend's output against the PyTorch twin's, for the fixture's weights and input. */
+export async function torchFixtureError(): Promise<number> {
+  const fx = readTorchUNetFixture();
+  const net = new UNet2D(fx.spec);
+  try {
+    loadTorchStateDict(net, fx.stateDict);
+    const out = net.apply(tf.tensor4d(fx.x.values, fx.x.shape), tf.tensor1d(fx.t));
+    const y = await out.data();
+    out.dispose();
+    return relativeError(fx.output.values, y);
+  } finally {
+    net.dispose();
+  }
+}
