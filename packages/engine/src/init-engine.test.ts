@@ -46,7 +46,7 @@ describe('initEngine', () => {
   it('sets the webgpu GEMM flag from DGM_OOD_WEBGPU_GEMM; an unknown webGpuGemm is a coded error naming the values, and chooses no engine', async () => {
     await expect(engine.initEngine({ backend: 'wasm', webGpuGemm: 'huge', logger: silentLogger })).rejects.toMatchObject({
       code: 'DGM_ENGINE_INVALID_ARGUMENT',
-      message: expect.stringContaining('unknown value "huge" (expected auto, stock, large, wide, tall, small)'),
+      message: expect.stringContaining('unknown value "huge" (expected auto, stock, large, wide, tall, small, large-prefetch, wide-prefetch, tall-prefetch, small-prefetch)'),
     });
     expect(await engine.currentEngine()).toBeUndefined();
     await withEnv('DGM_OOD_WEBGPU_GEMM', 'stock', () => engine.initEngine({ backend: 'wasm', logger: silentLogger }));
