@@ -169,10 +169,49 @@ export interface StepProfile {
   hostMsPerStep: number;
 }
 
+/** Runs `f` with `flags` set in tfjs's environment, and puts back what was there after. */
+export async function withFlags<T>(tf: Tf, flags: KnobSetting['flags'], f: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(flags).map((k) => [k, tf.env().get(k)]));
+  for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
+  }
+}
+
+/**
+ * Steps of a training workload as the trainer runs them: each `step()` enqueues a step and then reads the previous
+ * one; `settle()` reads what is still pending; `dispose()` settles and disposes the instance.
+ */
+export function pipelined(instance: ProfiledStep) {
+  let pending: tfjs.Tensor | undefined;
+  const settle = async (): Promise<void> => {
+    if (pending === undefined) return;
+    await pending.data();
+    pending.dispose();
+    pending = undefined;
+  };
+  return {
+    async step(): Promise<void> {
+      const next = instance.enqueue();
+      await settle();
+      pending = next;
+    },
+    settle,
+    async dispose(): Promise<void> {
+      await settle();
+      instance.dispose();
+    },
+  };
+}
+
 /** Runs `warmup` + `steps` steps of a fresh instance under one setting and counts the measured steps. */
-export async function profileSteps(tf: Tf, workload: TrainingStepWorkload, setting: KnobSetting, steps = 3, warmup = 2): Promise<StepProfile> {
-  const saved = Object.fromEntries(Object.keys(setting.flags).map((k) => [k, tf.env().get(k)]));
-  for (const [k, v] of Object.entries(setting.flags)) tf.env().set(k, v);
+export function profileSteps(tf: Tf, workload: TrainingStepWorkload, setting: KnobSetting, steps = 3, warmup = 2): Promise<StepProfile> {
+  return withFlags(tf, setting.flags, () => countSteps(tf, workload, setting, steps, warmup));
+}
+
+async function countSteps(tf: Tf, workload: TrainingStepWorkload, setting: KnobSetting, steps: number, warmup: number): Promise<StepProfile> {
   const counter = installWebGpuCounters();
   const instance = workload.create(tf);
   let lastRead: number[] = [];
@@ -213,7 +252,6 @@ export async function profileSteps(tf: Tf, workload: TrainingStepWorkload, setti
   } finally {
     instance.dispose();
     counter.uninstall();
-    for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { FORCEABLE_GEMM_TILINGS, tf as tfjs, WEBGPU_GEMM_FLAG } from '@dgm-ood/engine';
 import { convBlockWorkload, matmulWorkload, type Workload } from '../engine-workloads.js';
-import { couplingTrainingStep, rqCouplingTrainingStep, unetTrainingStep, type TrainingStepWorkload } from '../gpu-dispatch-profile.js';
+import { couplingTrainingStep, pipelined, rqCouplingTrainingStep, unetTrainingStep } from '../gpu-dispatch-profile.js';
 import { median, TorchServer } from '../torch-server.js';
 import { resolveDiffusionModelSpec } from '../../packages/diffusion/src/presets.js';
 import type { DiffusionModelSpec } from '../../packages/diffusion/src/spec.js';
@@ -31,29 +31,6 @@ export interface ComparisonOptions {
   small: boolean;
   torch: boolean;
   log: (line: string) => void;
-}
-
-/** Steps of a pipelined training workload: each call enqueues a step and reads the previous one (as the trainer does). */
-function pipelined(tf: Tf, w: TrainingStepWorkload) {
-  const instance = w.create(tf);
-  let pending: tfjs.Tensor | undefined;
-  return {
-    async step(): Promise<void> {
-      const next = instance.enqueue();
-      if (pending !== undefined) {
-        await pending.data();
-        pending.dispose();
-      }
-      pending = next;
-    },
-    async dispose(): Promise<void> {
-      if (pending !== undefined) {
-        await pending.data();
-        pending.dispose();
-      }
-      instance.dispose();
-    },
-  };
 }
 
 async function timeInterleaved(ours: () => Promise<void>, torch: (() => Promise<number>) | null, reps: number): Promise<{ ours: number; torch: number | null }> {
@@ -122,7 +99,7 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
     }
     const trainingSteps = async (list: typeof couplings, server: TorchServer | null) => {
       for (const { w, label, torchName } of list) {
-        const p = pipelined(tf, w);
+        const p = pipelined(w.create(tf));
         try {
           rows.push(row(label, w.description, await timeInterleaved(() => p.step(), server ? () => server.step(torchName) : null, o.reps), null));
         } finally {
@@ -162,7 +139,7 @@ export async function runGpuComparisons(tf: Tf, o: ComparisonOptions): Promise<C
       unetTorch = null;
     }
   }
-  const p = pipelined(tf, unet);
+  const p = pipelined(unet.create(tf));
   try {
     let seed = 0;
     const torchStep = unetTorch ? async () => ((await unetTorch!.request({ cmd: 'train_steps', n: 1, batch, seed: seed++ })) as { ms: number[] }).ms[0]! : null;

@@ -7,7 +7,7 @@
  */
 import { formatGpuTimes, summarizeGpuTimes, timeWebGpuDispatches, type GpuTimeSummary, tf as tfjs } from '@dgm-ood/engine';
 import { convBlockWorkload, matmulWorkload } from '../engine-workloads.js';
-import { couplingTrainingStep, KNOB_SETTINGS, rqCouplingTrainingStep, unetTrainingStep } from '../gpu-dispatch-profile.js';
+import { couplingTrainingStep, KNOB_SETTINGS, pipelined, rqCouplingTrainingStep, unetTrainingStep, withFlags, type ProfiledStep } from '../gpu-dispatch-profile.js';
 import { median } from '../torch-server.js';
 
 type Tf = typeof tfjs;
@@ -31,7 +31,7 @@ export interface GpuTimeOptions {
 
 interface Enqueueing {
   name: string;
-  create(tf: Tf): { enqueue(): tfjs.Tensor; dispose(): void };
+  create(tf: Tf): ProfiledStep;
 }
 
 function workloads(small: boolean): Enqueueing[] {
@@ -52,42 +52,32 @@ function workloads(small: boolean): Enqueueing[] {
   ];
 }
 
-async function profileOne(tf: Tf, w: Enqueueing, setting: (typeof KNOB_SETTINGS)[number], o: GpuTimeOptions): Promise<GpuTimeRecord> {
-  const saved = Object.fromEntries(Object.keys(setting.flags).map((k) => [k, tf.env().get(k)]));
-  for (const [k, v] of Object.entries(setting.flags)) tf.env().set(k, v);
-  const instance = w.create(tf);
-  let pending: tfjs.Tensor | undefined;
-  const settle = async () => {
-    if (pending === undefined) return;
-    await pending.data();
-    pending.dispose();
-    pending = undefined;
-  };
-  try {
-    const walls: number[] = [];
-    for (let i = 0; i < 2 + o.reps; i++) {
-      const start = performance.now();
-      const next = instance.enqueue();
-      await settle();
-      pending = next;
-      if (i >= 2) walls.push(performance.now() - start); // the first two compile shaders and fill buffer pools
+function profileOne(tf: Tf, w: Enqueueing, setting: (typeof KNOB_SETTINGS)[number], o: GpuTimeOptions): Promise<GpuTimeRecord> {
+  return withFlags(tf, setting.flags, async () => {
+    const instance = w.create(tf);
+    const steps = pipelined(instance);
+    try {
+      const walls: number[] = [];
+      for (let i = 0; i < 2 + o.reps; i++) {
+        const start = performance.now();
+        await steps.step();
+        if (i >= 2) walls.push(performance.now() - start); // the first two compile shaders and fill buffer pools
+      }
+      await steps.settle();
+      const dispatches = [];
+      let timestamps = false;
+      for (let i = 0; i < o.timedSteps; i++) {
+        const region = await timeWebGpuDispatches(() => instance.enqueue());
+        await region.value.data();
+        region.value.dispose();
+        timestamps = region.timestamps;
+        dispatches.push(...region.dispatches);
+      }
+      return { workload: w.name, setting: setting.name, wallMs: median(walls), summary: summarizeGpuTimes(dispatches, o.timedSteps, timestamps) };
+    } finally {
+      await steps.dispose();
     }
-    await settle();
-    const dispatches = [];
-    let timestamps = false;
-    for (let i = 0; i < o.timedSteps; i++) {
-      const region = await timeWebGpuDispatches(() => instance.enqueue());
-      pending = region.value;
-      await settle();
-      timestamps = region.timestamps;
-      dispatches.push(...region.dispatches);
-    }
-    return { workload: w.name, setting: setting.name, wallMs: median(walls), summary: summarizeGpuTimes(dispatches, o.timedSteps, timestamps) };
-  } finally {
-    await settle();
-    instance.dispose();
-    for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
-  }
+  });
 }
 
 /** Each workload under `stock` and `ours`, printed as it goes; the records for gpu-check.json. */

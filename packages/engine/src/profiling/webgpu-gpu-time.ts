@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import type { WebGpuBackendInternals } from '../kernels/webgpu/raw-dispatch.js';
+import { webGpuBackend, type WebGpuBackendInternals } from '../kernels/webgpu/raw-dispatch.js';
 import { MethodPatches, tfjsDispatchLabel, trackKernels } from './method-patches.js';
 
 /** One dispatch and the GPU time between the start and the end of its compute pass. */
@@ -31,8 +30,7 @@ interface TimerEntry {
  * untimed wall time). Copies and buffer clears are not timed. Not reentrant.
  */
 export async function timeWebGpuDispatches<T>(f: () => T): Promise<TimedRegion<T>> {
-  if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu gpu time: the active backend is ${tf.getBackend()}, not webgpu`);
-  const backend = tf.backend() as unknown as WebGpuBackendInternals & { programTimersStack?: unknown[] | null; recordAndSubmit: unknown };
+  const backend = webGpuBackend() as WebGpuBackendInternals & { programTimersStack?: unknown[] | null };
   if (backend.activeTimers != null) throw new Error('webgpu gpu time: programs are already being timed (tf.profile, tf.time or another region)');
   const entries: unknown[] = [];
   const patches = new MethodPatches();
@@ -59,7 +57,7 @@ export async function timeWebGpuDispatches<T>(f: () => T): Promise<TimedRegion<T
     backend.programTimersStack = null;
     patches.restore();
   }
-  const flat = (entries as unknown[]).flat(Infinity) as TimerEntry[];
+  const flat = entries.flat(Infinity) as TimerEntry[];
   const ms = await Promise.all(flat.map((e) => e.query));
   return { value, timestamps: backend.supportTimestampQuery, dispatches: flat.map((e, i) => ({ label: e.label ?? e.name, ms: ms[i]! })) };
 }

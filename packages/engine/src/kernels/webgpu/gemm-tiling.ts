@@ -34,7 +34,7 @@ export const GEMM_TILINGS: readonly GemmTiling[] = [
  * compare on a card — whether the overlap is worth the registers it takes is the card's to say, so `auto` does not
  * choose them yet.
  */
-export const GEMM_PREFETCH_TILINGS: readonly GemmTiling[] = GEMM_TILINGS.map((t) => ({ ...t, name: `${t.name}-prefetch`, prefetch: true }));
+const GEMM_PREFETCH_TILINGS: readonly GemmTiling[] = GEMM_TILINGS.map((t) => ({ ...t, name: `${t.name}-prefetch`, prefetch: true }));
 
 /** Every tiling the flag can force. */
 export const FORCEABLE_GEMM_TILINGS: readonly GemmTiling[] = [...GEMM_TILINGS, ...GEMM_PREFETCH_TILINGS];
