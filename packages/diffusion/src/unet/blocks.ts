@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@dgm-ood/engine/rng';
 import { Module } from '@dgm-ood/engine/module';
+import { ownWebGpuKernelsActive } from '@dgm-ood/engine';
 import { SpatialAttention } from './attention.js';
 import { Conv2d, type CustomGradFunc } from './layers.js';
 import type { DownBlockPlan, ResnetPlan, UNetPlan, UpBlockPlan } from './plan.js';
@@ -23,7 +24,8 @@ export interface PassContext {
 
 /**
  * tf.concat on the channel axis whose gradient is two slices: tfjs differentiates concat with split, whose wasm
- * kernel (SplitV) is several times slower than the engine's Slice on a channel split.
+ * kernel (SplitV) is several times slower than the engine's Slice on a channel split. On webgpu with the engine's
+ * kernels the split is theirs, one dispatch for both parts.
  */
 export function concatChannels(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
   const ca = a.shape[3];
@@ -31,6 +33,7 @@ export function concatChannels(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
   const f = tf.customGrad(((x: tf.Tensor4D, y: tf.Tensor4D) => ({
     value: tf.concat([x, y], 3),
     gradFunc: (dy: tf.Tensor4D) => {
+      if (ownWebGpuKernelsActive()) return tf.split(dy, [ca, cb], 3);
       const [n, h, w] = dy.shape;
       return [tf.slice(dy, [0, 0, 0, 0], [n, h, w, ca]), tf.slice(dy, [0, 0, 0, ca], [n, h, w, cb])];
     },

@@ -5,6 +5,7 @@ import { registerWebGpuAddN } from '../kernels/webgpu-add-n.js';
 import { OWN_WEBGPU_KERNELS_FLAG } from '../kernels/webgpu/own-kernels-flag.js';
 import { WEBGPU_GEMM_FLAG } from '../kernels/webgpu/gemm-tiling.js';
 import { registerWebGpuLeadingAxesSum } from '../kernels/webgpu/leading-axes-sum.js';
+import { registerWebGpuSplitV } from '../kernels/webgpu/split-v.js';
 import { registerGemmConv2dBackpropFilter } from '../kernels/webgpu/conv2d-backprop-filter-gemm.js';
 import { registerTiledConv2dBackpropInput } from '../kernels/webgpu/conv2d-backprop-input-mm.js';
 import { registerGemmConv2d } from '../kernels/webgpu/conv2d-gemm.js';
@@ -111,6 +112,7 @@ export async function activateWebGpu(options: WebGpuOptions = {}): Promise<strin
   }
   registerWebGpuAddN();
   registerWebGpuLeadingAxesSum();
+  registerWebGpuSplitV();
   registerGemmConv2dBackpropFilter();
   registerTiledConv2dBackpropInput();
   registerGemmMatMul();

@@ -132,6 +132,11 @@ export const STANDARD_CASES: GradCheckCase[] = [
   { name: 'concat + slice', inputs: [f([2, 3, 4]), f([2, 3, 2])], fn: (tf, a, b) => tf.concat([tf.slice(tf.concat([a, b], 2), [0, 1, 1], [2, 2, 4]), tf.slice(a, [0, 0, 0], [2, 2, 4])], 1) },
   { name: 'split + stack', inputs: [f([2, 6, 3])], fn: (tf, x) => { const [p, q] = tf.split(x, 2, 1); return tf.stack([tf.mul(p!, 2), tf.exp(q!)], 0); } },
   {
+    name: 'split into 9 uneven parts, scaled and concatenated in reverse (webgpu: several parts per dispatch)',
+    inputs: [f([2, 40, 16])],
+    fn: (tf, x) => tf.concat(tf.split(x, [2, 3, 4, 5, 6, 4, 6, 5, 5], 1).map((p, j) => tf.mul(p, j + 1)).reverse(), 1),
+  },
+  {
     name: 'tile (nearest-neighbour upsampling)',
     inputs: [f([2, 3, 3, 2])],
     // Two rank-3 tiles (tfjs has Tile gradients up to rank 4): duplicate columns, then rows.
