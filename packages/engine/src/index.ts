@@ -70,7 +70,7 @@ export type { AdamWStepSettings } from './kernels/webgpu/fused-adamw.js';
 export { OWN_WEBGPU_KERNELS_FLAG, ownWebGpuKernelsActive } from './kernels/webgpu/own-kernels-flag.js';
 export { chooseGemmTiling, FORCEABLE_GEMM_TILINGS, GEMM_TILINGS, WEBGPU_GEMM_FLAG } from './kernels/webgpu/gemm-tiling.js';
 export type { GemmDeviceLimits, GemmTiling } from './kernels/webgpu/gemm-tiling.js';
-export { groupNorm } from './ops/group-norm.js';
+export { groupNorm, groupNormWithOffset } from './ops/group-norm.js';
 export { silu } from './ops/silu.js';
 export type { CustomGradFunc } from './ops/custom-grad.js';
 export { sigmoid } from './ops/sigmoid.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { groupNorm } from '@dgm-ood/engine';
+import { groupNorm, groupNormWithOffset } from '@dgm-ood/engine';
 import { Module } from '@dgm-ood/engine/module';
 
 /**
@@ -24,5 +24,10 @@ export class GroupNorm extends Module {
   /** silu(GroupNorm(x)), one fused op on webgpu (the U-Net's norm → SiLU → conv pattern). */
   applySilu(x: tf.Tensor4D): tf.Tensor4D {
     return groupNorm(x, this.weight as unknown as tf.Tensor1D, this.bias as unknown as tf.Tensor1D, { groups: this.groups, eps: this.eps, activation: 'silu' });
+  }
+
+  /** silu(GroupNorm(x + offset)), offset [B, C] per sample and channel; on webgpu the sum is never formed (groupNormWithOffset). */
+  applySiluWithOffset(x: tf.Tensor4D, offset: tf.Tensor2D): tf.Tensor4D {
+    return groupNormWithOffset(x, offset, this.weight as unknown as tf.Tensor1D, this.bias as unknown as tf.Tensor1D, { groups: this.groups, eps: this.eps, activation: 'silu' });
   }
 }

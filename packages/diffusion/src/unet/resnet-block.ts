@@ -42,10 +42,9 @@ export class ResnetBlock2D extends Module {
   }
 
   apply(x: tf.Tensor4D, timeProjection: tf.Tensor2D, dropout: DropoutFn): tf.Tensor4D {
-    const [b] = x.shape;
-    let h = this.conv1.apply(this.norm1.applySilu(x));
-    h = tf.add(h, tf.reshape(timeProjection, [b, 1, 1, this.options.outChannels]));
-    h = this.conv2.apply(dropout(this.norm2.applySilu(h)));
-    return tf.add(this.convShortcut ? this.convShortcut.apply(x) : x, h);
+    const h = this.conv1.apply(this.norm1.applySilu(x));
+    // norm2 takes conv1's output plus the time projection (per sample and channel) without the sum being written out on webgpu.
+    const out = this.conv2.apply(dropout(this.norm2.applySiluWithOffset(h, timeProjection)));
+    return tf.add(this.convShortcut ? this.convShortcut.apply(x) : x, out);
   }
 }

@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { Rng } from '../autodiff/rng.js';
 import { affineCouplingForward } from '../ops/affine-coupling.js';
 import { relu, standardNormalLogProb } from '../ops/elementwise.js';
-import { groupNorm } from '../ops/group-norm.js';
+import { groupNorm, groupNormWithOffset } from '../ops/group-norm.js';
 import { rationalQuadraticSplinePacked, type PackedSplineSettings } from '../ops/rq-spline-packed.js';
 
 type Tf = typeof tfjs;
@@ -188,6 +188,34 @@ export const STANDARD_CASES: GradCheckCase[] = [
       return tf.grad((xx: tfjs.Tensor) => tf.sum(tf.mul(groupNorm(xx as tfjs.Tensor4D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 2, eps: 1e-5, activation: 'silu' }), r)))(x);
     },
     note: 'second order: the fused backward is replaced by the tfjs-op VJP when a tape records it',
+  },
+  // GroupNorm of x plus a per-(sample, channel) offset (a resnet's time projection): on webgpu the offset variant
+  // of the fused kernels (a power-of-two count of channels per group, up to a workgroup), else the add first.
+  {
+    name: 'groupNorm + SiLU of x + offset (4 groups of 4 channels)',
+    inputs: [f([2, 5, 3, 16], [-2, 2]), f([2, 16]), f([16], positive), f([16])],
+    fn: (_tf, x, o, g, b) => groupNormWithOffset(x as tfjs.Tensor4D, o as tfjs.Tensor2D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 4, eps: 1e-5, activation: 'silu' }),
+  },
+  {
+    // (Not one channel per group: there the offset cancels with the mean, and its gradient is rounding noise.)
+    name: 'groupNorm of x + offset, two channels per group, 200 positions (several strides of a workgroup)',
+    inputs: [f([2, 10, 20, 4], [-2, 2]), f([2, 4]), f([4], positive), f([4])],
+    fn: (_tf, x, o, g, b) => groupNormWithOffset(x as tfjs.Tensor4D, o as tfjs.Tensor2D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 2, eps: 1e-5 }),
+  },
+  {
+    name: 'groupNorm + SiLU of x + offset, 128 channels in one group (a whole workgroup of channels)',
+    inputs: [f([1, 3, 3, 128], [-2, 2]), f([1, 128]), f([128], positive), f([128])],
+    fn: (_tf, x, o, g, b) => groupNormWithOffset(x as tfjs.Tensor4D, o as tfjs.Tensor2D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 1, eps: 1e-5, activation: 'silu' }),
+  },
+  {
+    name: 'gradient of groupNorm + SiLU of x + offset, differentiated again',
+    inputs: [f([2, 3, 3, 4], [-2, 2]), f([2, 4])],
+    fn: (tf, x, o) => {
+      const r = tf.sin(tf.range(0, x.size).reshape(x.shape));
+      const [g, b] = [tf.fill([4], 1.3), tf.fill([4], -0.2)];
+      return tf.grad((oo: tfjs.Tensor) => tf.sum(tf.mul(groupNormWithOffset(x as tfjs.Tensor4D, oo as tfjs.Tensor2D, g as tfjs.Tensor1D, b as tfjs.Tensor1D, { groups: 2, eps: 1e-5, activation: 'silu' }), r)))(o);
+    },
+    note: 'second order through the offset: the tfjs-op VJP when a tape records the gradient',
   },
   // The affine coupling's bijection (fused kernels on webgpu): outputs and per-sample log|det| side by side.
   {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CustomGradFunc } from './custom-grad.js';
-import { groupNormActBackward, groupNormActForward, type NormActivation } from '../kernels/webgpu/group-norm-act.js';
+import { groupNormActBackward, groupNormActForward, groupNormOffsetFits, type NormActivation } from '../kernels/webgpu/group-norm-act.js';
 import { ownWebGpuKernelsActive } from '../kernels/webgpu/own-kernels-flag.js';
 import { outerTapeRecording } from './elementwise.js';
 import { silu, siluVjp } from './silu.js';
@@ -15,7 +15,7 @@ export interface GroupNormOptions {
 }
 
 type GroupNormFn = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
-
+type GroupNormWithOffsetFn = (x: tf.Tensor4D, offset: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
 
 /** [C, G] indicator of the channels' groups (channel c is in group ⌊c/K⌋): group sums and per-channel broadcasts as tiny products. */
 function groupIndicator(c: number, groups: number): tf.Tensor2D {
@@ -118,6 +118,33 @@ function fusedGroupNorm(groups: number, eps: number, activation: NormActivation)
 }
 
 /**
+ * The fused kernels' offset variant: GroupNorm(x + offset) with offset [B, C] added as x is read, in the same
+ * dispatches as fusedGroupNorm; the offset's gradient (dx summed over positions) comes out of the first backward one.
+ */
+function fusedGroupNormWithOffset(groups: number, eps: number, activation: NormActivation): GroupNormWithOffsetFn {
+  const shape = { groups, eps, activation };
+  return tf.customGrad(((x: tf.Tensor4D, offset: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: (ts: tf.Tensor[]) => void) => {
+    const { y, stats } = groupNormActForward(x, gamma, beta, shape, offset);
+    save([x, offset, gamma, beta, stats]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, os, gs, bs, st] = saved as [tf.Tensor4D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        if (!outerTapeRecording()) {
+          const { dx, doffset, dgamma, dbeta } = groupNormActBackward(dy, xs, gs, bs, st, shape, os);
+          return [dx, doffset!, dgamma, dbeta];
+        }
+        const [b, , , c] = xs.shape;
+        const sum = tf.add(xs, tf.reshape(os, [b, 1, 1, c])) as tf.Tensor4D;
+        const dz = activation === 'silu' ? siluVjp(dy, compositeGroupNorm(groups, eps)(sum, gs, bs)) : dy;
+        const [dx, dGamma, dBeta] = groupNormVjp(dz as tf.Tensor4D, sum, gs, groups, eps);
+        return [dx, tf.sum(dx, [1, 2]), dGamma, dBeta];
+      },
+    };
+  }) as unknown as CustomGradFunc) as unknown as GroupNormWithOffsetFn;
+}
+
+/**
  * act(GroupNorm(x)·γ + β) on NHWC as torch.nn.GroupNorm (statistics over H, W and the group's channels, biased
  * variance), optionally followed by SiLU. On webgpu with the engine's own kernels on: fused kernels; elsewhere the
  * tfjs ops above, then `silu`.
@@ -129,4 +156,22 @@ export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
   if (ownWebGpuKernelsActive()) return fusedGroupNorm(opts.groups, opts.eps, activation)(x, gamma, beta);
   const y = compositeGroupNorm(opts.groups, opts.eps)(x, gamma, beta);
   return activation === 'silu' ? (silu(y) as tf.Tensor4D) : y;
+}
+
+/**
+ * groupNorm(x + offset) with offset [B, C] added to every position of its sample and channel (a resnet's time
+ * projection). On webgpu with the engine's kernels, where the group's channel count allows (groupNormOffsetFits),
+ * the sum is never formed: the fused kernels add the offset as they read x and return its gradient with dx, two
+ * dispatches fewer per call than the add, its reduction and groupNorm. Elsewhere exactly those ops.
+ */
+export function groupNormWithOffset(x: tf.Tensor4D, offset: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, opts: GroupNormOptions): tf.Tensor4D {
+  const [b, , , c] = x.shape;
+  if (offset.rank !== 2 || offset.shape[0] !== b || offset.shape[1] !== c) {
+    throw new RangeError(`GroupNorm: the offset must be [${b}, ${c}] (one value per sample and channel), got [${offset.shape.join(', ')}]`);
+  }
+  if (c % opts.groups !== 0) throw new RangeError(`GroupNorm: ${opts.groups} groups do not divide ${c} channels`);
+  if (ownWebGpuKernelsActive() && groupNormOffsetFits(x.shape, opts.groups)) {
+    return fusedGroupNormWithOffset(opts.groups, opts.eps, opts.activation ?? 'none')(x, offset, gamma, beta);
+  }
+  return groupNorm(tf.add(x, tf.reshape(offset, [b, 1, 1, c])) as tf.Tensor4D, gamma, beta, opts);
 }

@@ -5,7 +5,7 @@ import { installWebGpuCounters } from '../profiling/webgpu-counters.js';
 import { activateSoftwareWebGpu } from '../testing/software-webgpu.js';
 import { affineCouplingForward } from './affine-coupling.js';
 import { relu, standardNormalLogProb } from './elementwise.js';
-import { groupNorm } from './group-norm.js';
+import { groupNorm, groupNormWithOffset } from './group-norm.js';
 import { rationalQuadraticSplinePacked } from './rq-spline-packed.js';
 
 // The gradient-check suite proves these ops right on webgpu; this proves it was our kernels that ran there (and
@@ -46,6 +46,33 @@ it('GroupNorm + SiLU: one dispatch forward, two backward', async () => {
   tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
   expect(await ownDispatches(op, [x, g, b])).toEqual({});
   tf.dispose([x, g, b]);
+});
+
+it('GroupNorm + SiLU of x + offset: the same three dispatches (no add, no offset-gradient reduction); stock ops past a workgroup of channels per group', async () => {
+  const op = (groups: number) => (xx: tf.Tensor, oo: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+    groupNormWithOffset(xx as tf.Tensor4D, oo as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, { groups, eps: 1e-5, activation: 'silu' });
+  const [x, o, g, b, r] = [draw([2, 4, 4, 8], 1), draw([2, 8], 2), tf.ones([8]), tf.zeros([8]), draw([2, 4, 4, 8], 9)];
+  await r.data();
+  const counter = installWebGpuCounters();
+  try {
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(op(4)(...(xs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), r)))([x, o, g, b]);
+    await Promise.all(grads.map((t) => t.data()));
+    const programs = counter.snapshot().byProgram;
+    expect(programs).toMatchObject({ 'DgmGroupNorm/forward': 1, 'DgmGroupNorm/backwardInput': 1, 'DgmGroupNorm/backwardAffine': 1 });
+    // The only add or sum is the loss's own Σ.
+    expect(Object.entries(programs).filter(([k]) => k.startsWith('Add/') || k.startsWith('Sum/'))).toEqual([['Sum/reduce', 1]]);
+    tf.dispose(grads);
+  } finally {
+    counter.uninstall();
+  }
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, false);
+  expect(await ownDispatches(op(4), [x, o, g, b])).toEqual({});
+  tf.env().set(OWN_WEBGPU_KERNELS_FLAG, true);
+  // 3 channels per group (not a power of two): the add, then the fused GroupNorm of the sum.
+  const [x3, o3, g3, b3] = [draw([2, 4, 4, 6], 3), draw([2, 6], 4), tf.ones([6]), tf.zeros([6])];
+  expect(await ownDispatches(op(2), [x3, o3, g3, b3])).toEqual({ 'DgmGroupNorm/forward': 1, 'DgmGroupNorm/backwardInput': 1, 'DgmGroupNorm/backwardAffine': 1 });
+  expect(() => op(4)(x, tf.zeros([2, 4]), g, b)).toThrow(/offset must be \[2, 8\] \(one value per sample and channel\), got \[2, 4\]/);
+  tf.dispose([x, o, g, b, r, x3, o3, g3, b3]);
 });
 
 it('affine coupling: one dispatch forward, one backward', async () => {

@@ -25,17 +25,28 @@ fn activationSlope(z: f32, act: u32) -> f32 {
   return 1.0;
 }`;
 
+/**
+ * The input as the kernels read it, `xAt(idx, b, ch)`: x itself, or in the offset variant x plus the offset of its
+ * sample and channel (a resnet's time projection), so the sum is never written out.
+ */
+function inputWgsl(offsetBinding: number | null): string {
+  if (offsetBinding === null) return 'fn xAt(idx: u32, b: u32, ch: u32) -> f32 { return x[idx]; }';
+  return `@group(0) @binding(${offsetBinding}) var<storage, read> offset: array<f32>;
+fn xAt(idx: u32, b: u32, ch: u32) -> f32 { return x[idx] + offset[b * u.c + ch]; }`;
+}
+
 const UNIFORMS = 'struct U { batch: u32, hw: u32, c: u32, groups: u32, k: u32, act: u32, eps: f32, pad: f32 }';
 
 // One workgroup per (sample, group): two-pass mean and biased variance over H·W·(C/G) values, then the output.
-const FORWARD_WGSL = `
+const forwardWgsl = (withOffset: boolean) => `
 ${UNIFORMS}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
 @group(0) @binding(2) var<storage, read> beta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(5) var<uniform> u: U;
+${inputWgsl(withOffset ? 5 : null)}
+@group(0) @binding(${withOffset ? 6 : 5}) var<uniform> u: U;
 ${REDUCE_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -46,15 +57,15 @@ fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: ve
   let m = u.hw * u.k;
   let base = b * u.hw * u.c + g * u.k;
   var s = 0.0;
-  for (var i = lid; i < m; i += ${WORKGROUP}u) { s += x[groupElement(base, i)]; }
+  for (var i = lid; i < m; i += ${WORKGROUP}u) { s += xAt(groupElement(base, i), b, groupChannel(g, i)); }
   let mean = workgroupSum(s, lid) / f32(m);
   var q = 0.0;
-  for (var i = lid; i < m; i += ${WORKGROUP}u) { let d = x[groupElement(base, i)] - mean; q += d * d; }
+  for (var i = lid; i < m; i += ${WORKGROUP}u) { let d = xAt(groupElement(base, i), b, groupChannel(g, i)) - mean; q += d * d; }
   let rstd = inverseSqrt(workgroupSum(q, lid) / f32(m) + u.eps);
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let idx = groupElement(base, i);
     let ch = groupChannel(g, i);
-    y[idx] = activate((x[idx] - mean) * rstd * gamma[ch] + beta[ch], u.act);
+    y[idx] = activate((xAt(idx, b, ch) - mean) * rstd * gamma[ch] + beta[ch], u.act);
   }
   if (lid == 0u) { stats[2u * pair] = mean; stats[2u * pair + 1u] = rstd; }
 }`;
@@ -68,17 +79,22 @@ ${UNIFORMS}
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read> stats: array<f32>;
 ${REDUCE_WGSL}
-// (x̂, a) at element idx of channel ch, from its group's mean and 1/σ.
-fn normalisedAndSlope(idx: u32, ch: u32, mean: f32, rstd: f32) -> vec2<f32> {
-  let xh = (x[idx] - mean) * rstd;
+// (x̂, a) at element idx (sample b, channel ch), from its group's mean and 1/σ.
+fn normalisedAndSlope(idx: u32, b: u32, ch: u32, mean: f32, rstd: f32) -> vec2<f32> {
+  let xh = (xAt(idx, b, ch) - mean) * rstd;
   return vec2<f32>(xh, dy[idx] * activationSlope(xh * gamma[ch] + beta[ch], u.act));
 }`;
 
-// dx, one workgroup per (sample, group): dx = r·(aγ − mean(aγ) − x̂·mean(aγ·x̂)).
-const BACKWARD_INPUT_WGSL = `
+// dx, one workgroup per (sample, group): dx = r·(aγ − mean(aγ) − x̂·mean(aγ·x̂)). The offset variant also writes
+// the offset's gradient, dx summed over positions per channel: the group's k channels divide the workgroup (k a
+// power of two ≤ WORKGROUP), so invocation lid only meets channel lid mod k, and a tree sum stopped at width k
+// leaves each channel's total in acc[0 … k).
+const backwardInputWgsl = (withOffset: boolean) => `
 ${BACKWARD_INPUTS_WGSL}
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(6) var<uniform> u: U;
+${inputWgsl(withOffset ? 6 : null)}
+${withOffset ? '@group(0) @binding(7) var<storage, read_write> doffset: array<f32>;' : ''}
+@group(0) @binding(${withOffset ? 8 : 6}) var<uniform> u: U;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let pair = workgroupIndex(wgId, nwg);
@@ -93,27 +109,39 @@ fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: ve
   var s2 = 0.0;
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let ch = groupChannel(g, i);
-    let xa = normalisedAndSlope(groupElement(base, i), ch, mean, rstd);
+    let xa = normalisedAndSlope(groupElement(base, i), b, ch, mean, rstd);
     let ag = xa.y * gamma[ch];
     s1 += ag;
     s2 += ag * xa.x;
   }
   let mean1 = workgroupSum(s1, lid) / f32(m);
   let mean2 = workgroupSum(s2, lid) / f32(m);
+  var sd = 0.0;
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let idx = groupElement(base, i);
     let ch = groupChannel(g, i);
-    let xa = normalisedAndSlope(idx, ch, mean, rstd);
-    dx[idx] = rstd * (xa.y * gamma[ch] - mean1 - xa.x * mean2);
+    let xa = normalisedAndSlope(idx, b, ch, mean, rstd);
+    let d = rstd * (xa.y * gamma[ch] - mean1 - xa.x * mean2);
+    dx[idx] = d;
+    ${withOffset ? 'sd += d;' : ''}
+  }${withOffset ? `
+  workgroupBarrier();
+  acc[lid] = sd;
+  workgroupBarrier();
+  for (var w = ${WORKGROUP / 2}u; w >= u.k; w >>= 1u) {
+    if (lid < w) { acc[lid] += acc[lid + w]; }
+    workgroupBarrier();
   }
+  if (lid < u.k) { doffset[b * u.c + g * u.k + lid] = acc[lid]; }` : ''}
 }`;
 
 // dγ and dβ, one workgroup per channel: sums over samples and positions of a·x̂ and a.
-const BACKWARD_AFFINE_WGSL = `
+const backwardAffineWgsl = (withOffset: boolean) => `
 ${BACKWARD_INPUTS_WGSL}
 @group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
-@group(0) @binding(7) var<uniform> u: U;
+${inputWgsl(withOffset ? 7 : null)}
+@group(0) @binding(${withOffset ? 8 : 7}) var<uniform> u: U;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ch = wg.x;
@@ -122,8 +150,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var sx = 0.0;
   var sa = 0.0;
   for (var j = lid; j < n; j += ${WORKGROUP}u) {
-    let w = (j / u.hw) * u.groups + g;
-    let xa = normalisedAndSlope(j * u.c + ch, ch, stats[2u * w], stats[2u * w + 1u]);
+    let b = j / u.hw;
+    let w = b * u.groups + g;
+    let xa = normalisedAndSlope(j * u.c + ch, b, ch, stats[2u * w], stats[2u * w + 1u]);
     sx += xa.y * xa.x;
     sa += xa.y;
   }
@@ -146,30 +175,72 @@ function uniforms(shape: readonly number[], s: GroupNormActShape) {
   ];
 }
 
-function checkShapes(x: tf.Tensor, gamma: tf.Tensor, s: GroupNormActShape): void {
+function checkShapes(x: tf.Tensor, gamma: tf.Tensor, s: GroupNormActShape, offset?: tf.Tensor): void {
   if (x.rank !== 4 || x.dtype !== 'float32') throw new Error(`GroupNorm kernel: expected a float32 NHWC tensor, got ${x.dtype} [${x.shape}]`);
   const c = x.shape[3]!;
   if (!Number.isInteger(s.groups) || s.groups < 1 || c % s.groups !== 0) throw new Error(`GroupNorm kernel: ${s.groups} groups do not divide ${c} channels`);
   if (gamma.size !== c) throw new Error(`GroupNorm kernel: ${gamma.size} affine weights for ${c} channels`);
+  if (offset !== undefined && !groupNormOffsetFits(x.shape, s.groups)) {
+    throw new Error(`GroupNorm kernel: no offset variant for ${c / s.groups} channels per group or this device's storage buffers`);
+  }
+  if (offset !== undefined && (offset.rank !== 2 || offset.shape[0] !== x.shape[0] || offset.shape[1] !== c)) {
+    throw new Error(`GroupNorm kernel: the offset must be [${x.shape[0]}, ${c}] (per sample and channel), got [${offset.shape}]`);
+  }
 }
 
-/** y = act(GroupNorm(x)·γ + β) on NHWC in one dispatch; `stats` [B·G·2] holds each group's mean and 1/σ. */
-export function groupNormActForward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, s: GroupNormActShape): { y: tf.Tensor4D; stats: tf.Tensor1D } {
-  checkShapes(x, gamma, s);
+/** Storage buffers the offset variant's backward binds at most (dy, x, γ, β, stats, dx, offset, its gradient). */
+const OFFSET_VARIANT_STORAGE_BUFFERS = 8;
+
+/**
+ * Whether the offset variant serves GroupNorm(x + offset) for this shape on the active webgpu device: its
+ * gradient's per-channel sums need the group's channel count k to be a power of two no larger than a workgroup.
+ */
+export function groupNormOffsetFits(shape: readonly number[], groups: number): boolean {
+  const k = shape[3]! / groups;
+  const pow2 = Number.isInteger(k) && k >= 1 && k <= WORKGROUP && (k & (k - 1)) === 0;
+  return pow2 && webGpuBackend().device.limits.maxStorageBuffersPerShaderStage >= OFFSET_VARIANT_STORAGE_BUFFERS;
+}
+
+const variant = (withOffset: boolean) => (withOffset ? '-offset' : '');
+
+/**
+ * y = act(GroupNorm(x)·γ + β) on NHWC in one dispatch; `stats` [B·G·2] holds each group's mean and 1/σ. With
+ * `offset` [B, C] (groupNormOffsetFits) it normalises x + offset, added per sample and channel as it is read.
+ */
+export function groupNormActForward(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  s: GroupNormActShape,
+  offset?: tf.Tensor2D,
+): { y: tf.Tensor4D; stats: tf.Tensor1D } {
+  checkShapes(x, gamma, s, offset);
   const backend = webGpuBackend();
   const [b] = x.shape;
+  const withOffset = offset !== undefined;
   const y = newDeviceTensor(backend, [...x.shape]);
   const stats = newDeviceTensor(backend, [b * s.groups * 2]);
   recordDispatch(backend, {
     name: 'DgmGroupNorm/forward',
-    pipeline: pipelineFor(backend, 'dgm-group-norm-forward', () => FORWARD_WGSL),
-    bindings: [{ buffer: bufferOf(backend, x) }, { buffer: bufferOf(backend, gamma) }, { buffer: bufferOf(backend, beta) }, { buffer: y.buffer }, { buffer: stats.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    pipeline: pipelineFor(backend, `dgm-group-norm-forward${variant(withOffset)}`, () => forwardWgsl(withOffset)),
+    bindings: [
+      { buffer: bufferOf(backend, x) },
+      { buffer: bufferOf(backend, gamma) },
+      { buffer: bufferOf(backend, beta) },
+      { buffer: y.buffer },
+      { buffer: stats.buffer },
+      ...(withOffset ? [{ buffer: bufferOf(backend, offset) }] : []),
+      backend.makeUniforms(uniforms(x.shape, s)),
+    ],
     workgroups: workgroupGrid(backend, b * s.groups),
   });
   return { y: y.tensor as tf.Tensor4D, stats: stats.tensor as tf.Tensor1D };
 }
 
-/** The gradients of groupNormActForward's y (cotangent dy) in two dispatches, from its input and `stats`. */
+/**
+ * The gradients of groupNormActForward's y (cotangent dy) in two dispatches, from its input and `stats`; with the
+ * forward's `offset`, also the offset's gradient (dx summed over positions), written by the first of them.
+ */
 export function groupNormActBackward(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
@@ -177,25 +248,34 @@ export function groupNormActBackward(
   beta: tf.Tensor1D,
   stats: tf.Tensor1D,
   s: GroupNormActShape,
-): { dx: tf.Tensor4D; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
-  checkShapes(x, gamma, s);
+  offset?: tf.Tensor2D,
+): { dx: tf.Tensor4D; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D; doffset?: tf.Tensor2D } {
+  checkShapes(x, gamma, s, offset);
   const backend = webGpuBackend();
   const [b, , , c] = x.shape;
+  const withOffset = offset !== undefined;
   const inputs = [dy, x, gamma, beta, stats].map((t) => ({ buffer: bufferOf(backend, t) }));
+  const offsetInput = withOffset ? [{ buffer: bufferOf(backend, offset) }] : [];
   const dx = newDeviceTensor(backend, [...x.shape]);
+  const doffset = withOffset ? newDeviceTensor(backend, [b, c]) : undefined;
   const dgamma = newDeviceTensor(backend, [c]);
   const dbeta = newDeviceTensor(backend, [c]);
   recordDispatch(backend, {
     name: 'DgmGroupNorm/backwardInput',
-    pipeline: pipelineFor(backend, 'dgm-group-norm-backward-input', () => BACKWARD_INPUT_WGSL),
-    bindings: [...inputs, { buffer: dx.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    pipeline: pipelineFor(backend, `dgm-group-norm-backward-input${variant(withOffset)}`, () => backwardInputWgsl(withOffset)),
+    bindings: [...inputs, { buffer: dx.buffer }, ...offsetInput, ...(doffset ? [{ buffer: doffset.buffer }] : []), backend.makeUniforms(uniforms(x.shape, s))],
     workgroups: workgroupGrid(backend, b * s.groups),
   });
   recordDispatch(backend, {
     name: 'DgmGroupNorm/backwardAffine',
-    pipeline: pipelineFor(backend, 'dgm-group-norm-backward-affine', () => BACKWARD_AFFINE_WGSL),
-    bindings: [...inputs, { buffer: dgamma.buffer }, { buffer: dbeta.buffer }, backend.makeUniforms(uniforms(x.shape, s))],
+    pipeline: pipelineFor(backend, `dgm-group-norm-backward-affine${variant(withOffset)}`, () => backwardAffineWgsl(withOffset)),
+    bindings: [...inputs, { buffer: dgamma.buffer }, { buffer: dbeta.buffer }, ...offsetInput, backend.makeUniforms(uniforms(x.shape, s))],
     workgroups: [c],
   });
-  return { dx: dx.tensor as tf.Tensor4D, dgamma: dgamma.tensor as tf.Tensor1D, dbeta: dbeta.tensor as tf.Tensor1D };
+  return {
+    dx: dx.tensor as tf.Tensor4D,
+    dgamma: dgamma.tensor as tf.Tensor1D,
+    dbeta: dbeta.tensor as tf.Tensor1D,
+    ...(doffset ? { doffset: doffset.tensor as tf.Tensor2D } : {}),
+  };
 }
