@@ -1,20 +1,12 @@
 // The U-Net on the software WebGPU adapter with the engine's own kernels: the PyTorch parity fixture, values and
 // gradients (input and every parameter) agreeing with the cpu backend, and every conv and linear layer's bias added in
 // its product's own dispatch (tfjs's fused conv2d and matMul, run by the engine's GEMM where the output is large).
-import { activateBackend, installWebGpuCounters, relativeError } from '@dgm-ood/engine';
-import { activateSoftwareWebGpu } from '@dgm-ood/engine/testing/software-webgpu';
+import { installWebGpuCounters, relativeError } from '@dgm-ood/engine';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyUNetValuesAndGradients, torchFixtureError } from './backend-parity.js';
+import { describe, expect, it } from 'vitest';
+import { tinyUNetValuesAndGradients, torchFixtureError, withCpuAndSoftwareWebGpu } from './backend-parity.js';
 
-beforeAll(async () => {
-  tf.enableProdMode();
-  await activateBackend('cpu');
-  await activateSoftwareWebGpu();
-});
-afterAll(async () => {
-  await tf.setBackend('cpu');
-});
+withCpuAndSoftwareWebGpu();
 
 describe('UNet2D on webgpu (software adapter, engine kernels on)', () => {
   it('gives the PyTorch twin output for the fixture weights', async () => {
