@@ -116,7 +116,7 @@ fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) nwg: ve
   }
   let mean1 = workgroupSum(s1, lid) / f32(m);
   let mean2 = workgroupSum(s2, lid) / f32(m);
-  var sd = 0.0;
+  ${withOffset ? 'var sd = 0.0;' : ''}
   for (var i = lid; i < m; i += ${WORKGROUP}u) {
     let idx = groupElement(base, i);
     let ch = groupChannel(g, i);
