@@ -1,12 +1,11 @@
 // Spatial attention on the software WebGPU adapter: with the engine's kernels its q, k, v come from one product,
 // one transpose to heads and one split (a single head: no transpose); values and gradients agree with cpu, which
 // takes the three-product path.
-import { installWebGpuCounters, relativeError } from '@dgm-ood/engine';
 import { Rng } from '@dgm-ood/engine/rng';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { SpatialAttention } from './attention.js';
-import { valuesAndGradients, withCpuAndSoftwareWebGpu } from './backend-parity.js';
+import { expectAgreement, valuesAndGradients, withCpuAndSoftwareWebGpu, withForwardDispatches } from './backend-parity.js';
 
 withCpuAndSoftwareWebGpu();
 
@@ -30,18 +29,8 @@ describe('SpatialAttention on webgpu (engine kernels on)', () => {
   for (const [headDim, label] of [[4, '4 heads'], [16, 'one head']] as const) {
     it(`${label}: q, k, v from one product and one split, values and gradients as on cpu`, async () => {
       const cpu = await attentionOn('cpu', headDim);
-      await tf.setBackend('webgpu');
-      const counter = installWebGpuCounters();
-      let forward: Record<string, number> = {};
-      try {
-        const gpu = await attentionOn('webgpu', headDim, () => (forward = { ...counter.snapshot().byProgram }));
-        expect(relativeError(cpu.y, gpu.y)).toBeLessThan(1e-4);
-        expect(relativeError(cpu.gx, gpu.gx)).toBeLessThan(1e-4);
-        expect(relativeError(cpu.gp, gpu.gp)).toBeLessThan(1e-4);
-      } finally {
-        counter.uninstall();
-      }
-      const count = (prefix: string) => Object.entries(forward).filter(([k]) => k.startsWith(prefix)).reduce((s, [, n]) => s + n, 0);
+      const { result: gpu, forwardDispatches: count } = await withForwardDispatches((afterForward) => attentionOn('webgpu', headDim, afterForward));
+      expectAgreement(cpu, gpu);
       expect(count('_FusedMatMul/')).toBe(2); // q, k, v together; the output projection
       expect(count('SplitV/dgmSplit')).toBe(1);
       expect(count('Transpose/')).toBe(headDim === 16 ? 0 : 2); // to heads once for all three, and back

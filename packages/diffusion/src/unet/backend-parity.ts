@@ -1,10 +1,10 @@
 // Shared by the U-Net's backend tests (wasm, webgpu): the same network, input and objective on each backend.
-import { activateBackend, relativeError } from '@dgm-ood/engine';
+import { activateBackend, installWebGpuCounters, relativeError } from '@dgm-ood/engine';
 import type { Module } from '@dgm-ood/engine/module';
 import { Rng } from '@dgm-ood/engine/rng';
 import { activateSoftwareWebGpu } from '@dgm-ood/engine/testing/software-webgpu';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadTorchStateDict } from './load-torch-state-dict.js';
 import { TINY_SPEC } from './test-specs.js';
 import { readTorchUNetFixture } from './torch-fixture.js';
@@ -41,6 +41,32 @@ export async function tinyUNetValuesAndGradients(backend: string, afterForward: 
   } finally {
     tf.dispose([x, r, t]);
     net.dispose();
+  }
+}
+
+type ValuesAndGradients = Awaited<ReturnType<typeof valuesAndGradients>>;
+
+/** `other`'s output, input gradient and parameter gradients each within 1e-4 (relative) of the cpu reference's. */
+export function expectAgreement(cpu: ValuesAndGradients, other: ValuesAndGradients): void {
+  expect(relativeError(cpu.y, other.y)).toBeLessThan(1e-4);
+  expect(relativeError(cpu.gx, other.gx)).toBeLessThan(1e-4);
+  expect(relativeError(cpu.gp, other.gp)).toBeLessThan(1e-4);
+}
+
+/**
+ * `run` on webgpu with the dispatch counters on; it calls `afterForward` once its forward pass is enqueued. Returns
+ * its result and the forward pass's dispatches whose kernel/program label starts with a prefix.
+ */
+export async function withForwardDispatches<R>(run: (afterForward: () => void) => Promise<R>): Promise<{ result: R; forwardDispatches: (prefix: string) => number }> {
+  await tf.setBackend('webgpu');
+  const counter = installWebGpuCounters();
+  let forward: Record<string, number> = {};
+  try {
+    const result = await run(() => (forward = { ...counter.snapshot().byProgram }));
+    const forwardDispatches = (prefix: string) => Object.entries(forward).filter(([k]) => k.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+    return { result, forwardDispatches };
+  } finally {
+    counter.uninstall();
   }
 }
 

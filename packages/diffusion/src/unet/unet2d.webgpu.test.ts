@@ -1,10 +1,9 @@
 // The U-Net on the software WebGPU adapter with the engine's own kernels: the PyTorch parity fixture, values and
 // gradients (input and every parameter) agreeing with the cpu backend, and every conv and linear layer's bias added in
 // its product's own dispatch (tfjs's fused conv2d and matMul, run by the engine's GEMM where the output is large).
-import { installWebGpuCounters, relativeError } from '@dgm-ood/engine';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { tinyUNetValuesAndGradients, torchFixtureError, withCpuAndSoftwareWebGpu } from './backend-parity.js';
+import { expectAgreement, tinyUNetValuesAndGradients, torchFixtureError, withCpuAndSoftwareWebGpu, withForwardDispatches } from './backend-parity.js';
 
 withCpuAndSoftwareWebGpu();
 
@@ -16,18 +15,8 @@ describe('UNet2D on webgpu (software adapter, engine kernels on)', () => {
 
   it('agrees with cpu in value and in gradients w.r.t. the input and every parameter; biases ride in the products', async () => {
     const cpu = await tinyUNetValuesAndGradients('cpu');
-    await tf.setBackend('webgpu');
-    const counter = installWebGpuCounters();
-    let forward: Record<string, number> = {};
-    try {
-      const gpu = await tinyUNetValuesAndGradients('webgpu', () => (forward = counter.snapshot().byProgram));
-      expect(relativeError(cpu.y, gpu.y)).toBeLessThan(1e-4);
-      expect(relativeError(cpu.gx, gpu.gx)).toBeLessThan(1e-4);
-      expect(relativeError(cpu.gp, gpu.gp)).toBeLessThan(1e-4);
-    } finally {
-      counter.uninstall();
-    }
-    const dispatches = (prefix: string) => Object.entries(forward).filter(([k]) => k.startsWith(prefix)).reduce((s, [, n]) => s + n, 0);
+    const { result: gpu, forwardDispatches: dispatches } = await withForwardDispatches((afterForward) => tinyUNetValuesAndGradients('webgpu', afterForward));
+    expectAgreement(cpu, gpu);
     // TINY_SPEC's forward: conv_in, 2 per resnet (7 resnets), a strided downsampler, conv_out — 3×3 convs with their
     // bias fused; the time MLP, the time projections and attention's q, k, v, out are fused products.
     expect(dispatches('FusedConv2D/')).toBeGreaterThanOrEqual(17);

@@ -94,6 +94,23 @@ function compositeGroupNorm(groups: number, eps: number): GroupNormFn {
 
 
 /**
+ * What the fused backward computes, as differentiable tfjs ops (the SiLU's VJP, then GroupNorm's): the fused kernels'
+ * gradient where an enclosing tape records it.
+ */
+function activatedGroupNormVjp(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  groups: number,
+  eps: number,
+  activation: NormActivation,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const dz = activation === 'silu' ? siluVjp(dy, compositeGroupNorm(groups, eps)(x, gamma, beta)) : dy;
+  return groupNormVjp(dz as tf.Tensor4D, x, gamma, groups, eps);
+}
+
+/**
  * The engine's fused WebGPU kernels: one dispatch forward, two backward. Their backward is not itself
  * differentiable, so where an enclosing tape records the gradient (second order) it is the tfjs-op VJP instead.
  */
@@ -110,8 +127,7 @@ function fusedGroupNorm(groups: number, eps: number, activation: NormActivation)
           const { dx, dgamma, dbeta } = groupNormActBackward(dy, xs, gs, bs, st, shape);
           return [dx, dgamma, dbeta];
         }
-        const dz = activation === 'silu' ? siluVjp(dy, compositeGroupNorm(groups, eps)(xs, gs, bs)) : dy;
-        return groupNormVjp(dz as tf.Tensor4D, xs, gs, groups, eps);
+        return activatedGroupNormVjp(dy, xs, gs, bs, groups, eps, activation);
       },
     };
   }) as unknown as CustomGradFunc) as unknown as GroupNormFn;
@@ -136,8 +152,7 @@ function fusedGroupNormWithOffset(groups: number, eps: number, activation: NormA
         }
         const [b, , , c] = xs.shape;
         const sum = tf.add(xs, tf.reshape(os, [b, 1, 1, c])) as tf.Tensor4D;
-        const dz = activation === 'silu' ? siluVjp(dy, compositeGroupNorm(groups, eps)(sum, gs, bs)) : dy;
-        const [dx, dGamma, dBeta] = groupNormVjp(dz as tf.Tensor4D, sum, gs, groups, eps);
+        const [dx, dGamma, dBeta] = activatedGroupNormVjp(dy, sum, gs, bs, groups, eps, activation);
         return [dx, tf.sum(dx, [1, 2]), dGamma, dBeta];
       },
     };
